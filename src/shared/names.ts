@@ -1,0 +1,48 @@
+/**
+ * Name rules for users, orgs and teams, checked in one place and used by the CLI and the server.
+ *
+ * They follow npm's rules for user names and scopes: lowercase letters, digits, `-`, `_` and `.`,
+ * starting with a letter or digit, at most 214 characters for users and orgs (npm's package-name
+ * limit) and 100 for teams. Anything else (upper case, `..`, `/`, `%`, `@`, `:`, spaces, NUL,
+ * non-ASCII) is refused before it reaches a route or the store.
+ */
+const NAME_RE = /^[a-z0-9][a-z0-9._-]*$/;
+
+export type NameKind = 'user' | 'org' | 'team';
+
+const LIMITS: Record<NameKind, number> = { user: 214, org: 214, team: 100 };
+
+/** Returns null when `name` is valid for `kind`, else a one-line reason. */
+export function nameProblem(kind: NameKind, name: unknown): string | null {
+  if (typeof name !== 'string' || name.length === 0) return `${kind} name is required`;
+  if (name.length > LIMITS[kind]) return `${kind} name is longer than ${LIMITS[kind]} characters`;
+  if (!NAME_RE.test(name)) {
+    return `invalid ${kind} name ${JSON.stringify(name.length > 60 ? name.slice(0, 60) + '…' : name)}: use lowercase letters, digits, '-', '_' and '.', starting with a letter or digit`;
+  }
+  if (name.includes('..')) return `invalid ${kind} name ${JSON.stringify(name)}: '..' is not allowed`;
+  return null;
+}
+
+export function isValidName(kind: NameKind, name: unknown): name is string {
+  return nameProblem(kind, name) === null;
+}
+
+export const ROLES = ['developer', 'admin', 'owner'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function isRole(v: unknown): v is Role {
+  return typeof v === 'string' && (ROLES as readonly string[]).includes(v);
+}
+
+/** npm's older role names, accepted by the registry as aliases. */
+export function normalizeRole(v: unknown): Role | null {
+  if (v === 'team-admin') return 'admin';
+  if (v === 'super-admin') return 'owner';
+  return isRole(v) ? v : null;
+}
+
+export const TFA_MODES = ['auth-only', 'auth-and-writes'] as const;
+export type TfaMode = (typeof TFA_MODES)[number];
+export function isTfaMode(v: unknown): v is TfaMode {
+  return typeof v === 'string' && (TFA_MODES as readonly string[]).includes(v);
+}

@@ -1,0 +1,97 @@
+import type { Command } from 'commander';
+import type { Factory } from '../../cli.js';
+import { CliError, ExitCode, UsageError } from '../../errors.js';
+import type { IO, ProcessLike } from '../../ui/io.js';
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  data?: string;
+  seed?: string;
+  /** print a walkthrough for the demo seed on stderr */
+  demo: boolean;
+}
+
+export interface ServeDeps {
+  io: IO;
+  /** for SIGINT/SIGTERM */
+  proc: Pick<ProcessLike, 'on'>;
+  now?: () => number;
+}
+
+const EXAMPLES = `
+Examples:
+  $ orgctl registry serve                          # in memory, on a free port
+  $ orgctl registry serve --port 4873 --data ./registry-data --seed fixtures/demo.json
+  $ URL=$(orgctl registry serve --port 0 | head -n1)   # scripts: the first stdout line is the URL
+`;
+
+export function registerServe(parent: Command, f: Factory, runF = serveRun): Command {
+  return parent
+    .command('serve')
+    .description('Start the reference registry; prints its base URL as the first line of stdout')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port to listen on (0 picks a free port)', '0')
+    .option('--data <dir>', 'keep state in this folder (created 0700); without it, state is in memory')
+    .option('--seed <file>', 'JSON seed applied when the store is new (see docs/registry-api.md)')
+    .option('--demo', 'print a walkthrough of the demo seed on stderr')
+    .option('--json', 'accepted for consistency: stdout is already only the URL')
+    .addHelpText('after', EXAMPLES)
+    .action(async (flags: { host: string; port: string; data?: string; seed?: string; demo?: boolean }) => {
+      if (!/^\d+$/.test(flags.port) || Number(flags.port) > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got "${flags.port}"`);
+      await runF({ host: flags.host, port: Number(flags.port), data: flags.data, seed: flags.seed, demo: !!flags.demo }, f);
+    });
+}
+
+/** Runs until SIGINT/SIGTERM; then finishes in-flight requests, flushes the store and returns. */
+export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<void> {
+  const { io } = deps;
+  const { openRegistry, readSeedFile, SeedError } = await import('../../server/index.js');
+  const { StoreError } = await import('../../server/store/file-store.js');
+  let registry;
+  try {
+    const seed = opts.seed ? await readSeedFile(opts.seed) : undefined;
+    registry = await openRegistry({
+      dataDir: opts.data,
+      seed,
+      now: deps.now,
+      log: (line) => io.err(`${line}\n`),
+      warn: (line) => io.err(`warning: ${line}\n`),
+      onError: (e) => io.err(`error: ${(e as Error)?.stack ?? String(e)}\n`),
+    });
+  } catch (e) {
+    if (e instanceof SeedError || e instanceof StoreError) throw new CliError(e.message, ExitCode.Usage);
+    throw e;
+  }
+  let url: string;
+  try {
+    url = await registry.http.listen(opts.port, opts.host);
+  } catch (e) {
+    await registry.store.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new CliError(`port ${opts.port} on ${opts.host} is already in use`, ExitCode.Failure, 'Pick another with --port, or --port 0 for a free one.');
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliError(`cannot listen on ${opts.host}: ${code}`, ExitCode.Usage);
+    throw e;
+  }
+  io.out(`${url}\n`);
+  io.err(`orgctl registry listening on ${url}; state ${registry.store.description}${registry.seeded ? `; seeded from ${opts.seed}` : ''}\n`);
+  if (opts.demo) {
+    const { demoGuide } = await import('./demo-guide.js');
+    io.err(demoGuide(url));
+  }
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      io.err(`${sig}: stopping; finishing in-flight requests\n`);
+      registry.close().then(resolve, (e) => {
+        io.err(`error while stopping: ${(e as Error).message}\n`);
+        resolve();
+      });
+    };
+    deps.proc.on('SIGINT', () => stop('SIGINT'));
+    deps.proc.on('SIGTERM', () => stop('SIGTERM'));
+  });
+  io.err('stopped\n');
+}

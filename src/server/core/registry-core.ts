@@ -1,0 +1,922 @@
+import { isRole, isTfaMode, nameProblem, normalizeRole, type Role, type TfaMode } from '../../shared/names.js';
+import { collection, type Op, type Store } from '../store/store.js';
+import { CoreError, conflict, forbidden, invalid, notFound, unauthenticated } from './errors.js';
+import { FailureLimiter } from './rate-limit.js';
+import {
+  hashPassword,
+  newId,
+  newRecoveryCode,
+  newToken,
+  redactToken,
+  sha256Hex,
+  tokenKey,
+  verifyPassword,
+} from './secrets.js';
+import { matchTotp, newTotpSecret, totpUri } from './totp.js';
+import { ipInCidrs, isValidCidr } from './cidr.js';
+import type {
+  Actor,
+  AuditEvent,
+  Credentials,
+  InvitationRec,
+  MemberRec,
+  OrgRec,
+  OrgsPermission,
+  OtpUse,
+  RemovalRec,
+  TeamRec,
+  TfaRec,
+  TokenRec,
+  UserRec,
+} from './types.js';
+
+/**
+ * The registry's rules: users, tokens, 2FA, OTP checks, orgs, memberships, teams, invitations.
+ * No HTTP here: methods take credentials and plain values, return plain values, and throw
+ * CoreError. Every change is one store transaction, applied in the same tick as its checks (so no
+ * concurrent request can slip between check and change) and awaited until durable.
+ */
+export interface CoreOptions {
+  store: Store;
+  /** ms since the epoch; injected so tests control TOTP steps and expiry */
+  now?: () => number;
+}
+
+export const INVITATION_DAYS = 7;
+export const REMOVAL_RECORD_DAYS = 90;
+export const RECOVERY_CODES = 5;
+const DAY = 86_400_000;
+const WEB_LOGIN_TTL = 10 * 60_000;
+const DEVELOPERS = 'developers';
+const PROFILE_FIELDS = ['email', 'fullname', 'homepage', 'freenode', 'twitter', 'github'] as const;
+
+/** Why an OTP is asked for: `auth` (login, profile, tokens, governance) or `write` (other writes). */
+type OtpNeed = 'auth' | 'write';
+
+interface WebSession {
+  loginId: string;
+  doneId: string;
+  created: number;
+  create: boolean;
+  token: string | null;
+  user: string | null;
+}
+
+export interface Profile {
+  name: string;
+  email: string | null;
+  email_verified: boolean;
+  created: string;
+  updated: string;
+  tfa: { mode: TfaMode; pending: boolean } | null | false | string | string[];
+  fullname: string | null;
+  homepage: string | null;
+  freenode: string | null;
+  twitter: string | null;
+  github: string | null;
+  cidr_whitelist: null;
+}
+
+export interface TokenView {
+  key: string;
+  token: string;
+  name: string | null;
+  description: string | null;
+  created: string;
+  updated: string;
+  readonly: boolean;
+  cidr_whitelist: string[] | null;
+  expires: string | null;
+}
+
+const k2 = (a: string, b: string) => `${a}:${b}`;
+const k3 = (a: string, b: string, c: string) => `${a}:${b}:${c}`;
+
+export class RegistryCore {
+  readonly store: Store;
+  readonly now: () => number;
+  private readonly limiter: FailureLimiter;
+  private readonly webSessions = new Map<string, WebSession>();
+  private readonly webByDone = new Map<string, WebSession>();
+  // Indexes over the store's collections, kept in step by commit().
+  private readonly orgMembers = new Map<string, Map<string, Role>>();
+  private readonly userOrgs = new Map<string, Set<string>>();
+  private readonly orgTeams = new Map<string, Map<string, Set<string>>>();
+  private readonly userTokens = new Map<string, Set<string>>();
+  private auditSeq = 0;
+
+  constructor(opts: CoreOptions) {
+    this.store = opts.store;
+    this.now = opts.now ?? Date.now;
+    this.limiter = new FailureLimiter(this.now);
+    this.rebuildIndexes();
+  }
+
+  // ---------------------------------------------------------------- storage and indexes
+
+  private col<T>(name: string): Map<string, T> {
+    return collection(this.store.data, name) as Map<string, T>;
+  }
+
+  private rebuildIndexes(): void {
+    for (const name of this.col<OrgRec>('orgs').keys()) {
+      this.orgMembers.set(name, new Map());
+      this.orgTeams.set(name, new Map([[DEVELOPERS, new Set()]]));
+    }
+    const ops: Op[] = [];
+    for (const [k, v] of this.col<unknown>('members')) ops.push({ c: 'members', k, v });
+    for (const [k, v] of this.col<unknown>('teams')) ops.push({ c: 'teams', k, v });
+    for (const [k, v] of this.col<unknown>('teamMembers')) ops.push({ c: 'teamMembers', k, v });
+    for (const [k, v] of this.col<unknown>('tokens')) ops.push({ c: 'tokens', k, v });
+    this.index(ops);
+    for (const k of this.col<AuditEvent>('audit').keys()) this.auditSeq = Math.max(this.auditSeq, Number(k));
+  }
+
+  private index(ops: Op[]): void {
+    for (const { c, k, v } of ops) {
+      if (c === 'orgs') {
+        if (v && !this.orgMembers.has(k)) {
+          this.orgMembers.set(k, new Map());
+          this.orgTeams.set(k, new Map([[DEVELOPERS, new Set()]]));
+        } else if (!v) {
+          this.orgMembers.delete(k);
+          this.orgTeams.delete(k);
+        }
+      } else if (c === 'members') {
+        const [org, user] = k.split(':') as [string, string];
+        if (v) {
+          this.orgMembers.get(org)?.set(user, (v as MemberRec).role);
+          setOf(this.userOrgs, user).add(org);
+        } else {
+          this.orgMembers.get(org)?.delete(user);
+          this.userOrgs.get(user)?.delete(org);
+        }
+      } else if (c === 'teams') {
+        const [org, team] = k.split(':') as [string, string];
+        const teams = this.orgTeams.get(org);
+        if (!teams) continue;
+        if (v && !teams.has(team)) teams.set(team, new Set());
+        else if (!v) teams.delete(team);
+      } else if (c === 'teamMembers') {
+        const [org, team, user] = k.split(':') as [string, string, string];
+        const set = this.orgTeams.get(org)?.get(team);
+        if (!set) continue;
+        if (v) set.add(user);
+        else set.delete(user);
+      } else if (c === 'tokens') {
+        const rec = (v ?? this.col<TokenRec>('tokens').get(k)) as TokenRec | undefined;
+        if (!rec) continue;
+        if (v) setOf(this.userTokens, rec.user).add(k);
+        else this.userTokens.get(rec.user)?.delete(k);
+      }
+    }
+  }
+
+  /** Applies a transaction: indexes and memory now, durable when the promise resolves. */
+  private commit(ops: Op[]): Promise<void> {
+    this.index(ops);
+    return this.store.commit(ops);
+  }
+
+  private iso(ms = this.now()): string {
+    return new Date(ms).toISOString();
+  }
+
+  private auditOp(org: string | null, actor: string, action: string, target?: string, detail?: Record<string, unknown>): Op {
+    const id = ++this.auditSeq;
+    const ev: AuditEvent = { id, time: this.iso(), org, actor, action, ...(target ? { target } : {}), ...(detail ? { detail } : {}) };
+    return { c: 'audit', k: String(id).padStart(12, '0'), v: ev };
+  }
+
+  // ---------------------------------------------------------------- lookups
+
+  user(name: string): UserRec | undefined {
+    return this.col<UserRec>('users').get(name);
+  }
+
+  org(name: string): OrgRec | undefined {
+    return this.col<OrgRec>('orgs').get(name);
+  }
+
+  roleIn(org: string, user: string): Role | undefined {
+    return this.orgMembers.get(org)?.get(user);
+  }
+
+  /** Members of `org` (name → role), or undefined if no such org. Read-only view. */
+  members(org: string): ReadonlyMap<string, Role> | undefined {
+    return this.orgMembers.get(org);
+  }
+
+  orgsOf(user: string): string[] {
+    return [...(this.userOrgs.get(user) ?? [])].sort();
+  }
+
+  teamsOf(org: string, user: string): string[] {
+    const out: string[] = [];
+    for (const [team, set] of this.orgTeams.get(org) ?? []) if (team !== DEVELOPERS && set.has(user)) out.push(team);
+    return out.sort();
+  }
+
+  static tfaOn(u: UserRec): boolean {
+    return !!u.tfa && !u.tfa.pending;
+  }
+
+  // ---------------------------------------------------------------- authentication and OTP
+
+  /** The acting user, or null when the request carries no credential. Bad credentials throw. */
+  async authenticate(cred: Credentials): Promise<Actor | null> {
+    if (cred.bearer !== undefined) {
+      const rec = this.col<TokenRec>('tokens').get(tokenKey(cred.bearer));
+      if (!rec) throw unauthenticated('Invalid or revoked token. Log in again.');
+      if (rec.expires && Date.parse(rec.expires) <= this.now()) throw unauthenticated('This token has expired. Log in again or create a new token.');
+      if (rec.cidr && !ipInCidrs(cred.ip, rec.cidr)) {
+        throw new CoreError('ip', `This token may not be used from ${cred.ip}.`);
+      }
+      const user = this.user(rec.user);
+      if (!user) throw unauthenticated('Invalid or revoked token. Log in again.');
+      return { user, token: rec, via: 'token' };
+    }
+    if (cred.basic) {
+      const user = await this.checkPassword(cred.basic.user, cred.basic.password);
+      return { user, token: null, via: 'password' };
+    }
+    return null;
+  }
+
+  async requireActor(cred: Credentials): Promise<Actor> {
+    const actor = await this.authenticate(cred);
+    if (!actor) throw new CoreError('unauthenticated', 'You must be logged in to do this. Run `orgctl login` or `npm login`.', { code: 'ENEEDAUTH' });
+    return actor;
+  }
+
+  /** Checks a user's password, rate-limited per account. Throws on failure. */
+  private async checkPassword(name: string, password: string): Promise<UserRec> {
+    const key = `pw:${name}`;
+    const wait = this.limiter.lockedFor(key);
+    if (wait > 0) throw new CoreError('rate_limited', `Too many failed password attempts for ${name}. Try again in ${wait} seconds.`, { retryAfter: wait });
+    const user = this.user(name);
+    const ok = await verifyPassword(password, user?.password ?? null);
+    if (!ok || !user) {
+      this.limiter.fail(key);
+      throw unauthenticated('Incorrect username or password.');
+    }
+    this.limiter.succeed(key);
+    return user;
+  }
+
+  /**
+   * Demands a one-time password from `actor` when the rules ask for one:
+   *   - `auth` (login, profile, tokens, governance): whenever 2FA is on;
+   *   - `write` (other writes): when 2FA is on in auth-and-writes mode, or the credential is a password.
+   */
+  async otpGate(actor: Actor, cred: Credentials, need: OtpNeed): Promise<void> {
+    const u = actor.user;
+    if (!RegistryCore.tfaOn(u)) return;
+    if (need === 'write' && u.tfa!.mode !== 'auth-and-writes' && actor.via !== 'password') return;
+    await this.checkOtp(u, cred.otp, actor.token?.key ?? null);
+  }
+
+  /** Verifies an OTP or recovery code for `u`; `tok` is the bearer token's key, or null for a password. */
+  private async checkOtp(u: UserRec, otp: string | undefined, tok: string | null): Promise<void> {
+    const code = (otp ?? '').replace(/\s+/g, '');
+    if (!code) throw otpChallenge('This operation requires a one-time password from your authenticator app. Pass it with --otp.');
+    const key = `otp:${u.name}`;
+    const wait = this.limiter.lockedFor(key);
+    if (wait > 0) {
+      throw new CoreError('rate_limited', `Too many wrong one-time passwords for ${u.name}. Try again in ${wait} seconds.`, { retryAfter: wait });
+    }
+    const tfa = u.tfa!;
+    const now = this.now();
+    if (/^[0-9a-f]{64}$/i.test(code)) {
+      const h = sha256Hex(code.toLowerCase());
+      const idx = tfa.recovery.findIndex((r) => r === h);
+      if (idx >= 0) {
+        this.limiter.succeed(key);
+        const next: UserRec = { ...u, tfa: { ...tfa, recovery: tfa.recovery.filter((_, i) => i !== idx) }, updated: this.iso() };
+        await this.commit([{ c: 'users', k: u.name, v: next }, this.auditOp(null, u.name, 'user.recovery-code-used')]);
+        return;
+      }
+    } else {
+      const step = matchTotp(tfa.secret, code, now);
+      if (step !== null) {
+        const uses = (this.col<OtpUse[]>('otpUses').get(u.name) ?? []).filter((x) => x.until > now);
+        const used = uses.find((x) => x.step === step);
+        if (used) {
+          if (tok !== null && used.tok === tok) return; // the same token may reuse its code (one --otp, many requests)
+          throw otpChallenge('This one-time password has already been used. Wait for the next code from your authenticator app.');
+        }
+        this.limiter.succeed(key);
+        uses.push({ step, tok, until: (step + 2) * 30_000 });
+        await this.commit([{ c: 'otpUses', k: u.name, v: uses }]);
+        return;
+      }
+    }
+    this.limiter.fail(key);
+    throw otpChallenge('The one-time password is wrong or has expired. Enter the current code from your authenticator app.');
+  }
+
+  /** Refuses writes with a read-only token, and org actions outside a granular token's orgs. */
+  private tokenMayWrite(actor: Actor, org?: string): void {
+    const t = actor.token;
+    if (!t) return;
+    if (t.readonly) throw forbidden('This token is read-only and cannot make changes.', 'EREADONLY');
+    if (org !== undefined) {
+      if (t.orgs && !t.orgs.includes(org)) throw forbidden(`This token may not act on org ${org}.`);
+      if (t.orgsPermission && t.orgsPermission !== 'read-write') throw forbidden(`This token has ${t.orgsPermission} access to orgs and cannot change them.`, 'EREADONLY');
+    }
+  }
+
+  private tokenMayRead(actor: Actor, org: string): void {
+    const t = actor.token;
+    if (!t) return;
+    if (t.orgs && !t.orgs.includes(org)) throw forbidden(`This token may not act on org ${org}.`);
+    if (t.orgsPermission === 'no-access') throw forbidden('This token has no access to orgs.');
+  }
+
+  // ---------------------------------------------------------------- accounts and login
+
+  whoami(actor: Actor): { username: string } {
+    return { username: actor.user.name };
+  }
+
+  private issueToken(user: string, extra: Partial<TokenRec> = {}): { token: string; rec: TokenRec; op: Op } {
+    const token = newToken();
+    const at = this.iso();
+    const rec: TokenRec = {
+      key: tokenKey(token),
+      user,
+      redacted: redactToken(token),
+      created: at,
+      updated: at,
+      readonly: false,
+      cidr: null,
+      name: null,
+      description: null,
+      expires: null,
+      orgs: null,
+      orgsPermission: null,
+      session: true,
+      ...extra,
+    };
+    return { token, rec, op: { c: 'tokens', k: rec.key, v: rec } };
+  }
+
+  /**
+   * npm's legacy (couch) login: an unknown name creates the account; a known name checks the
+   * password and, with 2FA on, an OTP. Returns a new session token.
+   */
+  async legacyLogin(cred: Credentials, body: { name?: unknown; password?: unknown; email?: unknown }, pathName: string): Promise<{ token: string; created: boolean }> {
+    const name = body.name ?? pathName;
+    if (name !== pathName) throw invalid('The name in the body does not match the name in the URL.');
+    const problem = nameProblem('user', name);
+    if (problem) throw invalid(problem);
+    if (typeof body.password !== 'string' || body.password.length === 0) throw invalid('password is required');
+    if (body.email !== undefined && body.email !== null && typeof body.email !== 'string') throw invalid('email must be a string');
+    const existing = this.user(name as string);
+    if (!existing) {
+      return { token: await this.createAccount(name as string, body.password, (body.email as string | undefined) ?? null), created: true };
+    }
+    const user = await this.checkPassword(existing.name, body.password);
+    if (RegistryCore.tfaOn(user)) await this.checkOtp(user, cred.otp, null);
+    const t = this.issueToken(user.name);
+    await this.commit([t.op]);
+    return { token: t.token, created: false };
+  }
+
+  private async createAccount(name: string, password: string, email: string | null): Promise<string> {
+    if (password.length < 8) throw invalid('Password must be at least 8 characters long.');
+    const hash = await hashPassword(password);
+    if (this.user(name)) throw conflict(`User ${name} already exists.`); // created while we hashed
+    const at = this.iso();
+    const rec: UserRec = { name, email, emailVerified: false, password: hash, created: at, updated: at, tfa: null };
+    const t = this.issueToken(name);
+    await this.commit([{ c: 'users', k: name, v: rec }, t.op]);
+    return t.token;
+  }
+
+  /** Starts a web login. The login id goes in the page URL; the done id only to the CLI. */
+  startWebLogin(create: boolean): { loginId: string; doneId: string } {
+    this.pruneWeb();
+    const s: WebSession = { loginId: newId(), doneId: newId(), created: this.now(), create, token: null, user: null };
+    this.webSessions.set(s.loginId, s);
+    this.webByDone.set(s.doneId, s);
+    return { loginId: s.loginId, doneId: s.doneId };
+  }
+
+  webLoginPending(loginId: string): { create: boolean; done: boolean; user: string | null } | null {
+    this.pruneWeb();
+    const s = this.webSessions.get(loginId);
+    return s ? { create: s.create, done: s.token !== null, user: s.user } : null;
+  }
+
+  /** The login page's form: checks the password and, with 2FA on, the OTP. */
+  async completeWebLogin(loginId: string, form: { username?: string; password?: string; otp?: string }, ip: string): Promise<string> {
+    const s = this.webSessions.get(loginId);
+    if (!s || this.now() - s.created > WEB_LOGIN_TTL) throw notFound('This login link has expired. Run the login command again.');
+    if (s.token) throw conflict('This login is already complete. Return to your terminal.');
+    const name = (form.username ?? '').trim();
+    const problem = nameProblem('user', name);
+    if (problem) throw invalid(problem);
+    if (!form.password) throw invalid('password is required');
+    let token: string;
+    if (!this.user(name) && s.create) {
+      token = await this.createAccount(name, form.password, null);
+    } else {
+      const user = await this.checkPassword(name, form.password);
+      if (RegistryCore.tfaOn(user)) await this.checkOtp(user, form.otp, null);
+      const t = this.issueToken(user.name);
+      await this.commit([t.op]);
+      token = t.token;
+    }
+    void ip;
+    s.token = token;
+    s.user = name;
+    return name;
+  }
+
+  /** The CLI's poll: null while pending; the token once (the session is then forgotten). */
+  pollWebLogin(doneId: string): { token: string } | null {
+    const s = this.webByDone.get(doneId);
+    if (!s || this.now() - s.created > WEB_LOGIN_TTL) throw notFound('Unknown or expired login session.');
+    if (!s.token) return null;
+    this.webByDone.delete(doneId);
+    this.webSessions.delete(s.loginId);
+    return { token: s.token };
+  }
+
+  private pruneWeb(): void {
+    const now = this.now();
+    for (const [id, s] of this.webSessions) {
+      if (now - s.created > WEB_LOGIN_TTL) {
+        this.webSessions.delete(id);
+        this.webByDone.delete(s.doneId);
+      }
+    }
+  }
+
+  /** `npm logout`: revokes a token. A token may revoke itself; otherwise it must be the caller's. */
+  async revokeTokenValue(actor: Actor, token: string): Promise<void> {
+    const key = tokenKey(token);
+    const rec = this.col<TokenRec>('tokens').get(key);
+    if (!rec || rec.user !== actor.user.name) throw notFound('No such token.');
+    await this.commit([{ c: 'tokens', k: key, v: null }]);
+  }
+
+  // ---------------------------------------------------------------- tokens
+
+  private tokenView(t: TokenRec): TokenView {
+    return {
+      key: t.key,
+      token: t.redacted,
+      name: t.name,
+      description: t.description,
+      created: t.created,
+      updated: t.updated,
+      readonly: t.readonly,
+      cidr_whitelist: t.cidr,
+      expires: t.expires,
+    };
+  }
+
+  listTokens(actor: Actor, page: number, perPage: number): { objects: TokenView[]; total: number } {
+    const all = [...(this.userTokens.get(actor.user.name) ?? [])]
+      .map((k) => this.col<TokenRec>('tokens').get(k)!)
+      .sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : a.key < b.key ? -1 : 1));
+    return { objects: all.slice(page * perPage, page * perPage + perPage).map((t) => this.tokenView(t)), total: all.length };
+  }
+
+  /** `npm token create`, npm 10 (`readonly`, `cidr_whitelist`) and npm 11 (granular) bodies. */
+  async createToken(actor: Actor, cred: Credentials, body: Record<string, unknown>): Promise<TokenView & { token: string }> {
+    if (typeof body.password !== 'string') throw invalid('password is required to create a token');
+    if (actor.token?.readonly) throw forbidden('A read-only token cannot create tokens.', 'EREADONLY');
+    await this.checkPassword(actor.user.name, body.password);
+    const cidr = body.cidr_whitelist ?? null;
+    if (cidr !== null && (!Array.isArray(cidr) || !cidr.every(isValidCidr))) throw invalid('cidr_whitelist must be a list of IPv4 CIDR ranges like 192.168.0.0/16');
+    const str = (v: unknown, field: string): string | null => {
+      if (v === undefined || v === null) return null;
+      if (typeof v !== 'string' || v.length > 1000) throw invalid(`${field} must be a string`);
+      return v;
+    };
+    const name = str(body.name, 'name');
+    const description = str(body.description, 'description');
+    let expires: string | null = null;
+    if (body.expires !== undefined && body.expires !== null) {
+      const days = Number(body.expires);
+      if (!Number.isInteger(days) || days < 1 || days > 3650) throw invalid('expires must be a number of days between 1 and 3650');
+      expires = this.iso(this.now() + days * DAY);
+    }
+    let orgs: string[] | null = null;
+    if (body.orgs !== undefined && body.orgs !== null) {
+      if (!Array.isArray(body.orgs) || !body.orgs.every((o) => nameProblem('org', typeof o === 'string' ? o.replace(/^@/, '') : o) === null)) {
+        throw invalid('orgs must be a list of org names');
+      }
+      orgs = (body.orgs as string[]).map((o) => o.replace(/^@/, ''));
+    }
+    const perms = ['read-write', 'read-only', 'no-access'];
+    const op = body.orgs_permission;
+    if (op !== undefined && op !== null && !perms.includes(op as string)) throw invalid('orgs_permission must be read-write, read-only or no-access');
+    const pp = body.packages_and_scopes_permission;
+    if (pp !== undefined && pp !== null && !perms.includes(pp as string)) throw invalid('packages_and_scopes_permission must be read-write, read-only or no-access');
+    const readonly = body.readonly === true || (pp === 'read-only' && (op === undefined || op === null || op !== 'read-write'));
+    await this.otpGate(actor, cred, 'auth');
+    const t = this.issueToken(actor.user.name, {
+      readonly,
+      cidr: cidr as string[] | null,
+      name,
+      description,
+      expires,
+      orgs,
+      orgsPermission: (op as OrgsPermission | undefined) ?? null,
+      session: false,
+    });
+    await this.commit([t.op]);
+    return { ...this.tokenView(t.rec), token: t.token };
+  }
+
+  /** Deletes one of the caller's tokens by key (or by its value, as npm may send it). */
+  async deleteToken(actor: Actor, cred: Credentials, keyOrToken: string): Promise<void> {
+    const tokens = this.col<TokenRec>('tokens');
+    let rec = tokens.get(keyOrToken);
+    if (!rec && keyOrToken.length < 200) rec = tokens.get(tokenKey(keyOrToken));
+    if (!rec || rec.user !== actor.user.name) throw notFound('No such token.');
+    if (actor.token && actor.token.readonly && actor.token.key !== rec.key) throw forbidden('A read-only token cannot revoke other tokens.', 'EREADONLY');
+    await this.otpGate(actor, cred, 'write');
+    await this.commit([{ c: 'tokens', k: rec.key, v: null }]);
+  }
+
+  // ---------------------------------------------------------------- profile and 2FA
+
+  profile(u: UserRec, tfaOverride?: Profile['tfa']): Profile {
+    return {
+      name: u.name,
+      email: u.email,
+      email_verified: u.emailVerified,
+      created: u.created,
+      updated: u.updated,
+      tfa: tfaOverride !== undefined ? tfaOverride : u.tfa ? { mode: u.tfa.mode, pending: u.tfa.pending } : null,
+      fullname: u.fullname ?? null,
+      homepage: u.homepage ?? null,
+      freenode: u.freenode ?? null,
+      twitter: u.twitter ?? null,
+      github: u.github ?? null,
+      cidr_whitelist: null,
+    };
+  }
+
+  /** Orgs that require 2FA and have `user` as a member. */
+  tfaOrgsOf(user: string): string[] {
+    return this.orgsOf(user).filter((o) => this.org(o)?.requireTfa);
+  }
+
+  /** `POST /-/npm/v1/user`: profile fields, password change, or one step of the 2FA state machine. */
+  async updateProfile(actor: Actor, cred: Credentials, body: Record<string, unknown>): Promise<Profile> {
+    if (actor.token?.readonly) throw forbidden('This token is read-only and cannot make changes.', 'EREADONLY');
+    if (body.tfa !== undefined) {
+      const others = Object.keys(body).filter((k) => k !== 'tfa');
+      if (others.length > 0) throw invalid('Send 2FA changes on their own, without other profile fields.');
+      return this.updateTfa(actor, cred, body.tfa);
+    }
+    const u = actor.user;
+    const next: UserRec = { ...u };
+    let changed = false;
+    for (const f of PROFILE_FIELDS) {
+      if (!(f in body)) continue;
+      const v = body[f];
+      if (v !== null && (typeof v !== 'string' || v.length > 1000)) throw invalid(`${f} must be a string`);
+      if (f === 'email') {
+        if (v === null || !/^[^\s@]+@[^\s@]+$/.test(v as string)) throw invalid('email must be an email address');
+        if (v !== u.email) {
+          next.email = v as string;
+          next.emailVerified = false;
+          changed = true;
+        }
+      } else if ((u[f] ?? null) !== v) {
+        next[f] = v as string | null;
+        changed = true;
+      }
+    }
+    let newPassword: string | null = null;
+    if (body.password !== undefined && body.password !== null) {
+      const p = body.password as { old?: unknown; new?: unknown };
+      if (typeof p !== 'object' || typeof p.old !== 'string' || typeof p.new !== 'string') throw invalid('password must be {"old": "...", "new": "..."}');
+      if (p.new.length < 8) throw invalid('Password must be at least 8 characters long.');
+      await this.checkPassword(u.name, p.old);
+      newPassword = p.new;
+      changed = true;
+    }
+    const unknown = Object.keys(body).filter((k) => !(PROFILE_FIELDS as readonly string[]).includes(k) && k !== 'password');
+    if (unknown.length > 0) throw invalid(`Unknown profile field: ${unknown[0]}`);
+    if (!changed) return this.profile(u);
+    await this.otpGate(actor, cred, 'auth');
+    if (newPassword) next.password = await hashPassword(newPassword);
+    const current = this.user(u.name)!;
+    const merged: UserRec = { ...current, ...pickProfile(next), password: next.password, updated: this.iso() };
+    await this.commit([{ c: 'users', k: u.name, v: merged }]);
+    return this.profile(merged);
+  }
+
+  private async updateTfa(actor: Actor, cred: Credentials, tfa: unknown): Promise<Profile> {
+    const u = actor.user;
+    if (Array.isArray(tfa)) {
+      // Finishing enrolment: one valid code from the new secret.
+      if (!u.tfa || !u.tfa.pending) throw conflict('Two-factor authentication is not being set up. Start enrolment first.');
+      const code = String(tfa[0] ?? '').replace(/\s+/g, '');
+      const key = `otp:${u.name}`;
+      const wait = this.limiter.lockedFor(key);
+      if (wait > 0) throw new CoreError('rate_limited', `Too many wrong codes. Try again in ${wait} seconds.`, { retryAfter: wait });
+      const step = matchTotp(u.tfa.secret, code, this.now());
+      if (step === null) {
+        this.limiter.fail(key);
+        throw forbidden('The code is wrong or has expired. Enter the current code from your authenticator app.', 'EOTP_INVALID');
+      }
+      this.limiter.succeed(key);
+      const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
+      const next: UserRec = { ...u, tfa: { ...u.tfa, pending: false, recovery: codes.map(sha256Hex) }, updated: this.iso() };
+      const uses: OtpUse[] = [{ step, tok: actor.token?.key ?? null, until: (step + 2) * 30_000 }];
+      await this.commit([{ c: 'users', k: u.name, v: next }, { c: 'otpUses', k: u.name, v: uses }, this.auditOp(null, u.name, 'user.2fa-enabled', undefined, { mode: next.tfa!.mode })]);
+      return this.profile(next, codes);
+    }
+    if (typeof tfa !== 'object' || tfa === null) throw invalid('tfa must be {"password", "mode"} or ["<code>"]');
+    const { password, mode } = tfa as { password?: unknown; mode?: unknown };
+    if (typeof password !== 'string') throw invalid('tfa.password is required');
+    if (mode !== 'disable' && !isTfaMode(mode)) throw invalid('tfa.mode must be auth-only, auth-and-writes or disable');
+    try {
+      await this.checkPassword(u.name, password);
+    } catch (e) {
+      if (e instanceof CoreError && e.kind === 'unauthenticated') throw forbidden('Wrong password.', 'EPASSWORD');
+      throw e;
+    }
+    if (mode === 'disable') {
+      if (!u.tfa) return this.profile(u, false);
+      if (!u.tfa.pending) {
+        await this.otpGate(actor, cred, 'auth');
+        const orgs = this.tfaOrgsOf(u.name);
+        if (orgs.length > 0) {
+          throw forbidden(
+            `You cannot disable two-factor authentication while you belong to ${orgs.length === 1 ? 'an org that requires' : 'orgs that require'} it: ${orgs.join(', ')}. Leave ${orgs.length === 1 ? 'it' : 'them'} first.`,
+            'ETFAREQUIRED',
+          );
+        }
+      }
+      const next: UserRec = { ...this.user(u.name)!, tfa: null, updated: this.iso() };
+      await this.commit([{ c: 'users', k: u.name, v: next }, { c: 'otpUses', k: u.name, v: null }, this.auditOp(null, u.name, u.tfa.pending ? 'user.2fa-enrolment-reset' : 'user.2fa-disabled')]);
+      return this.profile(next, false);
+    }
+    if (u.tfa && !u.tfa.pending) {
+      if (u.tfa.mode === mode) return this.profile(u);
+      await this.otpGate(actor, cred, 'auth');
+      const next: UserRec = { ...this.user(u.name)!, updated: this.iso() };
+      next.tfa = { ...next.tfa!, mode };
+      await this.commit([{ c: 'users', k: u.name, v: next }, this.auditOp(null, u.name, 'user.2fa-mode-changed', undefined, { mode })]);
+      return this.profile(next, { mode, pending: false });
+    }
+    // Off or pending: (re)start enrolment with a fresh secret.
+    const secret = newTotpSecret();
+    const pending: TfaRec = { mode, pending: true, secret, recovery: [] };
+    const next: UserRec = { ...u, tfa: pending, updated: this.iso() };
+    await this.commit([{ c: 'users', k: u.name, v: next }]);
+    return this.profile(next, totpUri(secret, u.name));
+  }
+
+  // ---------------------------------------------------------------- orgs and members
+
+  private requireOrg(org: string): OrgRec {
+    const problem = nameProblem('org', org);
+    if (problem) throw invalid(problem);
+    const rec = this.org(org);
+    if (!rec) throw notFound(`Org ${org} not found.`);
+    return rec;
+  }
+
+  private requireMember(actor: Actor, org: string): Role {
+    const role = this.roleIn(org, actor.user.name);
+    if (!role) throw forbidden(`You are not a member of ${org}.`);
+    return role;
+  }
+
+  /** The roster: user → role, sorted by name. Any member may read it. */
+  roster(actor: Actor, org: string): Record<string, Role> {
+    this.requireOrg(org);
+    this.tokenMayRead(actor, org);
+    this.requireMember(actor, org);
+    const out: Record<string, Role> = {};
+    for (const name of [...this.orgMembers.get(org)!.keys()].sort()) out[name] = this.orgMembers.get(org)!.get(name)!;
+    return out;
+  }
+
+  /** Owners only, OTP when the owner has 2FA, token allowed to write to the org. */
+  private async governance(actor: Actor, cred: Credentials, org: string, allowed: Role[]): Promise<Role> {
+    this.requireOrg(org);
+    const role = this.requireMember(actor, org);
+    if (!allowed.includes(role)) {
+      throw forbidden(`Only ${allowed.length === 1 ? `${allowed[0]}s` : allowed.map((r) => `${r}s`).join(' and ')} of ${org} can do this; you are ${article(role)} ${role}.`);
+    }
+    this.tokenMayWrite(actor, org);
+    await this.otpGate(actor, cred, 'auth');
+    return role;
+  }
+
+  private ownerCount(org: string): number {
+    let n = 0;
+    for (const r of this.orgMembers.get(org)!.values()) if (r === 'owner') n++;
+    return n;
+  }
+
+  /**
+   * `PUT /-/org/:org/user`: changes a member's role, or invites a non-member (a pending
+   * invitation valid for 7 days; `size` counts current members only).
+   */
+  async setMember(actor: Actor, cred: Credentials, org: string, body: { user?: unknown; role?: unknown }): Promise<{ org: { name: string; size: number }; user: string; role: Role; pending: boolean }> {
+    const user = typeof body.user === 'string' ? body.user.replace(/^@/, '') : body.user;
+    const problem = nameProblem('user', user);
+    if (problem) throw invalid(problem);
+    const role = body.role === undefined || body.role === null ? 'developer' : normalizeRole(body.role);
+    if (!role) throw invalid('role must be one of owner, admin or developer');
+    await this.governance(actor, cred, org, ['owner']);
+    const name = user as string;
+    const target = this.user(name);
+    if (!target) throw notFound(`User ${name} not found.`);
+    const current = this.roleIn(org, name);
+    const size = () => this.orgMembers.get(org)!.size;
+    if (current) {
+      if (current === role) return { org: { name: org, size: size() }, user: name, role, pending: false };
+      if (current === 'owner' && this.ownerCount(org) === 1) throw conflict(`${name} is the last owner of ${org} and cannot be demoted. Make someone else an owner first.`);
+      const rec = this.col<MemberRec>('members').get(k2(org, name))!;
+      await this.commit([
+        { c: 'members', k: k2(org, name), v: { ...rec, role } },
+        this.auditOp(org, actor.user.name, 'member.role-changed', name, { from: current, to: role }),
+      ]);
+      return { org: { name: org, size: size() }, user: name, role, pending: false };
+    }
+    const at = this.now();
+    const inv: InvitationRec = {
+      org,
+      user: name,
+      role,
+      teams: [],
+      created: this.iso(at),
+      expires: this.iso(at + INVITATION_DAYS * DAY),
+      by: actor.user.name,
+      reinstate: false,
+    };
+    await this.commit([{ c: 'invitations', k: k2(org, name), v: inv }, this.auditOp(org, actor.user.name, 'invitation.created', name, { role })]);
+    return { org: { name: org, size: size() }, user: name, role, pending: true };
+  }
+
+  /**
+   * `DELETE /-/org/:org/user`: owners remove anyone; any member may remove themself (leave).
+   * Removes from every team and keeps a removal record (role, teams) for 90 days.
+   */
+  async removeMember(actor: Actor, cred: Credentials, org: string, body: { user?: unknown }): Promise<{ user: string; org: string; userCount: number }> {
+    const user = typeof body.user === 'string' ? body.user.replace(/^@/, '') : body.user;
+    const problem = nameProblem('user', user);
+    if (problem) throw invalid(problem);
+    const name = user as string;
+    const self = name === actor.user.name;
+    if (self) {
+      this.requireOrg(org);
+      this.requireMember(actor, org);
+      this.tokenMayWrite(actor, org);
+      await this.otpGate(actor, cred, 'auth');
+    } else {
+      await this.governance(actor, cred, org, ['owner']);
+    }
+    const role = this.roleIn(org, name);
+    if (!role) {
+      const inv = this.col<InvitationRec>('invitations').get(k2(org, name));
+      if (inv) {
+        await this.commit([{ c: 'invitations', k: k2(org, name), v: null }, this.auditOp(org, actor.user.name, 'invitation.revoked', name)]);
+        return { user: name, org, userCount: this.orgMembers.get(org)!.size };
+      }
+      throw notFound(`${name} is not a member of ${org}.`);
+    }
+    if (role === 'owner' && this.ownerCount(org) === 1) throw conflict(`${name} is the last owner of ${org} and cannot be removed. Make someone else an owner first.`);
+    const ops = this.removalOps(org, name, role, actor.user.name, self ? 'left' : 'removed');
+    await this.commit(ops);
+    return { user: name, org, userCount: this.orgMembers.get(org)!.size };
+  }
+
+  /** The ops that take `user` out of `org` and all its teams, with a removal record. */
+  removalOps(org: string, user: string, role: Role, by: string, reason: string): Op[] {
+    const teams = this.teamsOf(org, user);
+    const at = this.now();
+    const ops: Op[] = [{ c: 'members', k: k2(org, user), v: null }];
+    for (const t of teams) ops.push({ c: 'teamMembers', k: k3(org, t, user), v: null });
+    if (reason !== 'left') {
+      const rec: RemovalRec = { org, user, role, teams, removedAt: this.iso(at), by, reason, expires: this.iso(at + REMOVAL_RECORD_DAYS * DAY) };
+      ops.push({ c: 'removals', k: k2(org, user), v: rec });
+    }
+    ops.push(this.auditOp(org, by, reason === 'left' ? 'member.left' : 'member.removed', user, { role, teams, reason }));
+    return ops;
+  }
+
+  // ---------------------------------------------------------------- teams
+
+  private requireTeam(org: string, team: string): Set<string> {
+    const problem = nameProblem('team', team);
+    if (problem) throw invalid(problem);
+    const set = this.orgTeams.get(org)?.get(team);
+    if (!set) throw notFound(`Team ${org}:${team} not found.`);
+    return set;
+  }
+
+  listTeams(actor: Actor, org: string): string[] {
+    this.requireOrg(org);
+    this.tokenMayRead(actor, org);
+    this.requireMember(actor, org);
+    return [...this.orgTeams.get(org)!.keys()].sort().map((t) => `${org}:${t}`);
+  }
+
+  teamMembers(actor: Actor, org: string, team: string): string[] {
+    this.requireOrg(org);
+    this.tokenMayRead(actor, org);
+    this.requireMember(actor, org);
+    this.requireTeam(org, team);
+    if (team === DEVELOPERS) return [...this.orgMembers.get(org)!.keys()].sort();
+    return [...this.orgTeams.get(org)!.get(team)!].sort();
+  }
+
+  async createTeam(actor: Actor, cred: Credentials, org: string, body: { name?: unknown; description?: unknown }): Promise<{ name: string; description: string | null; created: string }> {
+    const team = typeof body.name === 'string' ? body.name.replace(/^@?[^:]*:/, '') : body.name;
+    const problem = nameProblem('team', team);
+    if (problem) throw invalid(problem);
+    if (body.description !== undefined && body.description !== null && (typeof body.description !== 'string' || body.description.length > 1000)) {
+      throw invalid('description must be a string');
+    }
+    await this.governance(actor, cred, org, ['owner', 'admin']);
+    if (this.orgTeams.get(org)!.has(team as string)) throw conflict(`Team ${org}:${team} already exists.`);
+    const rec: TeamRec = { description: (body.description as string | undefined) ?? null, created: this.iso() };
+    await this.commit([{ c: 'teams', k: k2(org, team as string), v: rec }, this.auditOp(org, actor.user.name, 'team.created', team as string)]);
+    return { name: `${org}:${team}`, description: rec.description, created: rec.created };
+  }
+
+  async destroyTeam(actor: Actor, cred: Credentials, org: string, team: string): Promise<void> {
+    await this.governance(actor, cred, org, ['owner', 'admin']);
+    const set = this.requireTeam(org, team);
+    if (team === DEVELOPERS) throw conflict(`The ${DEVELOPERS} team holds every member of ${org} and cannot be destroyed.`);
+    const ops: Op[] = [{ c: 'teams', k: k2(org, team), v: null }];
+    for (const u of set) ops.push({ c: 'teamMembers', k: k3(org, team, u), v: null });
+    ops.push(this.auditOp(org, actor.user.name, 'team.destroyed', team));
+    await this.commit(ops);
+  }
+
+  async addTeamMember(actor: Actor, cred: Credentials, org: string, team: string, body: { user?: unknown }): Promise<void> {
+    const user = typeof body.user === 'string' ? body.user.replace(/^@/, '') : body.user;
+    const problem = nameProblem('user', user);
+    if (problem) throw invalid(problem);
+    await this.governance(actor, cred, org, ['owner', 'admin']);
+    const set = this.requireTeam(org, team);
+    if (!this.roleIn(org, user as string)) throw notFound(`${user} is not a member of ${org}; add them to the org first.`);
+    if (team === DEVELOPERS || set.has(user as string)) return;
+    await this.commit([{ c: 'teamMembers', k: k3(org, team, user as string), v: { added: this.iso() } }, this.auditOp(org, actor.user.name, 'team.member-added', user as string, { team })]);
+  }
+
+  async removeTeamMember(actor: Actor, cred: Credentials, org: string, team: string, body: { user?: unknown }): Promise<void> {
+    const user = typeof body.user === 'string' ? body.user.replace(/^@/, '') : body.user;
+    const problem = nameProblem('user', user);
+    if (problem) throw invalid(problem);
+    await this.governance(actor, cred, org, ['owner', 'admin']);
+    const set = this.requireTeam(org, team);
+    if (team === DEVELOPERS) throw conflict(`Every member of ${org} is in the ${DEVELOPERS} team; remove them from the org instead.`);
+    if (!set.has(user as string)) throw notFound(`${user} is not in team ${org}:${team}.`);
+    await this.commit([{ c: 'teamMembers', k: k3(org, team, user as string), v: null }, this.auditOp(org, actor.user.name, 'team.member-removed', user as string, { team })]);
+  }
+
+  // ---------------------------------------------------------------- seeding
+
+  /** Applies a validated seed as one transaction (see seed.ts). */
+  async applySeedOps(ops: Op[]): Promise<void> {
+    await this.commit(ops);
+  }
+}
+
+function setOf<K, V>(m: Map<K, Set<V>>, k: K): Set<V> {
+  let s = m.get(k);
+  if (!s) {
+    s = new Set();
+    m.set(k, s);
+  }
+  return s;
+}
+
+function otpChallenge(message: string): CoreError {
+  return new CoreError('otp', message);
+}
+
+function article(role: string): string {
+  return /^[aeiou]/.test(role) ? 'an' : 'a';
+}
+
+function pickProfile(u: UserRec): Partial<UserRec> {
+  return {
+    email: u.email,
+    emailVerified: u.emailVerified,
+    fullname: u.fullname ?? null,
+    homepage: u.homepage ?? null,
+    freenode: u.freenode ?? null,
+    twitter: u.twitter ?? null,
+    github: u.github ?? null,
+  };
+}
+
+export { isRole };

@@ -1,0 +1,124 @@
+import type { Role, TfaMode } from '../../shared/names.js';
+
+/** Records as stored. Keys: users by name, tokens by key, members by `org:user`, etc. */
+
+export interface TfaRec {
+  mode: TfaMode;
+  /** true between enrolment and the first valid code */
+  pending: boolean;
+  /** base32 TOTP secret */
+  secret: string;
+  /** sha256 hex of each unused recovery code */
+  recovery: string[];
+}
+
+export interface UserRec {
+  name: string;
+  email: string | null;
+  emailVerified: boolean;
+  /** scrypt hash, or null: the account cannot log in by password */
+  password: string | null;
+  created: string;
+  updated: string;
+  tfa: TfaRec | null;
+  fullname?: string | null;
+  homepage?: string | null;
+  freenode?: string | null;
+  twitter?: string | null;
+  github?: string | null;
+}
+
+export type OrgsPermission = 'read-write' | 'read-only' | 'no-access';
+
+export interface TokenRec {
+  /** hex sha512 of the token (npm's `key`) */
+  key: string;
+  user: string;
+  /** redacted display form, e.g. `npm_Ab12…` */
+  redacted: string;
+  created: string;
+  updated: string;
+  readonly: boolean;
+  cidr: string[] | null;
+  name: string | null;
+  description: string | null;
+  /** ISO time after which the token is refused, or null */
+  expires: string | null;
+  /** v11 granular limits: orgs the token may act on (null: all) and how */
+  orgs: string[] | null;
+  orgsPermission: OrgsPermission | null;
+  /** issued by a login rather than `token create` */
+  session: boolean;
+}
+
+export interface OrgRec {
+  name: string;
+  created: string;
+  requireTfa: boolean;
+  tfaRequiredSince: string | null;
+}
+
+export interface MemberRec {
+  role: Role;
+  joined: string;
+}
+
+export interface TeamRec {
+  description: string | null;
+  created: string;
+}
+
+export interface InvitationRec {
+  org: string;
+  user: string;
+  role: Role;
+  teams: string[];
+  created: string;
+  expires: string;
+  by: string;
+  reinstate: boolean;
+}
+
+export interface RemovalRec {
+  org: string;
+  user: string;
+  role: Role;
+  teams: string[];
+  removedAt: string;
+  by: string;
+  reason: string;
+  expires: string;
+}
+
+export interface OtpUse {
+  step: number;
+  /** token key that used it, or null for a password credential */
+  tok: string | null;
+  /** ms epoch after which the code cannot be accepted anyway */
+  until: number;
+}
+
+export interface AuditEvent {
+  id: number;
+  time: string;
+  org: string | null;
+  actor: string;
+  action: string;
+  target?: string;
+  detail?: Record<string, unknown>;
+}
+
+/** What a request brings, already taken out of HTTP. */
+export interface Credentials {
+  bearer?: string;
+  basic?: { user: string; password: string };
+  otp?: string;
+  /** client IP address (for token CIDR limits) */
+  ip: string;
+}
+
+export interface Actor {
+  user: UserRec;
+  token: TokenRec | null;
+  via: 'token' | 'password';
+}

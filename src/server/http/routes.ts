@@ -1,0 +1,176 @@
+import type { IncomingMessage } from 'node:http';
+import type { RegistryCore } from '../core/registry-core.js';
+import type { Actor, Credentials } from '../core/types.js';
+import { CoreError } from '../core/errors.js';
+import { HttpError, escapeHtml, parseJsonObject, readBody, type Reply } from './http-util.js';
+
+/**
+ * The npm-compatible routes (docs/registry-api.md). Each handler turns HTTP into a core call and
+ * the core's answer into npm's wire shape; no rule lives here.
+ */
+export interface RouteContext {
+  req: IncomingMessage;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  cred: Credentials;
+  core: RegistryCore;
+  /** the server's base URL as the client reached it, ending in '/' */
+  base: string;
+  body(): Promise<Record<string, unknown>>;
+  text(): Promise<string>;
+  actor(): Promise<Actor>;
+}
+
+export interface Route {
+  method: string;
+  /** path segments; `:name` captures one segment (already percent-decoded) */
+  path: string[];
+  handler: (ctx: RouteContext) => Promise<Reply>;
+}
+
+const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ status, body, headers });
+const COUCH_PREFIX = 'org.couchdb.user:';
+
+function route(method: string, path: string, handler: Route['handler']): Route {
+  return { method, path: path.split('/').filter(Boolean), handler };
+}
+
+function intParam(q: URLSearchParams, name: string, dflt: number, min: number, max: number): number {
+  const raw = q.get(name);
+  if (raw === null) return dflt;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new HttpError(400, `${name} must be a whole number from ${min} to ${max}.`, 'EBADQUERY');
+  }
+  return Number(raw);
+}
+
+export const routes: Route[] = [
+  route('GET', '/-/ping', async () => json(200, {})),
+
+  // ---- login, whoami, logout
+  route('GET', '/-/whoami', async (c) => json(200, c.core.whoami(await c.actor()))),
+  route('PUT', '/-/user/:couch', async (c) => {
+    const seg = c.params.couch!;
+    if (!seg.startsWith(COUCH_PREFIX)) throw new HttpError(404, 'Not found.', 'ENOTFOUND');
+    const name = seg.slice(COUCH_PREFIX.length);
+    const body = await c.body();
+    const { token, created } = await c.core.legacyLogin(c.cred, body, name);
+    return json(201, { ok: true, id: `${COUCH_PREFIX}${name}`, rev: '_we_dont_use_revs_any_more', token, ...(created ? { created: true } : {}) });
+  }),
+  route('DELETE', '/-/user/token/:token', async (c) => {
+    await c.core.revokeTokenValue(await c.actor(), c.params.token!);
+    return json(200, { ok: true });
+  }),
+  route('POST', '/-/v1/login', async (c) => {
+    const body = await c.body();
+    const { loginId, doneId } = c.core.startWebLogin(body.create === true);
+    return json(200, { loginUrl: `${c.base}-/v1/login/web/${loginId}`, doneUrl: `${c.base}-/v1/login/done/${doneId}` });
+  }),
+  route('GET', '/-/v1/login/web/:id', async (c) => {
+    const s = c.core.webLoginPending(c.params.id!);
+    if (!s) return { status: 404, raw: loginPage({ message: 'This login link has expired. Run the login command again.', closed: true }) };
+    if (s.done) return { status: 200, raw: loginPage({ message: `Logged in as ${s.user}. You can close this window and return to your terminal.`, closed: true }) };
+    return { status: 200, raw: loginPage({ create: s.create }) };
+  }),
+  route('POST', '/-/v1/login/web/:id', async (c) => {
+    const form = new URLSearchParams(await c.text());
+    const fields = { username: form.get('username') ?? '', password: form.get('password') ?? '', otp: form.get('otp') ?? '' };
+    try {
+      const user = await c.core.completeWebLogin(c.params.id!, fields, c.cred.ip);
+      return { status: 200, raw: loginPage({ message: `Logged in as ${user}. You can close this window and return to your terminal.`, closed: true }) };
+    } catch (e) {
+      if (!(e instanceof CoreError)) throw e;
+      const status = e.kind === 'otp' || e.kind === 'unauthenticated' ? 401 : e.kind === 'rate_limited' ? 429 : e.kind === 'not_found' ? 404 : e.kind === 'conflict' ? 409 : 400;
+      return { status, raw: loginPage({ message: e.message, error: true, username: fields.username, askOtp: e.kind === 'otp' }) };
+    }
+  }),
+  route('GET', '/-/v1/login/done/:id', async (c) => {
+    const r = c.core.pollWebLogin(c.params.id!);
+    if (!r) return json(202, {}, { 'retry-after': '1' });
+    return json(200, r);
+  }),
+
+  // ---- profile and 2FA
+  route('GET', '/-/npm/v1/user', async (c) => json(200, c.core.profile((await c.actor()).user))),
+  route('POST', '/-/npm/v1/user', async (c) => {
+    const body = await c.body();
+    return json(200, await c.core.updateProfile(await c.actor(), c.cred, body));
+  }),
+
+  // ---- tokens
+  route('GET', '/-/npm/v1/tokens', async (c) => {
+    const actor = await c.actor();
+    const perPage = intParam(c.query, 'perPage', 10, 1, 9999);
+    const page = intParam(c.query, 'page', 0, 0, 1_000_000);
+    const { objects, total } = c.core.listTokens(actor, page, perPage);
+    const next = (page + 1) * perPage < total ? `/-/npm/v1/tokens?page=${page + 1}&perPage=${perPage}` : null;
+    const prev = page > 0 ? `/-/npm/v1/tokens?page=${page - 1}&perPage=${perPage}` : null;
+    return json(200, { objects, total, urls: { next, prev }, userHasOldFormatToken: false });
+  }),
+  route('POST', '/-/npm/v1/tokens', async (c) => {
+    const body = await c.body();
+    return json(201, await c.core.createToken(await c.actor(), c.cred, body));
+  }),
+  route('DELETE', '/-/npm/v1/tokens/token/:key', async (c) => {
+    await c.core.deleteToken(await c.actor(), c.cred, c.params.key!);
+    return { status: 204 };
+  }),
+
+  // ---- org membership
+  route('GET', '/-/org/:org/user', async (c) => json(200, c.core.roster(await c.actor(), c.params.org!))),
+  route('PUT', '/-/org/:org/user', async (c) => {
+    const body = await c.body();
+    return json(201, await c.core.setMember(await c.actor(), c.cred, c.params.org!, body));
+  }),
+  route('DELETE', '/-/org/:org/user', async (c) => {
+    const body = await c.body();
+    await c.core.removeMember(await c.actor(), c.cred, c.params.org!, body);
+    return { status: 204 };
+  }),
+
+  // ---- teams (libnpmteam paths)
+  route('GET', '/-/org/:org/team', async (c) => json(200, c.core.listTeams(await c.actor(), c.params.org!))),
+  route('PUT', '/-/org/:org/team', async (c) => {
+    const body = await c.body();
+    return json(201, await c.core.createTeam(await c.actor(), c.cred, c.params.org!, body));
+  }),
+  route('DELETE', '/-/team/:org/:team', async (c) => {
+    await c.core.destroyTeam(await c.actor(), c.cred, c.params.org!, c.params.team!);
+    return { status: 204 };
+  }),
+  route('GET', '/-/team/:org/:team/user', async (c) => json(200, c.core.teamMembers(await c.actor(), c.params.org!, c.params.team!))),
+  route('PUT', '/-/team/:org/:team/user', async (c) => {
+    const body = await c.body();
+    await c.core.addTeamMember(await c.actor(), c.cred, c.params.org!, c.params.team!, body);
+    return json(201, {});
+  }),
+  route('DELETE', '/-/team/:org/:team/user', async (c) => {
+    const body = await c.body();
+    await c.core.removeTeamMember(await c.actor(), c.cred, c.params.org!, c.params.team!, body);
+    return { status: 204 };
+  }),
+];
+
+/** Builds the lazily-evaluated parts of a route context. */
+export function bodyReaders(req: IncomingMessage): { text(): Promise<string>; body(): Promise<Record<string, unknown>> } {
+  let cached: Promise<string> | null = null;
+  const text = () => (cached ??= readBody(req));
+  return { text, body: async () => parseJsonObject(await text()) };
+}
+
+function loginPage(o: { message?: string; error?: boolean; closed?: boolean; create?: boolean; username?: string; askOtp?: boolean }): string {
+  const msg = o.message ? `<p class="${o.error ? 'error' : 'ok'}" role="${o.error ? 'alert' : 'status'}">${escapeHtml(o.message)}</p>` : '';
+  const form = o.closed
+    ? ''
+    : `<form method="post" autocomplete="off">
+  <label>Username <input name="username" required autofocus value="${escapeHtml(o.username ?? '')}"></label>
+  <label>Password <input name="password" type="password" required></label>
+  <label>One-time code${o.askOtp ? '' : ' (if you use two-factor authentication)'} <input name="otp" inputmode="numeric" autocomplete="one-time-code"></label>
+  <button type="submit">${o.create ? 'Create account and log in' : 'Log in'}</button>
+</form>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>orgctl registry login</title>
+<style>body{font:16px system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem}label{display:block;margin:.8rem 0}input{display:block;width:100%;padding:.4rem;font:inherit}button{padding:.5rem 1rem;font:inherit}.error{color:#a00}.ok{color:#060}</style>
+</head><body><h1>Log in to the orgctl registry</h1>${msg}${form}</body></html>`;
+}

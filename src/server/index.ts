@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import { RegistryCore } from './core/registry-core.js';
+import { buildSeedOps, SeedError, validateSeed } from './core/seed.js';
+import { createRegistryServer, type RegistryServer } from './http/server.js';
+import { FileStore } from './store/file-store.js';
+import { MemoryStore, type Store } from './store/store.js';
+
+/**
+ * Assembles a reference registry: store (file or memory) → core (+ seed when the store is new)
+ * → HTTP server. Used by `orgctl registry serve`, the demo and every test.
+ */
+export interface OpenRegistryOptions {
+  /** durable state folder; without it, state is in memory */
+  dataDir?: string;
+  /** seed object (already parsed) applied when the store is new */
+  seed?: unknown;
+  now?: () => number;
+  log?: (line: string) => void;
+  warn?: (line: string) => void;
+  onError?: (err: unknown) => void;
+}
+
+export interface OpenRegistry {
+  core: RegistryCore;
+  store: Store;
+  http: RegistryServer;
+  seeded: boolean;
+  /** stops HTTP (finishing in-flight requests), then flushes and closes the store */
+  close(): Promise<void>;
+}
+
+export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<OpenRegistry> {
+  // Validate the seed before touching the data folder, so a bad seed changes nothing.
+  const seed = opts.seed !== undefined ? validateSeed(opts.seed) : undefined;
+  const now = opts.now ?? Date.now;
+  const store: Store = opts.dataDir ? await FileStore.open(opts.dataDir, { warn: opts.warn }) : new MemoryStore();
+  const core = new RegistryCore({ store, now });
+  let seeded = false;
+  try {
+    if (seed && store.isNew) {
+      await core.applySeedOps(await buildSeedOps(seed, new Date(now()).toISOString()));
+      seeded = true;
+    }
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const http = createRegistryServer({ core, log: opts.log, onError: opts.onError });
+  return {
+    core,
+    store,
+    http,
+    seeded,
+    async close() {
+      await http.close();
+      await store.close();
+    },
+  };
+}
+
+/** Reads and parses a seed file; errors name the file. */
+export async function readSeedFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new SeedError(`cannot read seed file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new SeedError(`seed file ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+export { RegistryCore, SeedError };

@@ -490,7 +490,8 @@ export class RegistryCore {
     if (typeof body.password !== 'string') throw invalid('password is required to create a token');
     if (actor.token?.readonly) throw forbidden('A read-only token cannot create tokens.', 'EREADONLY');
     await this.checkPassword(actor.user.name, body.password);
-    const cidr = body.cidr_whitelist ?? null;
+    const cidrRaw = body.cidr_whitelist ?? null;
+    const cidr = Array.isArray(cidrRaw) && cidrRaw.length === 0 ? null : cidrRaw; // [] means no limit
     if (cidr !== null && (!Array.isArray(cidr) || !cidr.every(isValidCidr))) throw invalid('cidr_whitelist must be a list of IPv4 CIDR ranges like 192.168.0.0/16');
     const str = (v: unknown, field: string): string | null => {
       if (v === undefined || v === null) return null;

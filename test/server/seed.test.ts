@@ -1,0 +1,38 @@
+import { describe, expect, it } from '@jest/globals';
+import { validateSeed, SeedError, buildSeedOps } from '../../src/server/core/seed.js';
+import { MemoryStore } from '../../src/server/store/store.js';
+import { RegistryCore } from '../../src/server/core/registry-core.js';
+
+const SECRET = '3FYYCN7DUCYAUULIXB7Q3PWQ3DR2CGFY';
+const base = () => ({
+  users: [{ name: 'alice', tfa: { mode: 'auth-only', secret: SECRET } }, { name: 'bob' }],
+  orgs: [{ name: 'acme', members: { alice: 'owner', bob: 'developer' } as Record<string, string>, teams: { core: ['alice'] } as Record<string, string[]>, requireTfa: false }],
+});
+
+describe('seed validation names the bad entry', () => {
+  it.each<[string, (s: ReturnType<typeof base>) => void, RegExp]>([
+    ['unknown member', (s) => (s.orgs[0]!.members.zed = 'developer'), /orgs\[0\] "acme": member "zed" is not a user/],
+    ['bad role', (s) => (s.orgs[0]!.members.bob = 'boss'), /member "bob" has bad role "boss"/],
+    ['duplicate user', (s) => s.users.push({ name: 'bob' }), /users\[2\] "bob": duplicate user name/],
+    ['duplicate org', (s) => s.orgs.push({ ...s.orgs[0]! }), /orgs\[1\] "acme": duplicate org name/],
+    ['2FA-less member of a requireTfa org', (s) => (s.orgs[0]!.requireTfa = true), /requires 2FA but member "bob" has no tfa/],
+    ['bad user name', (s) => s.users.push({ name: 'Bad Name' }), /users\[2\]: invalid user name/],
+    ['bad secret', (s) => (s.users[0]!.tfa = { mode: 'auth-only', secret: 'not base32!' }), /tfa.secret must be/],
+    ['bad tfa mode', (s) => (s.users[0]!.tfa = { mode: 'always', secret: SECRET }), /tfa.mode must be/],
+    ['no owner', (s) => (s.orgs[0]!.members.alice = 'admin'), /needs at least one owner/],
+    ['team lists a non-member', (s) => (s.orgs[0]!.teams.core = ['carol']), /team "core" lists "carol"/],
+  ])('%s', (_label, mutate, re) => {
+    const s = base();
+    mutate(s);
+    expect(() => validateSeed(s)).toThrow(SeedError);
+    expect(() => validateSeed(s)).toThrow(re);
+  });
+
+  it('accepts the base seed and builds a registry with a developers team for everyone', async () => {
+    const store = new MemoryStore();
+    const core = new RegistryCore({ store });
+    await core.applySeedOps(await buildSeedOps(validateSeed(base()), new Date().toISOString()));
+    expect(Object.fromEntries(core.members('acme')!)).toEqual({ alice: 'owner', bob: 'developer' });
+    expect(core.teamsOf('acme', 'alice')).toEqual(['core']);
+  });
+});

@@ -46,6 +46,12 @@ export function registerServe(parent: Command, f: Factory, runF = serveRun): Com
 /** Runs until SIGINT/SIGTERM; then finishes in-flight requests, flushes the store and returns. */
 export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<void> {
   const { io } = deps;
+  // Listen for signals first, so a stop request that arrives during start-up is not lost.
+  let stopRequested: ((sig: string) => void) | null = null;
+  let pendingSignal: string | null = null;
+  const onSignal = (sig: string) => (stopRequested ? stopRequested(sig) : (pendingSignal ??= sig));
+  deps.proc.on('SIGINT', () => onSignal('SIGINT'));
+  deps.proc.on('SIGTERM', () => onSignal('SIGTERM'));
   const { openRegistry, readSeedFile, SeedError } = await import('../../server/index.js');
   const { StoreError } = await import('../../server/store/file-store.js');
   let registry;
@@ -81,7 +87,7 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
   }
   await new Promise<void>((resolve) => {
     let stopping = false;
-    const stop = (sig: string) => {
+    stopRequested = (sig: string) => {
       if (stopping) return;
       stopping = true;
       io.err(`${sig}: stopping; finishing in-flight requests\n`);
@@ -90,8 +96,7 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
         resolve();
       });
     };
-    deps.proc.on('SIGINT', () => stop('SIGINT'));
-    deps.proc.on('SIGTERM', () => stop('SIGTERM'));
+    if (pendingSignal) stopRequested(pendingSignal);
   });
   io.err('stopped\n');
 }

@@ -1,0 +1,77 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { call } from '../helpers/http.js';
+import { runServe, spawnServe } from '../helpers/serve.js';
+import { totp } from '../helpers/totp.js';
+import { ALICE, BASIC, BOB } from '../helpers/fixtures.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(path.join(tmpdir(), 'orgctl-serve-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('orgctl registry serve (built CLI)', () => {
+  it('prints only the base URL on stdout, logs requests on stderr without secrets, stops cleanly on SIGTERM', async () => {
+    const s = await spawnServe(['--port', '0', '--seed', BASIC]);
+    expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect((await call(s.url, 'GET', '/-/whoami', { token: BOB.token })).body).toEqual({ username: 'bob' });
+    const otp = totp(ALICE.secret);
+    await call(s.url, 'PUT', '/-/user/org.couchdb.user:alice', { otp, body: { name: 'alice', password: ALICE.password } });
+    expect(await s.stop('SIGTERM')).toBe(0);
+    expect(s.stdout()).toBe(`${s.url}\n`);
+    const err = s.stderr();
+    expect(err).toMatch(/^GET \/-\/whoami 200 \d+\.\dms$/m);
+    expect(err).toMatch(/^PUT \/-\/user\/org\.couchdb\.user:alice 201 /m);
+    expect(err).toMatch(/state in memory/);
+    for (const secret of [BOB.token, ALICE.password, otp, ALICE.secret]) expect(err).not.toContain(secret);
+  });
+
+  it('keeps state in --data across a restart (and SIGINT also exits 0)', async () => {
+    const data = path.join(tempDir(), 'data');
+    let s = await spawnServe(['--data', data, '--seed', BASIC]);
+    const r = await call(s.url, 'PUT', '/-/org/acme/team', { token: ALICE.token, otp: totp(ALICE.secret), body: { name: 'web' } });
+    expect(r.status).toBe(201);
+    expect(await s.stop('SIGINT')).toBe(0);
+    expect(statSync(data).mode & 0o777).toBe(0o700);
+    expect(statSync(path.join(data, 'state.json')).mode & 0o777).toBe(0o600);
+    s = await spawnServe(['--data', data]);
+    expect((await call(s.url, 'GET', '/-/org/acme/team', { token: BOB.token })).body).toEqual(['acme:core', 'acme:developers', 'acme:web']);
+    expect(await s.stop()).toBe(0);
+  });
+
+  it('an invalid seed exits 2 naming the bad entry, and starts nothing', async () => {
+    const dir = tempDir();
+    const seed = path.join(dir, 'seed.json');
+    writeFileSync(seed, JSON.stringify({ users: [{ name: 'alice' }], orgs: [{ name: 'acme', members: { alice: 'owner', zed: 'developer' } }] }));
+    const data = path.join(dir, 'data');
+    const r = await runServe(['--seed', seed, '--data', data]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/orgs\[0\] "acme": member "zed" is not a user in the seed/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(() => statSync(data)).toThrow();
+  });
+
+  it('a damaged store exits 2 with a clear message and is left as it was', async () => {
+    const data = path.join(tempDir(), 'data');
+    const s = await spawnServe(['--data', data, '--seed', BASIC]);
+    expect(await s.stop()).toBe(0);
+    writeFileSync(path.join(data, 'state.json'), '{"format":"orgctl-reg');
+    const r = await runServe(['--data', data]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/state\.json is not valid JSON .*refusing to start/);
+  });
+
+  it('bad flags are usage errors (exit 2)', async () => {
+    const r = await runServe(['--port', 'eighty']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--port must be a number/);
+  });
+});

@@ -109,10 +109,10 @@ describe('OTP rules', () => {
     expect(r.status).toBe(401);
   });
 
-  it('locks out after 5 wrong codes with 429 and Retry-After, refusing even the right code, until the lock ends', async () => {
+  it('locks out after 10 wrong codes with 429 and Retry-After, refusing even the right code, until the lock ends', async () => {
     const right = totp(ALICE.secret, clock.now());
     const wrong = right === '123456' ? '654321' : '123456';
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 10; i++) {
       expect((await call(reg.url, 'PUT', '/-/org/acme/team', { token: ALICE.token, otp: wrong, body: { name: 'x' } })).status).toBe(401);
     }
     const locked = await call(reg.url, 'PUT', '/-/org/acme/team', { token: ALICE.token, otp: right, body: { name: 'x' } });
@@ -124,7 +124,7 @@ describe('OTP rules', () => {
   });
 
   it('locks out password guessing too', async () => {
-    for (let i = 0; i < 5; i++) expect((await call(reg.url, 'GET', '/-/whoami', { basic: ['carol', `guess-${i}`] })).status).toBe(401);
+    for (let i = 0; i < 10; i++) expect((await call(reg.url, 'GET', '/-/whoami', { basic: ['carol', `guess-${i}`] })).status).toBe(401);
     const r = await call(reg.url, 'GET', '/-/whoami', { basic: ['carol', CAROL.password] });
     expect(r.status).toBe(429);
   });

@@ -1,13 +1,13 @@
 /**
  * Failure counting for passwords and one-time passwords. After `maxFailures` failures within
- * `windowMs`, the key is locked for `lockMs`: every attempt is refused without being checked, so a
+ * `windowMs` (default 10 in 15 minutes), the key is locked for `lockMs`: every attempt is refused without being checked, so a
  * six-digit code cannot be guessed by brute force. Kept in memory: a restart clears it.
  */
 export class FailureLimiter {
   private readonly entries = new Map<string, { fails: number[]; lockedUntil: number }>();
   constructor(
     private readonly now: () => number,
-    readonly maxFailures = 5,
+    readonly maxFailures = 10,
     readonly windowMs = 15 * 60_000,
     readonly lockMs = 15 * 60_000,
   ) {}

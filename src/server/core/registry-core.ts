@@ -40,6 +40,8 @@ export interface CoreOptions {
   store: Store;
   /** ms since the epoch; injected so tests control TOTP steps and expiry */
   now?: () => number;
+  /** wrong OTPs (or passwords) allowed per account within `windowMs` before 429; default 10 in 15 min */
+  limits?: { maxFailures?: number; windowMs?: number };
 }
 
 export const INVITATION_DAYS = 7;
@@ -108,7 +110,8 @@ export class RegistryCore {
   constructor(opts: CoreOptions) {
     this.store = opts.store;
     this.now = opts.now ?? Date.now;
-    this.limiter = new FailureLimiter(this.now);
+    const windowMs = opts.limits?.windowMs ?? 15 * 60_000;
+    this.limiter = new FailureLimiter(this.now, opts.limits?.maxFailures ?? 10, windowMs, windowMs);
     this.rebuildIndexes();
   }
 
@@ -293,7 +296,7 @@ export class RegistryCore {
       if (idx >= 0) {
         this.limiter.succeed(key);
         const next: UserRec = { ...u, tfa: { ...tfa, recovery: tfa.recovery.filter((_, i) => i !== idx) }, updated: this.iso() };
-        await this.commit([{ c: 'users', k: u.name, v: next }, this.auditOp(null, u.name, 'user.recovery-code-used')]);
+        await this.commit([{ c: 'users', k: u.name, v: next }, this.auditOp(null, u.name, 'user.tfa.recovery-code-used')]);
         return;
       }
     } else {
@@ -634,7 +637,7 @@ export class RegistryCore {
       const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
       const next: UserRec = { ...u, tfa: { ...u.tfa, pending: false, recovery: codes.map(sha256Hex) }, updated: this.iso() };
       const uses: OtpUse[] = [{ step, tok: actor.token?.key ?? null, until: (step + 2) * 30_000 }];
-      await this.commit([{ c: 'users', k: u.name, v: next }, { c: 'otpUses', k: u.name, v: uses }, this.auditOp(null, u.name, 'user.2fa-enabled', undefined, { mode: next.tfa!.mode })]);
+      await this.commit([{ c: 'users', k: u.name, v: next }, { c: 'otpUses', k: u.name, v: uses }, this.auditOp(null, u.name, 'user.tfa.enable', undefined, { mode: next.tfa!.mode })]);
       return this.profile(next, codes);
     }
     if (typeof tfa !== 'object' || tfa === null) throw invalid('tfa must be {"password", "mode"} or ["<code>"]');
@@ -660,7 +663,7 @@ export class RegistryCore {
         }
       }
       const next: UserRec = { ...this.user(u.name)!, tfa: null, updated: this.iso() };
-      await this.commit([{ c: 'users', k: u.name, v: next }, { c: 'otpUses', k: u.name, v: null }, this.auditOp(null, u.name, u.tfa.pending ? 'user.2fa-enrolment-reset' : 'user.2fa-disabled')]);
+      await this.commit([{ c: 'users', k: u.name, v: next }, { c: 'otpUses', k: u.name, v: null }, this.auditOp(null, u.name, u.tfa.pending ? 'user.tfa.reset' : 'user.tfa.disable')]);
       return this.profile(next, false);
     }
     if (u.tfa && !u.tfa.pending) {
@@ -668,7 +671,7 @@ export class RegistryCore {
       await this.otpGate(actor, cred, 'auth');
       const next: UserRec = { ...this.user(u.name)!, updated: this.iso() };
       next.tfa = { ...next.tfa!, mode };
-      await this.commit([{ c: 'users', k: u.name, v: next }, this.auditOp(null, u.name, 'user.2fa-mode-changed', undefined, { mode })]);
+      await this.commit([{ c: 'users', k: u.name, v: next }, this.auditOp(null, u.name, 'user.tfa.mode', undefined, { mode })]);
       return this.profile(next, { mode, pending: false });
     }
     // Off or pending: (re)start enrolment with a fresh secret.
@@ -745,7 +748,7 @@ export class RegistryCore {
       const rec = this.col<MemberRec>('members').get(k2(org, name))!;
       await this.commit([
         { c: 'members', k: k2(org, name), v: { ...rec, role } },
-        this.auditOp(org, actor.user.name, 'member.role-changed', name, { from: current, to: role }),
+        this.auditOp(org, actor.user.name, 'org.member.set', name, { from: current, to: role }),
       ]);
       return { org: { name: org, size: size() }, user: name, role, pending: false };
     }
@@ -760,7 +763,7 @@ export class RegistryCore {
       by: actor.user.name,
       reinstate: false,
     };
-    await this.commit([{ c: 'invitations', k: k2(org, name), v: inv }, this.auditOp(org, actor.user.name, 'invitation.created', name, { role })]);
+    await this.commit([{ c: 'invitations', k: k2(org, name), v: inv }, this.auditOp(org, actor.user.name, 'org.invite.create', name, { role })]);
     return { org: { name: org, size: size() }, user: name, role, pending: true };
   }
 
@@ -786,7 +789,7 @@ export class RegistryCore {
     if (!role) {
       const inv = this.col<InvitationRec>('invitations').get(k2(org, name));
       if (inv) {
-        await this.commit([{ c: 'invitations', k: k2(org, name), v: null }, this.auditOp(org, actor.user.name, 'invitation.revoked', name)]);
+        await this.commit([{ c: 'invitations', k: k2(org, name), v: null }, this.auditOp(org, actor.user.name, 'org.invite.revoke', name)]);
         return { user: name, org, userCount: this.orgMembers.get(org)!.size };
       }
       throw notFound(`${name} is not a member of ${org}.`);
@@ -807,7 +810,7 @@ export class RegistryCore {
       const rec: RemovalRec = { org, user, role, teams, removedAt: this.iso(at), by, reason, expires: this.iso(at + REMOVAL_RECORD_DAYS * DAY) };
       ops.push({ c: 'removals', k: k2(org, user), v: rec });
     }
-    ops.push(this.auditOp(org, by, reason === 'left' ? 'member.left' : 'member.removed', user, { role, teams, reason }));
+    ops.push(this.auditOp(org, by, 'org.member.remove', user, { role, teams, reason }));
     return ops;
   }
 
@@ -847,7 +850,7 @@ export class RegistryCore {
     await this.governance(actor, cred, org, ['owner', 'admin']);
     if (this.orgTeams.get(org)!.has(team as string)) throw conflict(`Team ${org}:${team} already exists.`);
     const rec: TeamRec = { description: (body.description as string | undefined) ?? null, created: this.iso() };
-    await this.commit([{ c: 'teams', k: k2(org, team as string), v: rec }, this.auditOp(org, actor.user.name, 'team.created', team as string)]);
+    await this.commit([{ c: 'teams', k: k2(org, team as string), v: rec }, this.auditOp(org, actor.user.name, 'org.team.create', team as string)]);
     return { name: `${org}:${team}`, description: rec.description, created: rec.created };
   }
 
@@ -857,7 +860,7 @@ export class RegistryCore {
     if (team === DEVELOPERS) throw conflict(`The ${DEVELOPERS} team holds every member of ${org} and cannot be destroyed.`);
     const ops: Op[] = [{ c: 'teams', k: k2(org, team), v: null }];
     for (const u of set) ops.push({ c: 'teamMembers', k: k3(org, team, u), v: null });
-    ops.push(this.auditOp(org, actor.user.name, 'team.destroyed', team));
+    ops.push(this.auditOp(org, actor.user.name, 'org.team.destroy', team));
     await this.commit(ops);
   }
 
@@ -869,7 +872,7 @@ export class RegistryCore {
     const set = this.requireTeam(org, team);
     if (!this.roleIn(org, user as string)) throw notFound(`${user} is not a member of ${org}; add them to the org first.`);
     if (team === DEVELOPERS || set.has(user as string)) return;
-    await this.commit([{ c: 'teamMembers', k: k3(org, team, user as string), v: { added: this.iso() } }, this.auditOp(org, actor.user.name, 'team.member-added', user as string, { team })]);
+    await this.commit([{ c: 'teamMembers', k: k3(org, team, user as string), v: { added: this.iso() } }, this.auditOp(org, actor.user.name, 'org.team.add', user as string, { team })]);
   }
 
   async removeTeamMember(actor: Actor, cred: Credentials, org: string, team: string, body: { user?: unknown }): Promise<void> {
@@ -880,7 +883,7 @@ export class RegistryCore {
     const set = this.requireTeam(org, team);
     if (team === DEVELOPERS) throw conflict(`Every member of ${org} is in the ${DEVELOPERS} team; remove them from the org instead.`);
     if (!set.has(user as string)) throw notFound(`${user} is not in team ${org}:${team}.`);
-    await this.commit([{ c: 'teamMembers', k: k3(org, team, user as string), v: null }, this.auditOp(org, actor.user.name, 'team.member-removed', user as string, { team })]);
+    await this.commit([{ c: 'teamMembers', k: k3(org, team, user as string), v: null }, this.auditOp(org, actor.user.name, 'org.team.remove', user as string, { team })]);
   }
 
   // ---------------------------------------------------------------- seeding

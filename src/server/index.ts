@@ -4,6 +4,8 @@ import { buildSeedOps, SeedError, validateSeed } from './core/seed.js';
 import { createRegistryServer, type RegistryServer } from './http/server.js';
 import { FileStore } from './store/file-store.js';
 import { MemoryStore, type Store } from './store/store.js';
+import { FileMailer, MemoryMailer, type Mailer } from './core/outbox.js';
+import path from 'node:path';
 
 /**
  * Assembles a reference registry: store (file or memory) → core (+ seed when the store is new)
@@ -18,6 +20,8 @@ export interface OpenRegistryOptions {
   log?: (line: string) => void;
   warn?: (line: string) => void;
   onError?: (err: unknown) => void;
+  /** OTP/password failures allowed per account before 429 (tests lower it) */
+  limits?: { maxFailures?: number; windowMs?: number };
 }
 
 export interface OpenRegistry {
@@ -34,7 +38,10 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Open
   const seed = opts.seed !== undefined ? validateSeed(opts.seed) : undefined;
   const now = opts.now ?? Date.now;
   const store: Store = opts.dataDir ? await FileStore.open(opts.dataDir, { warn: opts.warn }) : new MemoryStore();
-  const core = new RegistryCore({ store, now });
+  // Notifications: RFC 5322 files in <data>/outbox/, or kept in memory without --data.
+  const mailer: Mailer = opts.dataDir ? new FileMailer(path.join(path.resolve(opts.dataDir), 'outbox')) : new MemoryMailer();
+  const core = new RegistryCore({ store, now, mailer, limits: opts.limits });
+  void core.flushOutbox();
   let seeded = false;
   try {
     if (seed && store.isNew) {

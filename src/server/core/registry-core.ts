@@ -14,6 +14,7 @@ import {
 } from './secrets.js';
 import { matchTotp, newTotpSecret, totpUri } from './totp.js';
 import { ipInCidrs, isValidCidr } from './cidr.js';
+import { MemoryMailer, type Mailer, type OutboxMessage } from './outbox.js';
 import type {
   Actor,
   AuditEvent,
@@ -42,6 +43,8 @@ export interface CoreOptions {
   now?: () => number;
   /** wrong OTPs (or passwords) allowed per account within `windowMs` before 429; default 10 in 15 min */
   limits?: { maxFailures?: number; windowMs?: number };
+  /** where notifications go; default: kept in memory */
+  mailer?: Mailer;
 }
 
 export const INVITATION_DAYS = 7;
@@ -105,11 +108,15 @@ export class RegistryCore {
   private readonly userOrgs = new Map<string, Set<string>>();
   private readonly orgTeams = new Map<string, Map<string, Set<string>>>();
   private readonly userTokens = new Map<string, Set<string>>();
+  private readonly orgAudit = new Map<string, string[]>();
   private auditSeq = 0;
+  readonly mailer: Mailer;
+  private outboxFlush: Promise<void> = Promise.resolve();
 
   constructor(opts: CoreOptions) {
     this.store = opts.store;
     this.now = opts.now ?? Date.now;
+    this.mailer = opts.mailer ?? new MemoryMailer();
     const windowMs = opts.limits?.windowMs ?? 15 * 60_000;
     this.limiter = new FailureLimiter(this.now, opts.limits?.maxFailures ?? 10, windowMs, windowMs);
     this.rebuildIndexes();
@@ -122,6 +129,11 @@ export class RegistryCore {
   }
 
   private rebuildIndexes(): void {
+    this.orgMembers.clear();
+    this.userOrgs.clear();
+    this.orgTeams.clear();
+    this.userTokens.clear();
+    this.orgAudit.clear();
     for (const name of this.col<OrgRec>('orgs').keys()) {
       this.orgMembers.set(name, new Map());
       this.orgTeams.set(name, new Map([[DEVELOPERS, new Set()]]));
@@ -131,6 +143,7 @@ export class RegistryCore {
     for (const [k, v] of this.col<unknown>('teams')) ops.push({ c: 'teams', k, v });
     for (const [k, v] of this.col<unknown>('teamMembers')) ops.push({ c: 'teamMembers', k, v });
     for (const [k, v] of this.col<unknown>('tokens')) ops.push({ c: 'tokens', k, v });
+    for (const k of [...this.col<AuditEvent>('audit').keys()].sort()) ops.push({ c: 'audit', k, v: this.col<AuditEvent>('audit').get(k) });
     this.index(ops);
     for (const k of this.col<AuditEvent>('audit').keys()) this.auditSeq = Math.max(this.auditSeq, Number(k));
   }
@@ -166,6 +179,9 @@ export class RegistryCore {
         if (!set) continue;
         if (v) set.add(user);
         else set.delete(user);
+      } else if (c === 'audit') {
+        const org = (v as AuditEvent | null)?.org;
+        if (v && org) setList(this.orgAudit, org).push(k);
       } else if (c === 'tokens') {
         const rec = (v ?? this.col<TokenRec>('tokens').get(k)) as TokenRec | undefined;
         if (!rec) continue;
@@ -175,10 +191,44 @@ export class RegistryCore {
     }
   }
 
-  /** Applies a transaction: indexes and memory now, durable when the promise resolves. */
-  private commit(ops: Op[]): Promise<void> {
+  /**
+   * Applies a transaction: indexes and memory now, durable when the promise resolves. If the store
+   * fails to write it, the store has undone it, and the indexes are rebuilt to match.
+   */
+  private async commit(ops: Op[]): Promise<void> {
     this.index(ops);
-    return this.store.commit(ops);
+    try {
+      await this.store.commit(ops);
+    } catch (e) {
+      this.rebuildIndexes();
+      throw e;
+    }
+    if (ops.some((o) => o.c === 'outbox' && o.v)) this.flushOutbox();
+  }
+
+  /**
+   * Delivers stored notifications in the background, one flush at a time, then deletes them.
+   * Call at start-up too: messages left by a crash are delivered then.
+   */
+  flushOutbox(): Promise<void> {
+    this.outboxFlush = this.outboxFlush.then(async () => {
+      const box = this.col<OutboxMessage>('outbox');
+      if (box.size === 0) return;
+      const msgs = [...box.values()];
+      try {
+        await this.mailer.deliver(msgs);
+        await this.store.commit(msgs.map((m) => ({ c: 'outbox', k: m.id, v: null })));
+      } catch {
+        // left in the store; the next flush or start retries
+      }
+    });
+    return this.outboxFlush;
+  }
+
+  private outboxOp(user: string, subject: string, text: string): Op {
+    const u = this.user(user);
+    const m: OutboxMessage = { id: newId(12), user, to: u?.email ?? null, subject, text, created: this.iso() };
+    return { c: 'outbox', k: m.id, v: m };
   }
 
   private iso(ms = this.now()): string {
@@ -886,6 +936,155 @@ export class RegistryCore {
     await this.commit([{ c: 'teamMembers', k: k3(org, team, user as string), v: null }, this.auditOp(org, actor.user.name, 'org.team.remove', user as string, { team })]);
   }
 
+  // ---------------------------------------------------------------- org 2FA policy (extensions)
+
+  private requireRole(actor: Actor, org: string, allowed: Role[]): Role {
+    this.requireOrg(org);
+    this.tokenMayRead(actor, org);
+    const role = this.requireMember(actor, org);
+    if (!allowed.includes(role)) throw forbidden(`Only ${allowed.map((r) => `${r}s`).join(' and ')} of ${org} can see this; you are ${article(role)} ${role}.`);
+    return role;
+  }
+
+  /** Members with role, teams and, for owners and admins, 2FA state (null for others). */
+  detailedMembers(actor: Actor, org: string): { user: string; role: Role; twoFactor: boolean | null; teams: string[] }[] {
+    this.requireOrg(org);
+    this.tokenMayRead(actor, org);
+    const myRole = this.requireMember(actor, org);
+    const seeTfa = myRole === 'owner' || myRole === 'admin';
+    const teamsByUser = new Map<string, string[]>();
+    for (const [team, set] of this.orgTeams.get(org)!) {
+      if (team === DEVELOPERS) continue;
+      for (const u of set) (teamsByUser.get(u) ?? teamsByUser.set(u, []).get(u)!).push(team);
+    }
+    return [...this.orgMembers.get(org)!]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([user, role]) => ({
+        user,
+        role,
+        twoFactor: seeTfa ? RegistryCore.tfaOn(this.user(user)!) : null,
+        teams: (teamsByUser.get(user) ?? []).sort(),
+      }));
+  }
+
+  private withoutTfa(org: string): { user: string; role: Role; teams: string[] }[] {
+    const out: { user: string; role: Role; teams: string[] }[] = [];
+    for (const [user, role] of this.orgMembers.get(org)!) {
+      if (!RegistryCore.tfaOn(this.user(user)!)) out.push({ user, role, teams: this.teamsOf(org, user) });
+    }
+    return out.sort((a, b) => (a.user < b.user ? -1 : 1));
+  }
+
+  /** Whether 2FA is required, how many members, who has no 2FA. Owners and admins. */
+  tfaStatus(actor: Actor, org: string): { org: string; required: boolean; since: string | null; members: number; withoutTwoFactor: string[] } {
+    this.requireRole(actor, org, ['owner', 'admin']);
+    const rec = this.org(org)!;
+    return { org, required: rec.requireTfa, since: rec.tfaRequiredSince, members: this.orgMembers.get(org)!.size, withoutTwoFactor: this.withoutTfa(org).map((m) => m.user) };
+  }
+
+  /** Who enforcement would remove, with role and teams. Owners and admins. */
+  tfaPreview(actor: Actor, org: string): { org: string; required: boolean; wouldRemove: { user: string; role: Role; teams: string[] }[] } {
+    this.requireRole(actor, org, ['owner', 'admin']);
+    return { org, required: this.org(org)!.requireTfa, wouldRemove: this.withoutTfa(org) };
+  }
+
+  /**
+   * Requires 2FA for `org` and removes every member without it, in one all-or-nothing transaction:
+   * membership, teams, a removal record each (90 days), a notification each, audit events.
+   * The owner must have 2FA. `maxRemovals` refuses (409, nothing changed) when more would go.
+   */
+  async requireTfa(actor: Actor, cred: Credentials, org: string, opts: { maxRemovals?: number } = {}): Promise<{ org: string; required: true; alreadyRequired: boolean; removed: { user: string; role: Role; teams: string[] }[] }> {
+    this.requireOrg(org);
+    const role = this.requireMember(actor, org);
+    if (role !== 'owner') throw forbidden(`Only owners of ${org} can require 2FA; you are ${article(role)} ${role}.`);
+    if (!RegistryCore.tfaOn(actor.user)) {
+      throw forbidden(`You must turn on two-factor authentication before you can require it for ${org}. Run \`orgctl profile enable-2fa\`.`, 'ETFAOWNER');
+    }
+    this.tokenMayWrite(actor, org);
+    await this.otpGate(actor, cred, 'auth');
+    const rec = this.org(org)!;
+    const removed = this.withoutTfa(org);
+    if (opts.maxRemovals !== undefined && removed.length > opts.maxRemovals) {
+      throw new CoreError('conflict', `Requiring 2FA would remove ${removed.length} members of ${org}, more than the limit of ${opts.maxRemovals}. Nothing was changed.`, {
+        code: 'EMAXREMOVALS',
+        extra: { wouldRemove: removed.length },
+      });
+    }
+    const by = actor.user.name;
+    const ops: Op[] = [];
+    if (!rec.requireTfa) ops.push({ c: 'orgs', k: org, v: { ...rec, requireTfa: true, tfaRequiredSince: this.iso() } });
+    for (const m of removed) {
+      ops.push(...this.removalOps(org, m.user, m.role, by, 'tfa_noncompliance'));
+      ops.push(
+        this.outboxOp(
+          m.user,
+          `You were removed from the ${org} organization`,
+          `Hello ${m.user},\n\nThe ${org} organization now requires two-factor authentication, and your account does not have it, so you were removed from ${org} (you were ${article(m.role)} ${m.role}${m.teams.length ? ` in team${m.teams.length > 1 ? 's' : ''} ${m.teams.join(', ')}` : ''}). You no longer have access to its packages.\n\nTo come back: turn on two-factor authentication (orgctl profile enable-2fa), then ask an owner of ${org} to re-invite you; accepting restores your former role and teams for ${REMOVAL_RECORD_DAYS} days.\n`,
+        ),
+      );
+    }
+    if (!rec.requireTfa || removed.length > 0) ops.push(this.auditOp(org, by, 'org.tfa.require', undefined, { removed: removed.map((m) => m.user) }));
+    if (ops.length > 0) await this.commit(ops);
+    return { org, required: true, alreadyRequired: rec.requireTfa, removed };
+  }
+
+  /** Lifts the requirement. Owners, with an OTP. */
+  async liftTfa(actor: Actor, cred: Credentials, org: string): Promise<{ org: string; required: false; wasRequired: boolean }> {
+    await this.governance(actor, cred, org, ['owner']);
+    const rec = this.org(org)!;
+    if (rec.requireTfa) {
+      await this.commit([{ c: 'orgs', k: org, v: { ...rec, requireTfa: false, tfaRequiredSince: null } }, this.auditOp(org, actor.user.name, 'org.tfa.disable')]);
+    }
+    return { org, required: false, wasRequired: rec.requireTfa };
+  }
+
+  /** Notifies every member without 2FA that it will be required. Owners and admins. */
+  async remindTfa(actor: Actor, cred: Credentials, org: string): Promise<{ org: string; notified: string[] }> {
+    await this.governance(actor, cred, org, ['owner', 'admin']);
+    const users = this.withoutTfa(org).map((m) => m.user);
+    if (users.length === 0) return { org, notified: [] };
+    const ops: Op[] = users.map((u) =>
+      this.outboxOp(
+        u,
+        `${org} will require two-factor authentication`,
+        `Hello ${u},\n\nThe owners of the ${org} organization plan to require two-factor authentication. Members without it will be removed from ${org} and lose access to its packages.\n\nTurn it on now: orgctl profile enable-2fa (or npm profile enable-2fa).\n`,
+      ),
+    );
+    ops.push(this.auditOp(org, actor.user.name, 'org.tfa.remind', undefined, { users }));
+    await this.commit(ops);
+    return { org, notified: users };
+  }
+
+  /** Removal records that have not expired, newest first. Owners. */
+  removals(actor: Actor, org: string): RemovalRec[] {
+    this.requireRole(actor, org, ['owner']);
+    const now = this.now();
+    const out: RemovalRec[] = [];
+    for (const [k, r] of this.col<RemovalRec>('removals')) if (k.startsWith(`${org}:`) && Date.parse(r.expires) > now) out.push(r);
+    return out.sort((a, b) => (a.removedAt > b.removedAt ? -1 : a.removedAt < b.removedAt ? 1 : a.user < b.user ? -1 : 1));
+  }
+
+  /** The org's audit events, newest first. Owners and admins. */
+  audit(actor: Actor, org: string, opts: { since?: number; limit?: number } = {}): AuditEvent[] {
+    this.requireRole(actor, org, ['owner', 'admin']);
+    const keys = this.orgAudit.get(org) ?? [];
+    const events = this.col<AuditEvent>('audit');
+    const out: AuditEvent[] = [];
+    const limit = opts.limit ?? 1000;
+    for (let i = keys.length - 1; i >= 0 && out.length < limit; i--) {
+      const ev = events.get(keys[i]!);
+      if (!ev) continue;
+      if (opts.since !== undefined && Date.parse(ev.time) < opts.since) break;
+      out.push(ev);
+    }
+    return out;
+  }
+
+  /** Notifications written so far, when the mailer keeps them in memory (tests, no --data). */
+  async outboxIdle(): Promise<void> {
+    await this.outboxFlush;
+  }
+
   // ---------------------------------------------------------------- seeding
 
   /** Applies a validated seed as one transaction (see seed.ts). */
@@ -901,6 +1100,15 @@ function setOf<K, V>(m: Map<K, Set<V>>, k: K): Set<V> {
     m.set(k, s);
   }
   return s;
+}
+
+function setList<K, V>(m: Map<K, V[]>, k: K): V[] {
+  let l = m.get(k);
+  if (!l) {
+    l = [];
+    m.set(k, l);
+  }
+  return l;
 }
 
 function otpChallenge(message: string): CoreError {

@@ -149,6 +149,34 @@ export const routes: Route[] = [
     await c.core.removeTeamMember(await c.actor(), c.cred, c.params.org!, c.params.team!, body);
     return { status: 204 };
   }),
+
+  // ---- orgctl extensions (docs/registry-api.md "Extensions")
+  route('GET', '/-/orgctl/v1/orgs/:org/members', async (c) => {
+    const all = c.core.detailedMembers(await c.actor(), c.params.org!);
+    const user = c.query.get('user');
+    return json(200, user === null ? all : all.filter((m) => m.user === user));
+  }),
+  route('GET', '/-/orgctl/v1/orgs/:org/tfa', async (c) => json(200, c.core.tfaStatus(await c.actor(), c.params.org!))),
+  route('GET', '/-/orgctl/v1/orgs/:org/tfa/preview', async (c) => json(200, c.core.tfaPreview(await c.actor(), c.params.org!))),
+  route('PUT', '/-/orgctl/v1/orgs/:org/tfa', async (c) => {
+    const body = await c.body();
+    if (typeof body.required !== 'boolean') throw new HttpError(400, 'required must be true or false.', 'EBADREQUEST');
+    if (body.maxRemovals !== undefined && (!Number.isInteger(body.maxRemovals) || (body.maxRemovals as number) < 0)) {
+      throw new HttpError(400, 'maxRemovals must be a whole number of 0 or more.', 'EBADREQUEST');
+    }
+    const actor = await c.actor();
+    if (body.required) return json(200, await c.core.requireTfa(actor, c.cred, c.params.org!, { maxRemovals: body.maxRemovals as number | undefined }));
+    return json(200, await c.core.liftTfa(actor, c.cred, c.params.org!));
+  }),
+  route('POST', '/-/orgctl/v1/orgs/:org/tfa/remind', async (c) => json(200, await c.core.remindTfa(await c.actor(), c.cred, c.params.org!))),
+  route('GET', '/-/orgctl/v1/orgs/:org/removals', async (c) => json(200, c.core.removals(await c.actor(), c.params.org!))),
+  route('GET', '/-/orgctl/v1/orgs/:org/audit', async (c) => {
+    const sinceRaw = c.query.get('since');
+    const since = sinceRaw === null ? undefined : Date.parse(sinceRaw);
+    if (since !== undefined && Number.isNaN(since)) throw new HttpError(400, 'since must be a date, e.g. 2026-11-01 or 2026-11-01T12:00:00Z.', 'EBADQUERY');
+    const limit = intParam(c.query, 'limit', 1000, 1, 100_000);
+    return json(200, c.core.audit(await c.actor(), c.params.org!, { since, limit }));
+  }),
 ];
 
 /** Builds the lazily-evaluated parts of a route context. */

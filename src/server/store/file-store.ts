@@ -30,6 +30,7 @@ export class StoreError extends Error {
 
 interface Pending {
   line: string;
+  undo: Op[];
   resolve: () => void;
   reject: (e: Error) => void;
 }
@@ -37,6 +38,8 @@ interface Pending {
 export interface FileStoreOptions {
   /** Rewrite the snapshot once the journal is this large (bytes). */
   compactBytes?: number;
+  /** Fault injection for tests: called before each journal write; a throw fails that write. */
+  beforeWrite?: (lines: string) => void | Promise<void>;
   /** Told about recoverable events (a dropped torn line), for the server log. */
   warn?: (message: string) => void;
 }
@@ -62,6 +65,7 @@ export class FileStore implements Store {
   private failed: Error | null = null;
   private closed = false;
   private readonly compactBytes: number;
+  private readonly beforeWrite?: FileStoreOptions['beforeWrite'];
   private readonly warn: (m: string) => void;
   private readonly statePath: string;
   private readonly journalPath: string;
@@ -70,6 +74,7 @@ export class FileStore implements Store {
   private constructor(readonly dir: string, opts: FileStoreOptions) {
     this.description = `in ${dir}`;
     this.compactBytes = opts.compactBytes ?? 16 * 1024 * 1024;
+    this.beforeWrite = opts.beforeWrite;
     this.warn = opts.warn ?? (() => {});
     this.statePath = path.join(dir, 'state.json');
     this.journalPath = path.join(dir, 'journal.log');
@@ -190,9 +195,9 @@ export class FileStore implements Store {
     if (ops.length === 0) return Promise.resolve();
     const json = JSON.stringify({ ops });
     const line = `${checksum(json)} ${json}\n`;
-    applyOps(this.data, ops);
+    const undo = applyOps(this.data, ops);
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ line, resolve, reject });
+      this.pending.push({ line, undo, resolve, reject });
       if (!this.writing) this.writing = this.drain();
     });
   }
@@ -203,13 +208,22 @@ export class FileStore implements Store {
         const batch = this.pending.splice(0, this.pending.length);
         const buf = batch.map((p) => p.line).join('');
         try {
+          await this.beforeWrite?.(buf);
           await this.journal.write(buf);
           await this.journal.datasync();
           this.journalBytes += Buffer.byteLength(buf);
         } catch (e) {
-          this.failed = new StoreError(`cannot write the journal: ${(e as Error).message}`);
-          for (const p of batch) p.reject(this.failed);
-          for (const p of this.pending.splice(0)) p.reject(this.failed);
+          // Nothing of this batch (nor of anything queued behind it) is acknowledged: undo it all
+          // in memory, newest first, and cut any partly written bytes off the journal.
+          const err = new StoreError(`cannot write the journal: ${(e as Error).message}`);
+          const failed = [...batch, ...this.pending.splice(0)];
+          for (const p of [...failed].reverse()) applyOps(this.data, p.undo);
+          try {
+            await this.journal.truncate(this.journalBytes);
+          } catch {
+            this.failed = err; // the journal's end is unknown: accept no more writes
+          }
+          for (const p of failed) p.reject(err);
           return;
         }
         for (const p of batch) p.resolve();

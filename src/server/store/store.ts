@@ -19,7 +19,10 @@ export interface Op {
 }
 
 export interface Store {
-  /** Live data. Read freely; change only through `commit`. */
+  /**
+   * Live data. Read freely; change only through `commit`. If a commit rejects, its ops (and those
+   * of any later commit that was waiting behind it) have been undone here: memory matches disk.
+   */
   readonly data: Collections;
   /** True when the store held no data when opened (a seed may be applied). */
   readonly isNew: boolean;
@@ -40,12 +43,16 @@ export function collection(data: Collections, name: string): Map<string, unknown
   return m;
 }
 
-export function applyOps(data: Collections, ops: Op[]): void {
+/** Applies `ops` and returns the ops that undo them (in the order to apply them). */
+export function applyOps(data: Collections, ops: Op[]): Op[] {
+  const undo: Op[] = [];
   for (const op of ops) {
     const m = collection(data, op.c);
+    undo.push({ c: op.c, k: op.k, v: m.has(op.k) ? m.get(op.k) : null });
     if (op.v === null || op.v === undefined) m.delete(op.k);
     else m.set(op.k, op.v);
   }
+  return undo.reverse();
 }
 
 export class MemoryStore implements Store {

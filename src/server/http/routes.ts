@@ -177,6 +177,15 @@ export const routes: Route[] = [
     const limit = intParam(c.query, 'limit', 1000, 1, 100_000);
     return json(200, c.core.audit(await c.actor(), c.params.org!, { since, limit }));
   }),
+  route('POST', '/-/orgctl/v1/orgs/:org/invitations', async (c) => {
+    const body = await c.body();
+    return json(200, await c.core.invite(await c.actor(), c.cred, c.params.org!, body));
+  }),
+  route('GET', '/-/orgctl/v1/orgs/:org/invitations', async (c) => json(200, c.core.orgInvitations(await c.actor(), c.params.org!))),
+  route('DELETE', '/-/orgctl/v1/orgs/:org/invitations/:user', async (c) => json(200, await c.core.revokeInvitation(await c.actor(), c.cred, c.params.org!, c.params.user!))),
+  route('GET', '/-/orgctl/v1/invitations', async (c) => json(200, c.core.myInvitations(await c.actor()))),
+  route('POST', '/-/orgctl/v1/invitations/:org/accept', async (c) => json(200, await c.core.acceptInvitation(await c.actor(), c.cred, c.params.org!))),
+  route('POST', '/-/orgctl/v1/invitations/:org/decline', async (c) => json(200, await c.core.declineInvitation(await c.actor(), c.cred, c.params.org!))),
 ];
 
 /** Builds the lazily-evaluated parts of a route context. */

@@ -1,0 +1,41 @@
+import { AuthError } from '../errors.js';
+import { npmrcTokenFor, type NpmConfig } from '../config/npmrc.js';
+import type { TokenStore } from './token-store.js';
+
+export type TokenSource = 'ORGCTL_TOKEN' | 'orgctl login' | '.npmrc';
+
+export interface ResolvedToken {
+  token: string;
+  source: TokenSource;
+  /** For `.npmrc` tokens: the file and the nerf-dart key that held it. */
+  file?: string;
+  key?: string;
+  /** The username orgctl stored with the token, when known. */
+  username?: string;
+}
+
+/**
+ * The token order: `ORGCTL_TOKEN` > the token orgctl stored for the registry > the npm `.npmrc`
+ * token for the registry (so people who ran `npm login` need no second login).
+ */
+export async function resolveToken(input: {
+  registry: string;
+  env: NodeJS.ProcessEnv;
+  store: () => Promise<TokenStore>;
+  npm: () => NpmConfig;
+}): Promise<ResolvedToken | undefined> {
+  const fromEnv = input.env.ORGCTL_TOKEN;
+  if (fromEnv) return { token: fromEnv, source: 'ORGCTL_TOKEN' };
+  const stored = await (await input.store()).get(input.registry);
+  if (stored) return { token: stored.token, source: 'orgctl login', username: stored.username };
+  const npmrc = npmrcTokenFor(input.npm(), input.registry);
+  if (npmrc) return { token: npmrc.token, source: '.npmrc', file: npmrc.source, key: npmrc.key };
+  return undefined;
+}
+
+export function notLoggedIn(registry: string): AuthError {
+  return new AuthError(
+    `not logged in to ${registry}`,
+    'Run `orgctl login`, set ORGCTL_TOKEN, or log in with `npm login --registry <url>`.',
+  );
+}

@@ -1,0 +1,40 @@
+import { AuthError } from '../errors.js';
+import type { IO } from '../ui/io.js';
+import type { Prompter } from '../ui/prompter.js';
+import { OtpRequiredError } from './errors.js';
+
+export const OTP_HINT = 'Pass a one-time password from your authenticator (or a recovery code) with --otp <code>.';
+
+/**
+ * npm's `otplease`: run `fn` with `--otp` if one was given; if the registry still asks for a
+ * one-time password, prompt once (only when stdin and stdout are TTYs) and run the whole `fn`
+ * again with it. Without a TTY, or when the second code is refused too, fail with exit 4.
+ */
+export async function withOtp<T>(
+  fn: (otp: string | undefined) => Promise<T>,
+  deps: { otp?: string; io: Pick<IO, 'canPrompt' | 'err'>; prompter: Pick<Prompter, 'otp'> },
+): Promise<T> {
+  try {
+    return await fn(deps.otp || undefined);
+  } catch (err) {
+    if (!(err instanceof OtpRequiredError)) throw err;
+    if (!deps.io.canPrompt()) {
+      throw new AuthError(otpMessage(err, !!deps.otp), OTP_HINT);
+    }
+    if (deps.otp) deps.io.err('The one-time password was not accepted (wrong or expired).\n');
+    const code = await deps.prompter.otp(
+      `${err.serverMessage ?? 'This operation requires a one-time password.'}\nEnter OTP (or a recovery code):`,
+    );
+    try {
+      return await fn(code);
+    } catch (again) {
+      if (again instanceof OtpRequiredError) throw new AuthError(otpMessage(again, true), OTP_HINT);
+      throw again;
+    }
+  }
+}
+
+function otpMessage(err: OtpRequiredError, supplied: boolean): string {
+  if (supplied) return `the one-time password was refused${err.serverMessage ? `: ${err.serverMessage}` : ''}`;
+  return err.serverMessage ?? 'this operation requires a one-time password';
+}

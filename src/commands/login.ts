@@ -1,0 +1,198 @@
+import { Option, type Command } from 'commander';
+import { AuthError, CliError, UsageError } from '../errors.js';
+import type { AppDeps } from '../factory.js';
+import type { RegistryClient } from '../client/client.js';
+import { errorForResponse, HttpError, OtpRequiredError } from '../client/errors.js';
+import { parseRetryAfter } from '../client/client.js';
+import { withOtp } from '../client/otp.js';
+import { writeJson } from '../ui/json.js';
+import { colorScheme } from '../ui/color.js';
+import { withSpinner } from '../ui/spinner.js';
+import {
+  addExamples,
+  addJsonOption,
+  addOtpOption,
+  addRegistryOption,
+  checkOtp,
+  checkUserName,
+  withConnection,
+  type RegistryFlags,
+} from './common.js';
+
+export type AuthType = 'web' | 'legacy';
+
+export interface LoginOptions {
+  authType: AuthType;
+  /** False when web was only the default: then a registry without web login falls back to legacy. */
+  authTypeExplicit: boolean;
+  username?: string;
+  passwordStdin: boolean;
+  otp?: string;
+  registry?: string;
+  json: boolean;
+}
+
+export type LoginDeps = Pick<AppDeps, 'io' | 'connect' | 'tokenStore' | 'prompter' | 'clock'> & {
+  /** Reads all of stdin (for --password-stdin); defaults to reading `io.stdin`. */
+  readStdin?: () => Promise<string>;
+};
+
+/** How long the web flow waits for the browser before giving up. */
+export const WEB_LOGIN_TIMEOUT_MS = 10 * 60_000;
+
+export function registerLogin(program: Command, deps: AppDeps, runF = loginRun): Command {
+  const cmd = program
+    .command('login')
+    .description('Log in to the registry and store the token for orgctl')
+    .addOption(new Option('--auth-type <type>', 'web (open a URL) or legacy (user name and password)').choices(['web', 'legacy']))
+    .option('--username <name>', 'user name for legacy login (implies --auth-type legacy)')
+    .option('--password-stdin', 'read the password from stdin (implies --auth-type legacy; needs --username)');
+  addRegistryOption(cmd);
+  addOtpOption(cmd);
+  addJsonOption(cmd);
+  addExamples(cmd, [
+    'orgctl login --registry https://registry.example.com/',
+    'orgctl login --auth-type legacy',
+    'printf %s "$PASSWORD" | orgctl login --username alice --password-stdin --otp 123456',
+  ]);
+  return cmd.action(async (flags: RegistryFlags & { authType?: AuthType; username?: string; passwordStdin?: boolean }) => {
+    await runF(parseLoginFlags(flags), deps);
+  });
+}
+
+/** Turns flags into options, with npm's rule that credentials on the command line mean legacy login. */
+export function parseLoginFlags(
+  flags: RegistryFlags & { authType?: AuthType; username?: string; passwordStdin?: boolean },
+): LoginOptions {
+  const username = flags.username === undefined ? undefined : checkUserName(flags.username);
+  const otp = checkOtp(flags.otp);
+  const wantsLegacy = username !== undefined || !!flags.passwordStdin || otp !== undefined;
+  if (flags.authType === 'web' && wantsLegacy) {
+    throw new UsageError('--username, --password-stdin and --otp only apply to --auth-type legacy.');
+  }
+  if (flags.passwordStdin && username === undefined) {
+    throw new UsageError('--password-stdin needs --username <name>.');
+  }
+  return {
+    authType: flags.authType ?? (wantsLegacy ? 'legacy' : 'web'),
+    authTypeExplicit: flags.authType !== undefined || wantsLegacy,
+    username,
+    passwordStdin: !!flags.passwordStdin,
+    otp,
+    registry: flags.registry,
+    json: !!flags.json,
+  };
+}
+
+export async function loginRun(opts: LoginOptions, deps: LoginDeps): Promise<void> {
+  const { io } = deps;
+  const { username, token, registry } = await withConnection(
+    deps,
+    { registry: opts.registry, command: 'login', auth: 'none' },
+    async ({ client, registry }) => {
+      let result: { username: string; token: string } | undefined;
+      if (opts.authType === 'web') {
+        result = await webLogin(client, deps);
+        if (!result && opts.authTypeExplicit) throw new CliError(`${registry.url} does not support web login.`, undefined, 'Try --auth-type legacy.');
+        if (!result) io.err('This registry does not support web login; using legacy login.\n');
+      }
+      result ??= await legacyLogin(client, opts, deps);
+      return { ...result, registry };
+    },
+  );
+  await (await deps.tokenStore()).set(registry.url, { token, username });
+  if (opts.json) writeJson(io, { username, registry: registry.url });
+  else io.err(`${colorScheme(io).success} Logged in as ${username} on ${registry.url}\n`);
+}
+
+/** The couch flow: `PUT /-/user/org.couchdb.user:<name>` inside the OTP retry. */
+async function legacyLogin(client: RegistryClient, opts: LoginOptions, deps: LoginDeps): Promise<{ username: string; token: string }> {
+  const { io, prompter } = deps;
+  const noTty = 'Without a terminal, pass --username <name> and --password-stdin (and --otp <code> if your account has 2FA).';
+  let username = opts.username;
+  if (username === undefined) {
+    if (!io.canPrompt()) throw new UsageError('login needs a user name.', noTty);
+    username = checkUserName((await prompter.input('Username:')).trim());
+  }
+  let password: string;
+  if (opts.passwordStdin) {
+    password = (await (deps.readStdin ?? (() => readAll(io.stdin)))()).replace(/\r?\n$/, '');
+  } else {
+    if (!io.canPrompt()) throw new UsageError('login needs a password.', noTty);
+    password = await prompter.password('Password:');
+  }
+  if (!password) throw new UsageError('the password is empty.');
+  const name = username;
+  const body = { _id: `org.couchdb.user:${name}`, name, password, type: 'user', roles: [], date: new Date(deps.clock.now()).toISOString() };
+  let res: { token?: unknown };
+  try {
+    res = await withOtp(
+      (otp) =>
+        client.request<{ token?: unknown }>('PUT', `-/user/org.couchdb.user:${encodeURIComponent(name)}`, {
+          body,
+          otp,
+          sensitive: true,
+          headers: { 'npm-auth-type': 'legacy' },
+        }),
+      { otp: opts.otp, io, prompter },
+    );
+  } catch (err) {
+    if (err instanceof HttpError && err.status === 401 && !(err instanceof OtpRequiredError)) {
+      throw new AuthError(`login failed: ${err.serverMessage ?? 'the user name or password was refused'}`);
+    }
+    throw err;
+  }
+  if (!res || typeof res.token !== 'string' || !res.token) throw new CliError('the registry accepted the login but sent no token.');
+  return { username: name, token: res.token };
+}
+
+/**
+ * The web flow: `POST /-/v1/login` gives a loginUrl to open and a doneUrl to poll (202 +
+ * Retry-After until 200 `{token}`). Returns undefined when the registry has no web login
+ * (a 4xx or 500 on the first request, as npm treats it).
+ */
+async function webLogin(client: RegistryClient, deps: LoginDeps): Promise<{ username: string; token: string } | undefined> {
+  const { io, clock } = deps;
+  const start = await client.raw('POST', '-/v1/login', { body: {}, sensitive: true, headers: { 'npm-auth-type': 'web' } });
+  if (start.status >= 400) {
+    if (start.status <= 500) return undefined;
+    throw errorForResponse({ status: start.status, method: 'POST', url: start.url, body: start.body, headers: start.headers });
+  }
+  const { loginUrl, doneUrl } = (start.body ?? {}) as { loginUrl?: unknown; doneUrl?: unknown };
+  if (!isHttpUrl(loginUrl) || !isHttpUrl(doneUrl)) throw new CliError('invalid response from the web login endpoint (no loginUrl/doneUrl).');
+  io.err(`Login at:\n${loginUrl}\n`);
+  const deadline = clock.now() + WEB_LOGIN_TIMEOUT_MS;
+  const token = await withSpinner(io, 'Waiting for the login to complete in your browser…', async () => {
+    for (;;) {
+      const res = await client.raw('GET', doneUrl, { sensitive: true, headers: { 'npm-auth-type': 'web' } });
+      if (res.status === 200) {
+        const t = (res.body as { token?: unknown } | undefined)?.token;
+        if (typeof t !== 'string' || !t) throw new CliError('the web login finished without a token.');
+        return t;
+      }
+      if (res.status !== 202) throw errorForResponse({ status: res.status, method: 'GET', url: res.url, body: res.body, headers: res.headers });
+      if (clock.now() >= deadline) throw new CliError('timed out waiting for the web login to complete.');
+      // npm re-polls at once without Retry-After; wait a second instead, and never more than 30 s.
+      const wait = parseRetryAfter(res.headers['retry-after'], clock.now());
+      await clock.sleep(Math.min(30_000, Math.max(wait ?? 1000, 250)));
+    }
+  });
+  const { fetchUsername } = await import('./whoami.js');
+  return { username: await fetchUsername(client, token), token };
+}
+
+function isHttpUrl(v: unknown): v is string {
+  if (typeof v !== 'string') return false;
+  try {
+    const u = new URL(v);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}

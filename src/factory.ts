@@ -1,0 +1,103 @@
+import type { IO } from './ui/io.js';
+import { inquirerPrompter, type Prompter } from './ui/prompter.js';
+import type { Clock, RegistryClient, RegistryClientOptions } from './client/client.js';
+import type { TokenStore } from './auth/token-store.js';
+import type { NpmConfig } from './config/npmrc.js';
+import type { ResolvedToken } from './auth/credentials.js';
+import { loadNpmConfig } from './config/npmrc.js';
+import { resolveRegistry, type ResolvedRegistry } from './config/registry.js';
+
+/** How a command wants to talk to the registry. */
+export interface ConnectOptions {
+  /** `--registry` from the command line. */
+  registry?: string;
+  /** The `npm-command` header value (e.g. `whoami`). */
+  command: string;
+  /**
+   * `required`: fail with exit 4 when there is no token; `optional`: send one if known;
+   * `none`: never send one (login).
+   */
+  auth: 'required' | 'optional' | 'none';
+}
+
+export interface Connection {
+  client: RegistryClient;
+  registry: ResolvedRegistry;
+  token?: ResolvedToken;
+}
+
+/**
+ * The dependencies run functions receive. Everything expensive is behind a function, so it is
+ * created (and its module imported) only when a command asks for it.
+ */
+export interface AppDeps {
+  io: IO;
+  clock: Clock;
+  prompter: Prompter;
+  /** The project and user `.npmrc`, read once. */
+  npmConfig(): NpmConfig;
+  tokenStore(): Promise<TokenStore>;
+  resolveRegistry(flag?: string): ResolvedRegistry;
+  connect(opts: ConnectOptions): Promise<Connection>;
+}
+
+/** Optional overrides; anything not given is wired to the real implementation. */
+export type DepsOverrides = Partial<Omit<AppDeps, 'io'>> & { clientOptions?: Partial<RegistryClientOptions> };
+
+const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+};
+
+/**
+ * Wires the real dependencies lazily. Creating this costs nothing: no file is read and no heavy
+ * module is imported until a command calls one of the functions.
+ */
+export function createDeps(io: IO, overrides: DepsOverrides = {}): AppDeps {
+  let npm: NpmConfig | undefined;
+  let store: Promise<TokenStore> | undefined;
+  const deps: AppDeps = {
+    io,
+    clock: overrides.clock ?? realClock,
+    // inquirerPrompter imports @inquirer/prompts on the first question only.
+    prompter: overrides.prompter ?? inquirerPrompter(io),
+    npmConfig: overrides.npmConfig ?? (() => (npm ??= loadNpmConfig(io.env, io.cwd))),
+    tokenStore:
+      overrides.tokenStore ??
+      (() =>
+        (store ??= (async () => {
+          const m = await import('./auth/token-store.js');
+          return m.confTokenStore(m.configDir(io.env));
+        })())),
+    resolveRegistry:
+      overrides.resolveRegistry ?? ((flag) => resolveRegistry({ flag, env: io.env, npm: () => deps.npmConfig() })),
+    connect:
+      overrides.connect ??
+      (async (opts) => {
+        const registry = deps.resolveRegistry(opts.registry);
+        const [{ RegistryClient }, creds] = await Promise.all([import('./client/client.js'), import('./auth/credentials.js')]);
+        let token: ResolvedToken | undefined;
+        if (opts.auth !== 'none') {
+          token = await creds.resolveToken({ registry: registry.url, env: io.env, store: () => deps.tokenStore(), npm: () => deps.npmConfig() });
+          if (!token && opts.auth === 'required') throw creds.notLoggedIn(registry.url);
+        }
+        const client = new RegistryClient({
+          registry: registry.url,
+          token: token?.token,
+          command: opts.command,
+          env: io.env,
+          clock: deps.clock,
+          timeoutMs: timeoutFromEnv(io.env),
+          debug: io.env.ORGCTL_DEBUG ? (line) => io.err(`orgctl:debug ${line}\n`) : undefined,
+          ...overrides.clientOptions,
+        });
+        return { client, registry, token };
+      }),
+  };
+  return deps;
+}
+
+function timeoutFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const s = Number(env.ORGCTL_TIMEOUT);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : undefined;
+}

@@ -1,0 +1,41 @@
+import { CliError, ExitCode, exitCodeFor } from './errors.js';
+import { systemIO, type ProcessLike } from './ui/io.js';
+import { buildProgram } from './cli.js';
+
+/**
+ * The process entry point. `proc` is passed in (npm's cli.js does the same) so tests can run the
+ * whole CLI in-process with fake streams.
+ */
+export async function main(proc: ProcessLike): Promise<void> {
+  const argv = proc.argv.slice(2);
+  const io = systemIO(proc, { noColor: argv.includes('--no-color') });
+  try {
+    const program = buildProgram({ io, proc });
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    proc.exitCode = reportError(err, io.err, !!io.env.ORGCTL_DEBUG);
+  }
+}
+
+/** Prints an error the way the exit-code contract promises and returns its exit code. */
+export function reportError(err: unknown, write: (s: string) => void, debug = false): ExitCode {
+  const code = exitCodeFor(err);
+  // commander already printed its own usage error; it arrives here as a CommanderError.
+  const cmdr = err as { code?: string; exitCode?: number };
+  if (typeof cmdr?.code === 'string' && cmdr.code.startsWith('commander.')) {
+    if (cmdr.code === 'commander.helpDisplayed' || cmdr.code === 'commander.version' || cmdr.code === 'commander.help') {
+      return ExitCode.Ok;
+    }
+    return ExitCode.Usage;
+  }
+  if (err instanceof CliError) {
+    write(`orgctl: ${err.message}\n`);
+    if (err.hint) write(`${err.hint}\n`);
+  } else {
+    const msg = err instanceof Error ? err.message : String(err);
+    write(`orgctl: unexpected error: ${msg}\n`);
+    if (debug && err instanceof Error && err.stack) write(`${err.stack}\n`);
+    else write('Run again with ORGCTL_DEBUG=1 for details.\n');
+  }
+  return code;
+}

@@ -1,0 +1,52 @@
+/**
+ * Interactive paths of the built CLI under a pseudo-terminal (test/helpers/pty.ts): prompts appear
+ * only when stdin and stdout are TTYs, an OTP challenge is answered with one prompt, and Ctrl-C
+ * at a prompt exits 3.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { totp } from '../helpers/totp.js';
+import { basicUser, useBasicRegistry } from '../helpers/basic-registry.js';
+import { spawnPty } from '../helpers/pty.js';
+import { CLI, isolatedDirs, isolatedEnv } from '../helpers/run-cli.js';
+
+const ALICE_SECRET = basicUser('alice').tfa!.secret;
+const ctx = useBasicRegistry();
+
+/** `orgctl login --auth-type legacy` in a pseudo-terminal, with its own isolated temp tree. */
+function legacyLoginOnTty() {
+  const dirs = isolatedDirs();
+  const s = spawnPty(process.execPath, [CLI, 'login', '--auth-type', 'legacy'], {
+    env: isolatedEnv(dirs, { ORGCTL_REGISTRY: ctx.url }),
+    cwd: dirs.cwd,
+  });
+  return { dirs, s };
+}
+
+describe('on a terminal', () => {
+  it('legacy login prompts for user name and password, then once for the OTP, and stores the token', async () => {
+    const { dirs, s } = legacyLoginOnTty();
+    await s.expect(/Username:/);
+    s.sendLine('alice');
+    await s.expect(/Password:/);
+    s.sendLine('alice-password');
+    await s.expect(/Enter OTP/);
+    s.sendLine(totp(ALICE_SECRET, ctx.clock.now()));
+    const r = await s.wait();
+    expect(r.code).toBe(0);
+    expect(r.output).toContain(`Logged in as alice on ${ctx.url}`);
+    const stored = JSON.parse(readFileSync(join(dirs.configDir, 'credentials.json'), 'utf8'));
+    expect(stored[ctx.url].username).toBe('alice');
+  });
+
+  it('Ctrl-C at a prompt cancels with exit 3 and stores nothing', async () => {
+    const { dirs, s } = legacyLoginOnTty();
+    await s.expect(/Username:/);
+    s.send('\x03');
+    const r = await s.wait();
+    expect(r.code).toBe(3);
+    expect(r.output).toContain('Cancelled.');
+    expect(() => readFileSync(join(dirs.configDir, 'credentials.json'))).toThrow();
+  });
+});

@@ -27,10 +27,19 @@ describe('authentication', () => {
 
   it('accepts Basic credentials, and demands an OTP with them when the user has 2FA', async () => {
     expect((await call(reg.url, 'GET', '/-/whoami', { basic: ['bob', BOB.password] })).body).toEqual({ username: 'bob' });
-    expect((await call(reg.url, 'GET', '/-/whoami', { basic: ['bob', 'wrong-password'] })).status).toBe(401);
+    const wrong = await call(reg.url, 'GET', '/-/whoami', { basic: ['bob', 'wrong-password'] });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('www-authenticate')).toMatch(/^Basic/);
+    // a 2FA user's password is only a first factor: even a read needs the OTP with Basic
+    expect((await call(reg.url, 'GET', '/-/whoami', { basic: ['alice', ALICE.password] })).status).toBe(401);
+    const code = totp(ALICE.secret, clock.now());
+    expect((await call(reg.url, 'GET', '/-/org/acme/user', { basic: ['alice', ALICE.password], otp: code })).status).toBe(200);
+    clock.advance(30_000);
     const r = await call(reg.url, 'PUT', '/-/org/acme/user', { basic: ['alice', ALICE.password], body: { user: 'carol' } });
     expect(r.status).toBe(401);
     expect(r.headers.get('www-authenticate')).toBe('OTP');
+    // one OTP covers the whole request (it is not checked twice and refused as a replay)
+    expect((await call(reg.url, 'PUT', '/-/org/acme/user', { basic: ['alice', ALICE.password], otp: totp(ALICE.secret, clock.now()), body: { user: 'carol' } })).status).toBe(201);
   });
 });
 

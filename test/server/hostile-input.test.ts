@@ -19,11 +19,14 @@ const expectJsonError = (r: { status: number; body: any; headers: Headers }, sta
 };
 
 describe('bad requests get 4xx JSON errors and the server keeps serving', () => {
-  it('unknown routes are JSON 404; wrong methods are 405 with Allow', async () => {
+  it('unknown routes are JSON 404; wrong methods are 405 with Allow; HEAD works like GET without a body', async () => {
     expectJsonError(await call(reg.url, 'GET', '/nope'), 404);
     const r = await call(reg.url, 'PATCH', '/-/org/acme/user', { token: BOB.token });
     expectJsonError(r, 405);
-    expect(r.headers.get('allow')).toBe('GET, PUT, DELETE');
+    expect(r.headers.get('allow')).toBe('GET, PUT, DELETE, HEAD');
+    const head = await call(reg.url, 'HEAD', '/-/whoami', { token: BOB.token });
+    expect(head.status).toBe(200);
+    expect(head.text).toBe('');
   });
 
   it.each([

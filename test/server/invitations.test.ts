@@ -108,6 +108,15 @@ describe('inviting', () => {
     expect((await call(reg.url, 'POST', `${X}/invitations/acme/accept`, { token: CAROL.token })).status).toBe(404);
   });
 
+  it('npm org set on someone already invited keeps the invitation\'s teams and reinstatement, taking the new role', async () => {
+    await asAlice('PUT', `${X}/orgs/acme/tfa`, { required: true });
+    await asAlice('POST', `${X}/orgs/acme/invitations`, { invitations: [{ user: 'bob', reinstate: true }] });
+    const r = await asAlice('PUT', '/-/org/acme/user', { user: 'bob', role: 'admin' });
+    expect(r.body).toMatchObject({ user: 'bob', role: 'admin', pending: true });
+    const [inv] = (await call(reg.url, 'GET', `${X}/orgs/acme/invitations`, { token: ALICE.token })).body;
+    expect(inv).toMatchObject({ user: 'bob', role: 'admin', teams: ['core'], reinstate: true });
+  });
+
   it('npm org set on a non-member creates the same invitation, which accept completes', async () => {
     expect((await asAlice('PUT', '/-/org/acme/user', { user: 'carol', role: 'admin' })).body.pending).toBe(true);
     const ok = await call(reg.url, 'POST', `${X}/invitations/acme/accept`, { token: CAROL.token });

@@ -45,6 +45,13 @@ describe('profile', () => {
     expect((await post(BOB.token, { nickname: 'x' })).status).toBe(400);
   });
 
+  it('accepts npm profile set\'s resent null email for an account without one', async () => {
+    const created = await call(reg.url, 'PUT', '/-/user/org.couchdb.user:noemail', { body: { name: 'noemail', password: 'noemail-password' } });
+    const r = await post(created.body.token, { email: null, fullname: 'No Email' });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ email: null, fullname: 'No Email' });
+  });
+
   it('changes the password only with the old one', async () => {
     expect((await post(BOB.token, { password: { old: 'wrong-password', new: 'new-password-1' } })).status).toBe(401);
     expect((await post(BOB.token, { password: { old: BOB.password, new: 'new-password-1' } })).status).toBe(200);

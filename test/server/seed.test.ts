@@ -20,6 +20,7 @@ describe('seed validation names the bad entry', () => {
     ['bad secret', (s) => (s.users[0]!.tfa = { mode: 'auth-only', secret: 'not base32!' }), /tfa.secret must be/],
     ['bad tfa mode', (s) => (s.users[0]!.tfa = { mode: 'always', secret: SECRET }), /tfa.mode must be/],
     ['no owner', (s) => (s.orgs[0]!.members.alice = 'admin'), /needs at least one owner/],
+    ['bad email', (s) => ((s.users[1] as { email?: string }).email = 'bob at example'), /users\[1\] "bob": email must be an email address/],
     ['team lists a non-member', (s) => (s.orgs[0]!.teams.core = ['carol']), /team "core" lists "carol"/],
   ])('%s', (_label, mutate, re) => {
     const s = base();

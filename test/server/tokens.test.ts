@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
 import { fakeClock, totp } from '../helpers/totp.js';
-import { ALICE, BASIC, BOB } from '../helpers/fixtures.js';
+import { ALICE, BASIC, BOB, CAROL } from '../helpers/fixtures.js';
 
 let reg: TestRegistry;
 const clock = fakeClock();
@@ -22,7 +22,7 @@ describe('tokens', () => {
     expect(r.body.total).toBe(1);
     expect(r.body.urls).toEqual({ next: null, prev: null });
     expect(r.body.objects[0].key).toBe(sha512(BOB.token));
-    expect(r.body.objects[0].token).toBe('npm_Test…');
+    expect(r.body.objects[0].token).toBe('npm_Test'); // npm appends its own '…'
     expect(r.text).not.toContain(BOB.token);
   });
 
@@ -88,6 +88,32 @@ describe('tokens', () => {
     expect((await call(reg.url, 'DELETE', `/-/npm/v1/tokens/token/${t.body.key}`, { token: ALICE.token })).status).toBe(404);
     expect((await call(reg.url, 'DELETE', `/-/npm/v1/tokens/token/${t.body.key}`, { token: BOB.token })).status).toBe(204);
     expect((await call(reg.url, 'GET', '/-/whoami', { token: t.body.token })).status).toBe(401);
+  });
+
+  it('a wrong password when creating a token is 401 without a Bearer challenge (npm would blame the token)', async () => {
+    const r = await call(reg.url, 'POST', '/-/npm/v1/tokens', { token: BOB.token, body: { password: 'wrong-password' } });
+    expect(r.status).toBe(401);
+    expect(r.body.code).toBe('EPASSWORD');
+    expect(r.headers.get('www-authenticate')).toBeNull();
+  });
+
+  it('logout by a read-only token: it may revoke itself, not other tokens; with auth-and-writes 2FA another token needs an OTP', async () => {
+    const ro = await call(reg.url, 'POST', '/-/npm/v1/tokens', { token: BOB.token, body: { password: BOB.password, readonly: true } });
+    expect((await call(reg.url, 'DELETE', `/-/user/token/${BOB.token}`, { token: ro.body.token })).status).toBe(403);
+    expect((await call(reg.url, 'DELETE', `/-/user/token/${ro.body.token}`, { token: ro.body.token })).status).toBe(200);
+    const other = await call(reg.url, 'POST', '/-/npm/v1/tokens', { token: ALICE.token, otp: totp(ALICE.secret, clock.now()), body: { password: ALICE.password } });
+    clock.advance(30_000);
+    expect((await call(reg.url, 'DELETE', `/-/user/token/${other.body.token}`, { token: ALICE.token })).status).toBe(401);
+    expect((await call(reg.url, 'DELETE', `/-/user/token/${ALICE.token}`, { token: ALICE.token })).status).toBe(200);
+  });
+
+  it('the log never shows a token, however the path is spelled', async () => {
+    for (const p of [`//-/user/token/${BOB.token}`, `/%2D/user/token/${BOB.token}`, `/-/user/token/${encodeURIComponent(BOB.token)}?x=1`]) {
+      await call(reg.url, 'DELETE', p, { token: CAROL.token });
+    }
+    await call(reg.url, 'GET', `/nowhere/${BOB.token}`);
+    expect(reg.logs.join('\n')).not.toContain('TestBob');
+    expect(reg.logs.filter((l) => l.startsWith('DELETE /-/user/token/*** 404'))).toHaveLength(3);
   });
 
   it('logout (DELETE /-/user/token/:token) revokes the token, and the log never shows it', async () => {

@@ -302,8 +302,16 @@ export class RegistryCore {
       return { user, token: rec, via: 'token' };
     }
     if (cred.basic) {
-      const user = await this.checkPassword(cred.basic.user, cred.basic.password);
-      return { user, token: null, via: 'password' };
+      let user: UserRec;
+      try {
+        user = await this.checkPassword(cred.basic.user, cred.basic.password);
+      } catch (e) {
+        if (e instanceof CoreError && e.kind === 'unauthenticated') throw new CoreError('unauthenticated', e.message, { code: 'EAUTH' });
+        throw e;
+      }
+      // A password is a first factor only: with 2FA on, every Basic-auth request needs an OTP.
+      if (RegistryCore.tfaOn(user)) await this.checkOtp(user, cred.otp, null);
+      return { user, token: null, via: 'password', otpChecked: RegistryCore.tfaOn(user) };
     }
     return null;
   }
@@ -323,7 +331,7 @@ export class RegistryCore {
     const ok = await verifyPassword(password, user?.password ?? null);
     if (!ok || !user) {
       this.limiter.fail(key);
-      throw unauthenticated('Incorrect username or password.');
+      throw new CoreError('unauthenticated', 'Incorrect username or password.', { code: 'EPASSWORD' });
     }
     this.limiter.succeed(key);
     return user;
@@ -336,7 +344,7 @@ export class RegistryCore {
    */
   async otpGate(actor: Actor, cred: Credentials, need: OtpNeed): Promise<void> {
     const u = actor.user;
-    if (!RegistryCore.tfaOn(u)) return;
+    if (!RegistryCore.tfaOn(u) || actor.otpChecked) return;
     if (need === 'write' && u.tfa!.mode !== 'auth-and-writes' && actor.via !== 'password') return;
     await this.checkOtp(u, cred.otp, actor.token?.key ?? null);
   }
@@ -520,10 +528,15 @@ export class RegistryCore {
   }
 
   /** `npm logout`: revokes a token. A token may revoke itself; otherwise it must be the caller's. */
-  async revokeTokenValue(actor: Actor, token: string): Promise<void> {
+  async revokeTokenValue(actor: Actor, cred: Credentials, token: string): Promise<void> {
     const key = tokenKey(token);
     const rec = this.col<TokenRec>('tokens').get(key);
     if (!rec || rec.user !== actor.user.name) throw notFound('No such token.');
+    if (actor.token?.key !== key) {
+      // Revoking another token is a write like `token revoke`; a token revoking itself is a logout.
+      if (actor.token?.readonly) throw forbidden('A read-only token cannot revoke other tokens.', 'EREADONLY');
+      await this.otpGate(actor, cred, 'write');
+    }
     await this.commit([{ c: 'tokens', k: key, v: null }]);
   }
 
@@ -642,6 +655,8 @@ export class RegistryCore {
       if (others.length > 0) throw invalid('Send 2FA changes on their own, without other profile fields.');
       return this.updateTfa(actor, cred, body.tfa);
     }
+    const unknown = Object.keys(body).filter((k) => !(PROFILE_FIELDS as readonly string[]).includes(k) && k !== 'password');
+    if (unknown.length > 0) throw invalid(`Unknown profile field: ${unknown[0]}`);
     const u = actor.user;
     const next: UserRec = { ...u };
     let changed = false;
@@ -650,6 +665,7 @@ export class RegistryCore {
       const v = body[f];
       if (v !== null && (typeof v !== 'string' || v.length > 1000)) throw invalid(`${f} must be a string`);
       if (f === 'email') {
+        if (v === null && u.email === null) continue; // npm resends the current (empty) email
         if (v === null || !/^[^\s@]+@[^\s@]+$/.test(v as string)) throw invalid('email must be an email address');
         if (v !== u.email) {
           next.email = v as string;
@@ -670,8 +686,6 @@ export class RegistryCore {
       newPassword = p.new;
       changed = true;
     }
-    const unknown = Object.keys(body).filter((k) => !(PROFILE_FIELDS as readonly string[]).includes(k) && k !== 'password');
-    if (unknown.length > 0) throw invalid(`Unknown profile field: ${unknown[0]}`);
     if (!changed) return this.profile(u);
     await this.otpGate(actor, cred, 'auth');
     if (newPassword) next.password = await hashPassword(newPassword);
@@ -815,6 +829,14 @@ export class RegistryCore {
       return { org: { name: org, size: size() }, user: name, role, pending: false };
     }
     const at = this.now();
+    const existing = this.col<InvitationRec>('invitations').get(k2(org, name));
+    if (existing && Date.parse(existing.expires) > at) {
+      // Already invited (perhaps to be reinstated): keep its teams and expiry, take the new role.
+      if (existing.role !== role) {
+        await this.commit([{ c: 'invitations', k: k2(org, name), v: { ...existing, role } }, this.auditOp(org, actor.user.name, 'org.invite.create', name, { role, teams: existing.teams, reinstate: existing.reinstate })]);
+      }
+      return { org: { name: org, size: size() }, user: name, role, pending: true };
+    }
     const inv: InvitationRec = {
       org,
       user: name,

@@ -55,9 +55,12 @@ export function newToken(): string {
   return s;
 }
 
-/** The redacted form shown in token lists: the prefix and four characters. */
+/**
+ * The redacted form shown in token lists: the prefix and four characters. Plain, because npm
+ * appends its own `…` and matches `npm token revoke <token>` against this prefix.
+ */
 export function redactToken(token: string): string {
-  return `${token.slice(0, 8)}…`;
+  return token.slice(0, 8);
 }
 
 /** A recovery code: 64 hex characters, the form npm's OTP prompt accepts besides digits. */

@@ -60,6 +60,7 @@ export function validateSeed(raw: unknown): Seed {
         throw new SeedError(`seed: ${at}: ${f} must be a non-empty string`);
       }
     }
+    if (typeof u.email === 'string' && !/^[^\s@]+@[^\s@]+$/.test(u.email)) throw new SeedError(`seed: ${at}: email must be an email address`);
     if (typeof u.token === 'string') {
       if (u.token.length < 16) throw new SeedError(`seed: ${at}: token must be at least 16 characters`);
       if (tokens.has(u.token)) throw new SeedError(`seed: ${at}: token is used by another user`);

@@ -121,4 +121,6 @@ export interface Actor {
   user: UserRec;
   token: TokenRec | null;
   via: 'token' | 'password';
+  /** an OTP was already checked for this request (Basic credentials of a 2FA user) */
+  otpChecked?: boolean;
 }

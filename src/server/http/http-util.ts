@@ -47,7 +47,7 @@ export function errorReply(err: unknown, cred?: Credentials): Reply {
       headers['npm-notice'] = 'You must provide a one-time pass. You can provide one using the "--otp" flag.';
     }
     if (err.kind === 'ip') headers['www-authenticate'] = 'ipaddress';
-    if (err.kind === 'unauthenticated' && err.code !== 'ENEEDAUTH') {
+    if (err.kind === 'unauthenticated' && err.code === 'EAUTH') {
       headers['www-authenticate'] = cred?.basic ? 'Basic realm="registry"' : 'Bearer realm="registry"';
     }
     if (err.kind === 'rate_limited' && err.retryAfter) headers['retry-after'] = String(err.retryAfter);

@@ -58,7 +58,7 @@ export const routes: Route[] = [
     return json(201, { ok: true, id: `${COUCH_PREFIX}${name}`, rev: '_we_dont_use_revs_any_more', token, ...(created ? { created: true } : {}) });
   }),
   route('DELETE', '/-/user/token/:token', async (c) => {
-    await c.core.revokeTokenValue(await c.actor(), c.params.token!);
+    await c.core.revokeTokenValue(await c.actor(), c.cred, c.params.token!);
     return json(200, { ok: true });
   }),
   route('POST', '/-/v1/login', async (c) => {

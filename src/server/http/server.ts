@@ -28,15 +28,36 @@ export interface RegistryServer {
   url: string | null;
 }
 
-const SECRET_PATHS: RegExp[] = [/^(\/-\/user\/token\/)[^/?]+/, /^(\/-\/v1\/login\/(?:web|done)\/)[^/?]+/, /^(\/-\/npm\/v1\/tokens\/token\/)[^/?]+/];
+/** Route parameters that carry a secret (a token, a token key, a login session id). */
+const SECRET_PARAMS = new Set(['token', 'key', 'id']);
 
-/** The request path as logged: query dropped, secrets replaced by `***`. */
+/**
+ * The request path as logged for an unmatched request: query dropped, control characters
+ * replaced, and any segment that could be a secret (a token, a long id) replaced by `***`.
+ */
 export function logPath(rawUrl: string): string {
-  let p = rawUrl.split('?')[0]!;
-  for (const re of SECRET_PATHS) p = p.replace(re, '$1***');
-  // Control characters and very long paths would make the log unreadable or forge lines.
-  p = p.replace(/[\x00-\x1f\x7f]/g, '?');
+  const p = rawUrl
+    .split('?')[0]!
+    .split('/')
+    .map((seg) => (/^(npm_|%6Eo?pm_)/i.test(seg) || seg.length >= 24 ? '***' : seg))
+    .join('/')
+    // Control characters and very long paths would make the log unreadable or forge lines.
+    .replace(/[\x00-\x1f\x7f]/g, '?');
   return p.length > 200 ? `${p.slice(0, 200)}…` : p;
+}
+
+/** The path of a matched route as logged: its own segments, secrets as `***`. */
+function routeLogPath(pattern: string[], params: Record<string, string>): string {
+  return (
+    '/' +
+    pattern
+      .map((seg) => {
+        if (!seg.startsWith(':')) return seg;
+        const name = seg.slice(1);
+        return SECRET_PARAMS.has(name) ? '***' : encodeURIComponent(params[name]!).replace(/%3A/gi, ':');
+      })
+      .join('/')
+  );
 }
 
 export function createRegistryServer(opts: RegistryServerOptions): RegistryServer {
@@ -51,8 +72,9 @@ export function createRegistryServer(opts: RegistryServerOptions): RegistryServe
     const method = req.method ?? 'GET';
     let reply: Reply;
     let cred: Credentials | undefined;
+    let shownPath: string | null = null;
     try {
-      reply = await dispatch(req, (c) => (cred = c));
+      reply = await dispatch(req, (c) => (cred = c), (p) => (shownPath = p));
     } catch (err) {
       reply = errorReply(err, cred);
       if (reply.status >= 500) opts.onError?.(err);
@@ -65,11 +87,11 @@ export function createRegistryServer(opts: RegistryServerOptions): RegistryServe
     if (!res.headersSent) send(res, reply);
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      log(`${method} ${logPath(req.url ?? '/')} ${reply.status} ${ms.toFixed(1)}ms`);
+      log(`${method} ${shownPath ?? logPath(req.url ?? '/')} ${reply.status} ${ms.toFixed(1)}ms`);
     });
   }
 
-  async function dispatch(req: IncomingMessage, setCred: (c: Credentials) => void): Promise<Reply> {
+  async function dispatch(req: IncomingMessage, setCred: (c: Credentials) => void, setPath: (p: string) => void): Promise<Reply> {
     const rawUrl = req.url ?? '/';
     if (!rawUrl.startsWith('/') || rawUrl.length > 8192) throw new HttpError(400, 'Bad request URL.', 'EBADURL');
     const qi = rawUrl.indexOf('?');
@@ -85,7 +107,9 @@ export function createRegistryServer(opts: RegistryServerOptions): RegistryServe
     for (const r of routes) {
       const params = match(r.path, segments);
       if (!params) continue;
-      if (r.method !== req.method) {
+      setPath(routeLogPath(r.path, params));
+      const method = req.method === 'HEAD' ? 'GET' : req.method;
+      if (r.method !== method) {
         allowed.add(r.method);
         continue;
       }
@@ -105,6 +129,7 @@ export function createRegistryServer(opts: RegistryServerOptions): RegistryServe
       return r.handler(ctx);
     }
     if (allowed.size > 0) {
+      if (allowed.has('GET')) allowed.add('HEAD');
       throw new HttpError(405, `Method ${req.method} is not allowed here; use ${[...allowed].join(' or ')}.`, 'EMETHOD', { allow: [...allowed].join(', ') });
     }
     throw new HttpError(404, `Not found: ${req.method} ${logPath(rawPath)}`, 'ENOTFOUND');
@@ -128,7 +153,7 @@ export function createRegistryServer(opts: RegistryServerOptions): RegistryServe
     });
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\n\r\n{"error":"Bad request.","message":"Bad request.","code":"EBADREQUEST"}');
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncache-control: no-store\r\ncontent-type: application/json\r\n\r\n{"error":"Bad request.","message":"Bad request.","code":"EBADREQUEST"}');
     else socket.destroy();
     void err;
   });

@@ -60,6 +60,17 @@ describe('org membership', () => {
     expect((await asAlice('PUT', '/-/org/acme/user', { user: 'alice', role: 'developer' })).status).toBe(201);
   });
 
+  it('a member may leave; for a minute afterwards they may still read the roster (npm org rm counts it), then not', async () => {
+    expect((await call(reg.url, 'DELETE', '/-/org/acme/user', { token: BOB.token, body: { user: 'bob' } })).status).toBe(204);
+    const after = await call(reg.url, 'GET', '/-/org/acme/user', { token: BOB.token });
+    expect(after.status).toBe(200);
+    expect(after.body.bob).toBeUndefined();
+    expect((await call(reg.url, 'GET', '/-/org/acme/team', { token: BOB.token })).status).toBe(403);
+    expect(reg.registry.core.store.data.get('removals')?.get('acme:bob')).toBeUndefined();
+    clock.advance(61_000);
+    expect((await call(reg.url, 'GET', '/-/org/acme/user', { token: BOB.token })).status).toBe(403);
+  });
+
   it('DELETE removes from the org and every team, and keeps a removal record', async () => {
     expect((await asAlice('DELETE', '/-/org/acme/user', { user: 'bob' })).status).toBe(204);
     expect((await roster()).bob).toBeUndefined();

@@ -121,6 +121,8 @@ export class RegistryCore {
   private readonly orgTeams = new Map<string, Map<string, Set<string>>>();
   private readonly userTokens = new Map<string, Set<string>>();
   private readonly orgAudit = new Map<string, string[]>();
+  /** `org:user` → ms until which a member who just left may still read the roster (npm org rm re-reads it) */
+  private readonly justLeft = new Map<string, number>();
   private auditSeq = 0;
   readonly mailer: Mailer;
   private outboxFlush: Promise<void> = Promise.resolve();
@@ -774,11 +776,15 @@ export class RegistryCore {
     return role;
   }
 
-  /** The roster: user → role, sorted by name. Any member may read it. */
+  /**
+   * The roster: user → role, sorted by name. Any member may read it, and so may a member who left
+   * by themself in the last minute: `npm org rm <org> <self>` reads it to count who is left.
+   */
   roster(actor: Actor, org: string): Record<string, Role> {
     this.requireOrg(org);
     this.tokenMayRead(actor, org);
-    this.requireMember(actor, org);
+    const left = this.justLeft.get(k2(org, actor.user.name));
+    if (left === undefined || left < this.now()) this.requireMember(actor, org);
     const out: Record<string, Role> = {};
     for (const name of [...this.orgMembers.get(org)!.keys()].sort()) out[name] = this.orgMembers.get(org)!.get(name)!;
     return out;
@@ -885,6 +891,10 @@ export class RegistryCore {
     if (role === 'owner' && this.ownerCount(org) === 1) throw conflict(`${name} is the last owner of ${org} and cannot be removed. Make someone else an owner first.`);
     const ops = this.removalOps(org, name, role, actor.user.name, self ? 'left' : 'removed');
     await this.commit(ops);
+    if (self) {
+      for (const [k, until] of this.justLeft) if (until < this.now()) this.justLeft.delete(k);
+      this.justLeft.set(k2(org, name), this.now() + 60_000);
+    }
     return { user: name, org, userCount: this.orgMembers.get(org)!.size };
   }
 
@@ -905,8 +915,7 @@ export class RegistryCore {
   // ---------------------------------------------------------------- teams
 
   private requireTeam(org: string, team: string): Set<string> {
-    const problem = nameProblem('team', team);
-    if (problem) throw invalid(problem);
+    checkTeamName(team);
     const set = this.orgTeams.get(org)?.get(team);
     if (!set) throw notFound(`Team ${org}:${team} not found.`);
     return set;
@@ -920,6 +929,7 @@ export class RegistryCore {
   }
 
   teamMembers(actor: Actor, org: string, team: string): string[] {
+    checkTeamName(team); // input before org, membership and OTP (docs §2.6)
     this.requireOrg(org);
     this.tokenMayRead(actor, org);
     this.requireMember(actor, org);
@@ -943,6 +953,7 @@ export class RegistryCore {
   }
 
   async destroyTeam(actor: Actor, cred: Credentials, org: string, team: string): Promise<void> {
+    checkTeamName(team);
     await this.governance(actor, cred, org, ['owner', 'admin']);
     const set = this.requireTeam(org, team);
     if (team === DEVELOPERS) throw conflict(`The ${DEVELOPERS} team holds every member of ${org} and cannot be destroyed.`);
@@ -953,6 +964,7 @@ export class RegistryCore {
   }
 
   async addTeamMember(actor: Actor, cred: Credentials, org: string, team: string, body: { user?: unknown }): Promise<void> {
+    checkTeamName(team);
     const user = typeof body.user === 'string' ? body.user.replace(/^@/, '') : body.user;
     const problem = nameProblem('user', user);
     if (problem) throw invalid(problem);
@@ -964,6 +976,7 @@ export class RegistryCore {
   }
 
   async removeTeamMember(actor: Actor, cred: Credentials, org: string, team: string, body: { user?: unknown }): Promise<void> {
+    checkTeamName(team);
     const user = typeof body.user === 'string' ? body.user.replace(/^@/, '') : body.user;
     const problem = nameProblem('user', user);
     if (problem) throw invalid(problem);
@@ -1333,6 +1346,11 @@ function setList<K, V>(m: Map<K, V[]>, k: K): V[] {
     m.set(k, l);
   }
   return l;
+}
+
+function checkTeamName(team: string): void {
+  const problem = nameProblem('team', team);
+  if (problem) throw invalid(problem);
 }
 
 function otpChallenge(message: string): CoreError {

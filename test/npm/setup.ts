@@ -1,0 +1,128 @@
+// Shared fixtures for the npm CLI tests: the seed users, a registry per test
+// context with a controllable clock, and npm clients logged in as a seed user.
+import { expect } from '@jest/globals';
+import { startRegistry } from '../helpers/registry.js';
+import { totp } from '../helpers/totp.js';
+import { NpmClient, TestClock, npmErrorCode, registryRequest, type NpmResult } from '../helpers/npm.js';
+
+export const SEED = 'fixtures/registry/basic.json';
+
+export const USERS = {
+  alice: {
+    password: 'alice-password',
+    token: 'npm_TestAliceToken0000000000000000001',
+    secret: '3FYYCN7DUCYAUULIXB7Q3PWQ3DR2CGFY',
+  },
+  bob: { password: 'bob-password', token: 'npm_TestBobToken000000000000000000002', secret: undefined },
+  carol: { password: 'carol-password', token: 'npm_TestCarolToken00000000000000000003', secret: undefined },
+  dave: {
+    password: 'dave-password',
+    token: 'npm_TestDaveToken000000000000000000004',
+    secret: 'G342GU3W5TYNUWVQ6ZFGVQEFXULOHRO2',
+  },
+  erin: { password: 'erin-password', token: 'npm_TestErinToken000000000000000000005', secret: undefined },
+} as const;
+
+export type SeedUser = keyof typeof USERS;
+
+/** The seed's acme roster. */
+export const ACME_ROSTER = { alice: 'owner', bob: 'developer', dave: 'admin', erin: 'developer' } as const;
+
+export interface RegistryContext {
+  url: string;
+  clock: TestClock;
+  /** A fresh npm home logged in as `user` (seed token), or with no credentials (null). */
+  npmAs(user: SeedUser | null): Promise<NpmClient>;
+  /** A fresh npm home holding an arbitrary token. */
+  npmWithToken(token: string): Promise<NpmClient>;
+  /** TOTP code for a seed user (or a raw secret) at the registry's current time. */
+  otp(userOrSecret: SeedUser | string, timeMs?: number): string;
+  /** Direct request to the registry, authenticated as a seed user or with a token. */
+  api(path: string, opts?: { as?: SeedUser; token?: string; method?: string; body?: unknown; otp?: string }): ReturnType<typeof registryRequest>;
+  /** Current roster of an org, read as bob (no 2FA, member of acme) unless `as` is given. */
+  roster(org: string, as?: SeedUser): Promise<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+export async function startContext(opts: { seed?: string | object } = {}): Promise<RegistryContext> {
+  const clock = TestClock.atStepStart();
+  const reg = await startRegistry({ seed: opts.seed ?? SEED, now: clock.now });
+  const clients: NpmClient[] = [];
+  const track = (c: NpmClient) => {
+    clients.push(c);
+    return c;
+  };
+  const ctx: RegistryContext = {
+    url: reg.url,
+    clock,
+    async npmAs(user) {
+      return track(await NpmClient.create(reg.url, { token: user ? USERS[user].token : undefined }));
+    },
+    async npmWithToken(token) {
+      return track(await NpmClient.create(reg.url, { token }));
+    },
+    otp(userOrSecret, timeMs) {
+      const secret = userOrSecret in USERS ? USERS[userOrSecret as SeedUser].secret : userOrSecret;
+      if (!secret) throw new Error(`${userOrSecret} has no 2FA secret`);
+      return totp(secret, timeMs ?? clock.now());
+    },
+    api(path, o = {}) {
+      return registryRequest(reg.url, path, {
+        token: o.token ?? (o.as ? USERS[o.as].token : undefined),
+        method: o.method,
+        body: o.body,
+        otp: o.otp,
+      });
+    },
+    async roster(org, as = 'bob') {
+      const r = await registryRequest(reg.url, `/-/org/${org}/user`, { token: USERS[as].token });
+      expect(r.status).toBe(200);
+      return r.body as Record<string, string>;
+    },
+    async close() {
+      await Promise.all(clients.map((c) => c.cleanup()));
+      await reg.close();
+    },
+  };
+  return ctx;
+}
+
+/**
+ * Wrap a test body so it gets its own registry (fresh seed state, own clock) and
+ * its own npm homes, closed afterwards. Such tests are independent, so files run
+ * them with it.concurrent: npm startup dominates, and two npm processes overlap well.
+ */
+export function withRegistry(fn: (ctx: RegistryContext) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const ctx = await startContext();
+    try {
+      await fn(ctx);
+    } finally {
+      await ctx.close();
+    }
+  };
+}
+
+/** Per-test timeout for the npm suites (concurrent tests share the CPU). */
+export const NPM_TEST_TIMEOUT = 60_000;
+
+/** Assert success, showing stderr on failure. */
+export function expectOk(r: NpmResult): void {
+  expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.not.stringMatching(/npm error/) });
+}
+
+/** Assert npm failed with exit code 1 and `npm error code <code>` (string or regex). */
+export function expectNpmError(r: NpmResult, code: string | RegExp): void {
+  expect(r.code).toBe(1);
+  const actual = npmErrorCode(r.stderr);
+  if (typeof code === 'string') expect({ code: actual, stderr: r.stderr }).toEqual({ code, stderr: r.stderr });
+  else expect({ code: actual, stderr: r.stderr }).toEqual({ code: expect.stringMatching(code), stderr: r.stderr });
+}
+
+/** The four lines npm prints on stderr for an OTP challenge it cannot prompt for. */
+export const EOTP_LINES = [
+  'code EOTP',
+  'This operation requires a one-time password from your authenticator.',
+  'You can provide a one-time password by passing --otp=<code> to the command you ran.',
+  'If you already provided a one-time password then it is likely that you either typoed it, or it timed out. Please try again.',
+];

@@ -8,6 +8,7 @@ import { withOtp } from '../client/otp.js';
 import { writeJson } from '../ui/json.js';
 import { colorScheme } from '../ui/color.js';
 import { withSpinner } from '../ui/spinner.js';
+import { readPassword, type PasswordDeps } from './password.js';
 import {
   addExamples,
   addJsonOption,
@@ -32,10 +33,7 @@ export interface LoginOptions {
   json: boolean;
 }
 
-export type LoginDeps = Pick<AppDeps, 'io' | 'connect' | 'tokenStore' | 'prompter' | 'clock'> & {
-  /** Reads all of stdin (for --password-stdin); defaults to reading `io.stdin`. */
-  readStdin?: () => Promise<string>;
-};
+export type LoginDeps = Pick<AppDeps, 'io' | 'connect' | 'tokenStore' | 'prompter' | 'clock'> & Pick<PasswordDeps, 'readStdin'>;
 
 /** How long the web flow waits for the browser before giving up. */
 export const WEB_LOGIN_TIMEOUT_MS = 10 * 60_000;
@@ -114,14 +112,7 @@ async function legacyLogin(client: RegistryClient, opts: LoginOptions, deps: Log
     if (!io.canPrompt()) throw new UsageError('login needs a user name.', noTty);
     username = checkUserName((await prompter.input('Username:')).trim());
   }
-  let password: string;
-  if (opts.passwordStdin) {
-    password = (await (deps.readStdin ?? (() => readAll(io.stdin)))()).replace(/\r?\n$/, '');
-  } else {
-    if (!io.canPrompt()) throw new UsageError('login needs a password.', noTty);
-    password = await prompter.password('Password:');
-  }
-  if (!password) throw new UsageError('the password is empty.');
+  const password = await readPassword(deps, { stdin: opts.passwordStdin, noTtyHint: noTty, missing: 'login needs a password.' });
   const name = username;
   const body = { _id: `org.couchdb.user:${name}`, name, password, type: 'user', roles: [], date: new Date(deps.clock.now()).toISOString() };
   let res: { token?: unknown };
@@ -189,10 +180,4 @@ function isHttpUrl(v: unknown): v is string {
   } catch {
     return false;
   }
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
 }

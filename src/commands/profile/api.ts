@@ -1,0 +1,78 @@
+import type { AppDeps } from '../../factory.js';
+import type { RegistryClient } from '../../client/client.js';
+import { HttpError, OtpRequiredError } from '../../client/errors.js';
+import { withOtp } from '../../client/otp.js';
+import { AuthError, CliError } from '../../errors.js';
+import type { PasswordDeps } from '../password.js';
+
+/**
+ * What the profile commands share: the profile endpoint (`/-/npm/v1/user`, npm-profile), its wire
+ * types, and the 2FA state as npm reads it (docs/registry-api.md, 2FA state machine).
+ */
+
+export type TfaMode = 'auth-only' | 'auth-and-writes';
+export const TFA_MODES: readonly TfaMode[] = ['auth-only', 'auth-and-writes'];
+
+export const PROFILE_PATH = '-/npm/v1/user';
+
+/** `GET /-/npm/v1/user` (npm-profile's Profile); only the fields orgctl reads are typed. */
+export interface Profile {
+  name: string;
+  email?: string | null;
+  email_verified?: boolean;
+  created?: string;
+  updated?: string;
+  tfa?: { mode?: string; pending?: boolean } | null | false;
+  [key: string]: unknown;
+}
+
+/** The 2FA state of a profile, as npm reads it: on iff `tfa` is set and not pending. */
+export type TfaState = { state: 'off' } | { state: 'pending'; mode: string } | { state: 'on'; mode: string };
+
+/** What the profile commands need: IO, registry, prompter (password, OTP) and a stdin reader for tests. */
+export type ProfileDeps = Pick<AppDeps, 'io' | 'connect' | 'prompter'> & Pick<PasswordDeps, 'readStdin'>;
+
+export function tfaState(p: Profile): TfaState {
+  const t = p.tfa;
+  if (!t || typeof t !== 'object') return { state: 'off' };
+  const mode = typeof t.mode === 'string' ? t.mode : 'auth-and-writes';
+  return t.pending ? { state: 'pending', mode } : { state: 'on', mode };
+}
+
+/** `GET /-/npm/v1/user` (never needs an OTP), checked to be a profile. */
+export async function fetchProfile(client: Pick<RegistryClient, 'request'>): Promise<Profile> {
+  const p = await client.request<Profile>('GET', PROFILE_PATH);
+  if (!p || typeof p !== 'object' || typeof p.name !== 'string') {
+    throw new CliError(`the registry answered GET /${PROFILE_PATH} without a profile.`);
+  }
+  return p;
+}
+
+/** The `tfa` request bodies of `POST /-/npm/v1/user`: set a mode (or disable), or finish enrolment with a code. */
+export type TfaChange = { password: string; mode: TfaMode | 'disable' } | [string];
+
+/** `POST /-/npm/v1/user {tfa}` and the response's `tfa` (an otpauth URI, recovery codes, a state, or false). */
+export async function postTfa(client: Pick<RegistryClient, 'request'>, tfa: TfaChange, otp?: string): Promise<unknown> {
+  const res = await client.request<{ tfa?: unknown }>('POST', PROFILE_PATH, { body: { tfa }, otp, sensitive: !Array.isArray(tfa) });
+  return res?.tfa;
+}
+
+/**
+ * A password-bearing 2FA change (start, mode change, disable) inside npm's otplease: `--otp`
+ * first, one prompt on a TTY, exit 4 with the `--otp` hint without one. A refused password is
+ * exit 4 too, said plainly.
+ */
+export async function postTfaWithOtp(
+  client: Pick<RegistryClient, 'request'>,
+  tfa: Exclude<TfaChange, [string]>,
+  deps: Pick<ProfileDeps, 'io' | 'prompter'> & { otp?: string },
+): Promise<unknown> {
+  try {
+    return await withOtp((otp) => postTfa(client, tfa, otp), { otp: deps.otp, io: deps.io, prompter: deps.prompter });
+  } catch (err) {
+    if (err instanceof HttpError && !(err instanceof OtpRequiredError) && (err.code === 'EPASSWORD' || err.status === 401)) {
+      throw new AuthError('the password was refused.', 'Check the password of the account you are logged in as (orgctl whoami).');
+    }
+    throw err;
+  }
+}

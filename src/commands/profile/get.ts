@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import type { AppDeps } from '../../factory.js';
+import { writeJson } from '../../ui/json.js';
+import { fetchProfile, tfaState } from './api.js';
+import { addExamples, addJsonOption, addRegistryOption, withConnection, type RegistryFlags } from '../common.js';
+
+export interface ProfileGetOptions {
+  registry?: string;
+  json: boolean;
+}
+
+export type ProfileGetDeps = Pick<AppDeps, 'io' | 'connect'>;
+
+export function registerProfileGet(profile: Command, deps: AppDeps, runF = profileGetRun): Command {
+  const cmd = profile.command('get').description('Show your profile: name, email, two-factor authentication, dates');
+  addRegistryOption(cmd);
+  addJsonOption(cmd);
+  addExamples(cmd, ['orgctl profile get', 'orgctl profile get --json']);
+  return cmd.action(async (flags: RegistryFlags) => {
+    await runF({ registry: flags.registry, json: !!flags.json }, deps);
+  });
+}
+
+/** Prints `key: value` lines on stdout, or the server's profile object with `--json`. */
+export async function profileGetRun(opts: ProfileGetOptions, deps: ProfileGetDeps): Promise<void> {
+  const p = await withConnection(deps, { registry: opts.registry, command: 'profile', auth: 'required' }, ({ client }) => fetchProfile(client));
+  if (opts.json) return writeJson(deps.io, p);
+  const t = tfaState(p);
+  const email = p.email ? `${p.email} (${p.email_verified ? 'verified' : 'unverified'})` : '';
+  const tfa = t.state === 'on' ? t.mode : t.state === 'pending' ? `disabled (enrolment in ${t.mode} mode pending)` : 'disabled';
+  const rows: [string, string][] = [
+    ['name', p.name],
+    ['email', email],
+    ['two-factor auth', tfa],
+    ['created', p.created ?? ''],
+    ['updated', p.updated ?? ''],
+  ];
+  deps.io.out(rows.map(([k, v]) => `${k}: ${v}\n`).join(''));
+}

@@ -4,6 +4,8 @@ import { registerRegistry } from './commands/registry/index.js';
 import { registerLogin } from './commands/login.js';
 import { registerWhoami } from './commands/whoami.js';
 import { registerLogout } from './commands/logout.js';
+import { registerOrg } from './commands/org/index.js';
+import { registerTeam } from './commands/team/index.js';
 import { registerProfile } from './commands/profile/index.js';
 import { createDeps, type AppDeps, type DepsOverrides } from './factory.js';
 import { VERSION } from './version.js';
@@ -48,6 +50,8 @@ export function buildProgram(f: Factory): Command {
   registerLogin(program, deps);
   registerWhoami(program, deps);
   registerLogout(program, deps);
+  registerOrg(program, deps);
+  registerTeam(program, deps);
   registerProfile(program, deps);
   registerRegistry(program, f);
   return program;

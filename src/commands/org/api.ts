@@ -1,0 +1,164 @@
+import type { Command } from 'commander';
+import type { AppDeps, Connection } from '../../factory.js';
+import type { HttpMethod, RegistryClient } from '../../client/client.js';
+import { withOtp } from '../../client/otp.js';
+import { CliError, UsageError } from '../../errors.js';
+import { nameProblem, type Role } from '../../shared/names.js';
+import type { IO } from '../../ui/io.js';
+import type { Prompter } from '../../ui/prompter.js';
+import { addExamples, addJsonOption, addOtpOption, addRegistryOption, checkOtp, withConnection, type RegistryFlags } from '../common.js';
+
+/**
+ * What the org, team and org 2FA commands share: their flags, argument checks, the registry paths
+ * (npm's libnpmorg / libnpmteam paths and orgctl's extensions, docs/registry-api.md) and the wire
+ * types.
+ */
+
+/** `--registry`, `--otp`, `--json`: every org and team command takes them. */
+export interface BaseOptions {
+  registry?: string;
+  otp?: string;
+  json: boolean;
+}
+
+export type OrgDeps = Pick<AppDeps, 'io' | 'connect' | 'prompter'>;
+
+/** A member as the detailed roster reports it (`GET …/members`). */
+export interface MemberDetail {
+  user: string;
+  role: Role;
+  /** null when the caller may not see it (developers). */
+  twoFactor: boolean | null;
+  teams: string[];
+}
+
+/** A member enforcement removes (or would remove). */
+export interface RemovedMember {
+  user: string;
+  role: Role;
+  teams: string[];
+}
+
+/** Adds `--registry`, `--otp`, `--json` and the examples block. */
+export function addBaseOptions(cmd: Command, examples: string[]): Command {
+  addRegistryOption(cmd);
+  addOtpOption(cmd);
+  addJsonOption(cmd);
+  return addExamples(cmd, examples);
+}
+
+export function baseOptions(flags: RegistryFlags): BaseOptions {
+  return { registry: flags.registry, otp: checkOtp(flags.otp), json: !!flags.json };
+}
+
+/** An org name from the command line; one leading `@` is dropped, as npm does (exit 2 when invalid). */
+export function checkOrgName(raw: string): string {
+  const name = raw.replace(/^@/, '');
+  const problem = nameProblem('org', name);
+  if (problem) throw new UsageError(problem);
+  return name;
+}
+
+/** A user name from the command line; one leading `@` is dropped, as the registry does. */
+export function checkMemberName(raw: string): string {
+  const name = raw.replace(/^@/, '');
+  const problem = nameProblem('user', name);
+  if (problem) throw new UsageError(problem);
+  return name;
+}
+
+/** npm's `[@]org:team` (libnpmteam: `^@?([^:]+):(.*)$`); with `teamOptional`, `[@]org` alone too. */
+export function parseTeamSpec(raw: string, teamOptional = false): { org: string; team?: string } {
+  const m = /^@?([^:]+)(?::(.*))?$/.exec(raw);
+  if (!m || (m[2] === undefined && !teamOptional)) {
+    throw new UsageError(`expected @org:team, got "${raw}"`, 'Example: orgctl team create @acme:devs');
+  }
+  const org = checkOrgName(m[1]!);
+  if (m[2] === undefined) return { org };
+  const problem = nameProblem('team', m[2]);
+  if (problem) throw new UsageError(problem);
+  return { org, team: m[2] };
+}
+
+/** Parses a whole number of 0 or more (exit 2 otherwise). */
+export function parseCount(raw: string, flag: string): number {
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new UsageError(`${flag} must be a whole number of 0 or more, got "${raw}"`);
+  return Number(raw);
+}
+
+const enc = encodeURIComponent;
+export const paths = {
+  orgUsers: (org: string) => `-/org/${enc(org)}/user`,
+  orgTeams: (org: string) => `-/org/${enc(org)}/team`,
+  team: (org: string, team: string) => `-/team/${enc(org)}/${enc(team)}`,
+  teamUsers: (org: string, team: string) => `-/team/${enc(org)}/${enc(team)}/user`,
+  /** orgctl's extensions under `/-/orgctl/v1/orgs/:org/`. */
+  ext: (org: string, rest: string) => `-/orgctl/v1/orgs/${enc(org)}/${rest}`,
+};
+
+/**
+ * The registry as these commands use it: reads are plain requests; writes run inside npm's
+ * otplease (`withOtp`), and a code that worked is kept for the next write of the same command,
+ * as npm's one otplease around `org rm`'s two requests does.
+ */
+export class OrgApi {
+  private readonly otp: { otp?: string; io: Pick<IO, 'canPrompt' | 'err'>; prompter: Pick<Prompter, 'otp'> };
+  constructor(
+    readonly client: RegistryClient,
+    deps: { otp?: string; io: Pick<IO, 'canPrompt' | 'err'>; prompter: Pick<Prompter, 'otp'> },
+  ) {
+    this.otp = { ...deps };
+  }
+
+  get<T>(path: string, query?: Record<string, string | number | undefined>): Promise<T> {
+    return this.client.request<T>('GET', path, { query });
+  }
+
+  write<T>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
+    return withOtp(async (otp) => {
+      const res = await this.client.request<T>(method, path, { body, otp });
+      this.otp.otp = otp;
+      return res;
+    }, this.otp);
+  }
+}
+
+/** Connects (a token is required), runs `fn` with an OrgApi, and releases the connection. */
+export function withOrgApi<T>(
+  deps: OrgDeps,
+  opts: BaseOptions,
+  command: string,
+  fn: (api: OrgApi, conn: Connection) => Promise<T>,
+): Promise<T> {
+  return withConnection(deps, { registry: opts.registry, command, auth: 'required' }, (conn) =>
+    fn(new OrgApi(conn.client, { otp: opts.otp, io: deps.io, prompter: deps.prompter }), conn),
+  );
+}
+
+/** "a developer", "an admin", "an owner". */
+export function withArticle(role: string): string {
+  return `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}`;
+}
+
+/** "1 member", "3 members". */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * Who the caller is in `org` (`GET /-/whoami`, then the detailed roster filtered to them), so a
+ * command can refuse with a clear reason before it previews or asks anything. The registry checks
+ * again on the write.
+ */
+export async function callerIn(api: OrgApi, org: string): Promise<MemberDetail> {
+  const { fetchUsername } = await import('../whoami.js');
+  const me = await fetchUsername(api.client);
+  const [member] = await api.get<MemberDetail[]>(paths.ext(org, 'members'), { user: me });
+  if (!member) throw new CliError(`you (${me}) are not a member of ${org}.`);
+  return member;
+}
+
+/** Refuses (exit 1) unless the caller is an owner of `org`. */
+export function requireOwner(member: MemberDetail, org: string, action: string): void {
+  if (member.role !== 'owner') throw new CliError(`only owners of ${org} can ${action}; you (${member.user}) are ${withArticle(member.role)}.`);
+}

@@ -1,0 +1,66 @@
+/**
+ * `npm run demo` (scripts/demo.mjs) end to end: it starts the reference registry on a free port
+ * with a temporary data folder, enforces 2FA on the demo org through the built CLI, shows the
+ * result, stops the server and exits 0. Non-TTY (as in CI: it passes --yes and says so) and on a
+ * pseudo-terminal (the typed confirmation).
+ */
+import { describe, expect, it, jest } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { spawnPty } from '../helpers/pty.js';
+import { REPO_ROOT, isolatedDirs, isolatedEnv } from '../helpers/run-cli.js';
+
+jest.setTimeout(90_000);
+
+const DEMO = join(REPO_ROOT, 'scripts', 'demo.mjs');
+
+function runDemo(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env = isolatedEnv(isolatedDirs('orgctl-demo-test-'));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [DEMO], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 80_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('npm run demo', () => {
+  it('without a terminal: passes --yes and says so, removes the members without 2FA, shows mail, audit and reinstatement, exits 0', async () => {
+    const r = await runDemo();
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    const out = `${r.stdout}\n${r.stderr}`;
+    expect(r.stdout).toMatch(/^Registry: http:\/\/127\.0\.0\.1:\d+\/ \(temporary data folder, seeded from fixtures\/demo\.json\)$/m);
+    expect(r.stdout).toContain('derived from the TOTP secret in fixtures/demo.json');
+    expect(r.stdout).toContain('$ orgctl org 2fa status acme');
+    expect(r.stdout).toContain('Without 2FA: 3 (bob, carol, frank)');
+    expect(r.stdout).toContain('Not on a terminal, so the demo passes --yes');
+    expect(r.stdout).toContain('$ orgctl org 2fa enforce acme --otp <otp> --yes');
+    expect(r.stdout).toContain('2FA is required for acme. Removed 3 members:');
+    for (const user of ['bob', 'carol', 'frank']) {
+      expect(r.stdout).toContain(`<${user}@example.com>  You were removed from the acme organization`);
+      expect(r.stdout).toMatch(new RegExp(`org\\.member\\.remove {2}${user} .*reason=tfa_noncompliance`));
+    }
+    expect(r.stdout).toMatch(/org\.tfa\.require {2}- {2}removed=bob,carol,frank/);
+    expect(out).toContain('orgctl org invite acme --reinstate');
+    expect(r.stdout).toContain('Stopped the registry and removed its temporary data folder. Demo complete.');
+    expect(out).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('on a terminal: asks to type the org name, then enforces', async () => {
+    const s = spawnPty(process.execPath, [DEMO], { env: isolatedEnv(isolatedDirs('orgctl-demo-test-')), cwd: REPO_ROOT, timeoutMs: 80_000, expectTimeoutMs: 40_000 });
+    await s.expect(/enforce asks you to type the org name \("acme"\)/);
+    await s.expect(/Type acme to confirm:/);
+    s.sendLine('acme');
+    const r = await s.wait();
+    expect(r.code).toBe(0);
+    expect(r.output).toContain('2FA is required for acme. Removed 3 members:');
+    expect(r.output).toContain('Demo complete.');
+  });
+});

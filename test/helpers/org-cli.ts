@@ -1,0 +1,77 @@
+/**
+ * For end-to-end tests of the org, team and org 2FA commands: a fresh reference registry per test
+ * (basic seed unless told otherwise, on a controlled clock), the built CLI run as a seed user, and
+ * direct reads of the registry's state to check what changed.
+ */
+import { startRegistry, type TestRegistry } from './registry.js';
+import { TestClock } from './npm.js';
+import { call } from './http.js';
+import { totp } from './totp.js';
+import { ALICE, BASIC, BOB, CAROL, DAVE, ERIN } from './fixtures.js';
+import { runCli, type CliResult, type RunCliOptions } from './run-cli.js';
+import type { MemoryMailer, OutboxMessage } from '../../src/server/core/outbox.js';
+
+export const USERS = { alice: ALICE, bob: BOB, carol: CAROL, dave: DAVE, erin: ERIN } as const;
+export type UserName = keyof typeof USERS;
+
+export interface OrgCliContext {
+  reg: TestRegistry;
+  url: string;
+  clock: TestClock;
+  /** The current TOTP code of alice (or dave). */
+  otp(user?: 'alice' | 'dave'): string;
+  /** `orgctl …` (built) as `user` (ORGCTL_TOKEN), against this registry; stdin is not a TTY. */
+  cli(user: UserName, args: string[], opts?: RunCliOptions): Promise<CliResult>;
+  /** The npm roster `{user: role}`, read by alice (or `as`). */
+  roster(org?: string, as?: UserName): Promise<Record<string, string>>;
+  /** Members of a team, read by alice. */
+  team(org: string, team: string): Promise<string[]>;
+  /** The org's 2FA policy, read by alice. */
+  required(org?: string): Promise<boolean>;
+  /** Notifications delivered so far (in memory). */
+  sent(): Promise<OutboxMessage[]>;
+  close(): Promise<void>;
+}
+
+/** Starts a registry for one test; call `close()` at the end (or use `withOrgCli`). */
+export async function startOrgCli(seed: string | object = BASIC): Promise<OrgCliContext> {
+  const clock = TestClock.atStepStart();
+  const reg = await startRegistry({ seed, now: clock.now });
+  const read = async (path: string, as: UserName = 'alice') => {
+    const r = await call(reg.url, 'GET', path, { token: USERS[as].token });
+    if (r.status !== 200) throw new Error(`GET ${path} as ${as}: ${r.status} ${r.text}`);
+    return r.body;
+  };
+  return {
+    reg,
+    url: reg.url,
+    clock,
+    otp: (user = 'alice') => totp(USERS[user].secret, clock.now()),
+    cli: (user, args, opts = {}) => runCli(args, { ...opts, env: { ORGCTL_REGISTRY: reg.url, ORGCTL_TOKEN: USERS[user].token, ...opts.env } }),
+    roster: (org = 'acme', as = 'alice') => read(`/-/org/${org}/user`, as),
+    team: (org, team) => read(`/-/team/${org}/${team}/user`),
+    required: async (org = 'acme') => (await read(`/-/orgctl/v1/orgs/${org}/tfa`)).required,
+    sent: async () => {
+      await reg.registry.core.outboxIdle();
+      return (reg.registry.core.mailer as MemoryMailer).sent;
+    },
+    close: () => reg.close(),
+  };
+}
+
+/** Wraps a test body with a fresh registry that is closed afterwards. */
+export function withOrgCli(fn: (ctx: OrgCliContext) => Promise<void>, seed?: string | object): () => Promise<void> {
+  return async () => {
+    const ctx = await startOrgCli(seed);
+    try {
+      await fn(ctx);
+    } finally {
+      await ctx.close();
+    }
+  };
+}
+
+/** The writes the registry logged (one line per request: `METHOD /path STATUS time`). */
+export function writesLogged(reg: TestRegistry): string[] {
+  return reg.logs.filter((l) => /^(PUT|POST|DELETE|PATCH) /.test(l));
+}

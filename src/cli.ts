@@ -6,6 +6,7 @@ import { registerWhoami } from './commands/whoami.js';
 import { registerLogout } from './commands/logout.js';
 import { registerOrg } from './commands/org/index.js';
 import { registerTeam } from './commands/team/index.js';
+import { registerInvites } from './commands/invites/index.js';
 import { registerProfile } from './commands/profile/index.js';
 import { createDeps, type AppDeps, type DepsOverrides } from './factory.js';
 import { VERSION } from './version.js';
@@ -52,6 +53,7 @@ export function buildProgram(f: Factory): Command {
   registerLogout(program, deps);
   registerOrg(program, deps);
   registerTeam(program, deps);
+  registerInvites(program, deps);
   registerProfile(program, deps);
   registerRegistry(program, f);
   return program;

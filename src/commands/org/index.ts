@@ -5,6 +5,8 @@ import { registerOrgSet } from './set.js';
 import { registerOrgRm } from './rm.js';
 import { registerOrg2fa } from './2fa/index.js';
 import { registerAudit } from './audit.js';
+import { registerOrgInvite } from './invite.js';
+import { registerOrgInvites } from './invites.js';
 
 /** `orgctl org …`: members, roles, the 2FA policy, invitations and the audit log of an org. */
 export function registerOrg(program: Command, deps: AppDeps): Command {
@@ -13,6 +15,8 @@ export function registerOrg(program: Command, deps: AppDeps): Command {
   registerOrgSet(org, deps);
   registerOrgRm(org, deps);
   registerOrg2fa(org, deps);
+  registerOrgInvite(org, deps);
+  registerOrgInvites(org, deps);
   registerAudit(org, deps);
   return org;
 }

@@ -8,6 +8,7 @@ import {
   newRecoveryCode,
   newToken,
   redactToken,
+  safeEqual,
   sha256Hex,
   tokenKey,
   verifyPassword,
@@ -82,16 +83,9 @@ export interface Profile {
   cidr_whitelist: null;
 }
 
-export interface InvitationView {
-  org: string;
-  user: string;
-  role: Role;
-  teams: string[];
-  created: string;
-  expires: string;
+/** An invitation as the API shows it: the record plus whether it has expired. */
+export interface InvitationView extends InvitationRec {
   expired: boolean;
-  reinstate: boolean;
-  by: string;
 }
 
 export interface TokenView {
@@ -121,6 +115,11 @@ export class RegistryCore {
   private readonly orgTeams = new Map<string, Map<string, Set<string>>>();
   private readonly userTokens = new Map<string, Set<string>>();
   private readonly orgAudit = new Map<string, string[]>();
+  /**
+   * org → its member names sorted, and the roster's JSON, built on the first read after a
+   * membership change: reads then cost O(members) without sorting, and the roster none at all.
+   */
+  private readonly sortedMembers = new Map<string, { names: string[]; rosterJson?: string }>();
   /** `org:user` → ms until which a member who just left may still read the roster (npm org rm re-reads it) */
   private readonly justLeft = new Map<string, number>();
   private auditSeq = 0;
@@ -148,6 +147,7 @@ export class RegistryCore {
     this.orgTeams.clear();
     this.userTokens.clear();
     this.orgAudit.clear();
+    this.sortedMembers.clear();
     for (const name of this.col<OrgRec>('orgs').keys()) {
       this.orgMembers.set(name, new Map());
       this.orgTeams.set(name, new Map([[DEVELOPERS, new Set()]]));
@@ -171,9 +171,11 @@ export class RegistryCore {
         } else if (!v) {
           this.orgMembers.delete(k);
           this.orgTeams.delete(k);
+          this.sortedMembers.delete(k);
         }
       } else if (c === 'members') {
         const [org, user] = k.split(':') as [string, string];
+        this.sortedMembers.delete(org);
         if (v) {
           this.orgMembers.get(org)?.set(user, (v as MemberRec).role);
           setOf(this.userOrgs, user).add(org);
@@ -274,6 +276,20 @@ export class RegistryCore {
     return this.orgMembers.get(org);
   }
 
+  /** The member names of an existing `org`, sorted (a shared array: do not change it). */
+  private memberNames(org: string): readonly string[] {
+    return this.membersView(org).names;
+  }
+
+  private membersView(org: string): { names: string[]; rosterJson?: string } {
+    let view = this.sortedMembers.get(org);
+    if (!view) {
+      view = { names: [...this.orgMembers.get(org)!.keys()].sort() };
+      this.sortedMembers.set(org, view);
+    }
+    return view;
+  }
+
   orgsOf(user: string): string[] {
     return [...(this.userOrgs.get(user) ?? [])].sort();
   }
@@ -330,11 +346,11 @@ export class RegistryCore {
     const wait = this.limiter.lockedFor(key);
     if (wait > 0) throw new CoreError('rate_limited', `Too many failed password attempts for ${name}. Try again in ${wait} seconds.`, { retryAfter: wait });
     const user = this.user(name);
+    // Count the attempt as a failure before the (slow) check, so guesses sent in parallel cannot
+    // all be checked before the lock is set; a success clears the counter.
+    this.limiter.fail(key);
     const ok = await verifyPassword(password, user?.password ?? null);
-    if (!ok || !user) {
-      this.limiter.fail(key);
-      throw new CoreError('unauthenticated', 'Incorrect username or password.', { code: 'EPASSWORD' });
-    }
+    if (!ok || !user) throw new CoreError('unauthenticated', 'Incorrect username or password.', { code: 'EPASSWORD' });
     this.limiter.succeed(key);
     return user;
   }
@@ -364,7 +380,7 @@ export class RegistryCore {
     const now = this.now();
     if (/^[0-9a-f]{64}$/i.test(code)) {
       const h = sha256Hex(code.toLowerCase());
-      const idx = tfa.recovery.findIndex((r) => r === h);
+      const idx = tfa.recovery.findIndex((r) => safeEqual(r, h));
       if (idx >= 0) {
         this.limiter.succeed(key);
         const next: UserRec = { ...u, tfa: { ...tfa, recovery: tfa.recovery.filter((_, i) => i !== idx) }, updated: this.iso() };
@@ -781,12 +797,28 @@ export class RegistryCore {
    * by themself in the last minute: `npm org rm <org> <self>` reads it to count who is left.
    */
   roster(actor: Actor, org: string): Record<string, Role> {
+    this.rosterAccess(actor, org);
+    return this.rosterOf(org);
+  }
+
+  /** `roster()` as JSON text (the HTTP body), serialized once per membership change. */
+  rosterJson(actor: Actor, org: string): string {
+    this.rosterAccess(actor, org);
+    const view = this.membersView(org);
+    return (view.rosterJson ??= JSON.stringify(this.rosterOf(org)));
+  }
+
+  private rosterAccess(actor: Actor, org: string): void {
     this.requireOrg(org);
     this.tokenMayRead(actor, org);
     const left = this.justLeft.get(k2(org, actor.user.name));
     if (left === undefined || left < this.now()) this.requireMember(actor, org);
+  }
+
+  private rosterOf(org: string): Record<string, Role> {
+    const members = this.orgMembers.get(org)!;
     const out: Record<string, Role> = {};
-    for (const name of [...this.orgMembers.get(org)!.keys()].sort()) out[name] = this.orgMembers.get(org)!.get(name)!;
+    for (const name of this.memberNames(org)) out[name] = members.get(name)!;
     return out;
   }
 
@@ -813,13 +845,10 @@ export class RegistryCore {
    * invitation valid for 7 days; `size` counts current members only).
    */
   async setMember(actor: Actor, cred: Credentials, org: string, body: { user?: unknown; role?: unknown }): Promise<{ org: { name: string; size: number }; user: string; role: Role; pending: boolean }> {
-    const user = typeof body.user === 'string' ? body.user.replace(/^@/, '') : body.user;
-    const problem = nameProblem('user', user);
-    if (problem) throw invalid(problem);
+    const name = bodyUser(body);
     const role = body.role === undefined || body.role === null ? 'developer' : normalizeRole(body.role);
     if (!role) throw invalid('role must be one of owner, admin or developer');
     await this.governance(actor, cred, org, ['owner']);
-    const name = user as string;
     const target = this.user(name);
     if (!target) throw notFound(`User ${name} not found.`);
     const current = this.roleIn(org, name);
@@ -866,10 +895,7 @@ export class RegistryCore {
    * Removes from every team and keeps a removal record (role, teams) for 90 days.
    */
   async removeMember(actor: Actor, cred: Credentials, org: string, body: { user?: unknown }): Promise<{ user: string; org: string; userCount: number }> {
-    const user = typeof body.user === 'string' ? body.user.replace(/^@/, '') : body.user;
-    const problem = nameProblem('user', user);
-    if (problem) throw invalid(problem);
-    const name = user as string;
+    const name = bodyUser(body);
     const self = name === actor.user.name;
     if (self) {
       this.requireOrg(org);
@@ -934,7 +960,7 @@ export class RegistryCore {
     this.tokenMayRead(actor, org);
     this.requireMember(actor, org);
     this.requireTeam(org, team);
-    if (team === DEVELOPERS) return [...this.orgMembers.get(org)!.keys()].sort();
+    if (team === DEVELOPERS) return [...this.memberNames(org)];
     return [...this.orgTeams.get(org)!.get(team)!].sort();
   }
 
@@ -965,26 +991,22 @@ export class RegistryCore {
 
   async addTeamMember(actor: Actor, cred: Credentials, org: string, team: string, body: { user?: unknown }): Promise<void> {
     checkTeamName(team);
-    const user = typeof body.user === 'string' ? body.user.replace(/^@/, '') : body.user;
-    const problem = nameProblem('user', user);
-    if (problem) throw invalid(problem);
+    const user = bodyUser(body);
     await this.governance(actor, cred, org, ['owner', 'admin']);
     const set = this.requireTeam(org, team);
-    if (!this.roleIn(org, user as string)) throw notFound(`${user} is not a member of ${org}; add them to the org first.`);
-    if (team === DEVELOPERS || set.has(user as string)) return;
-    await this.commit([{ c: 'teamMembers', k: k3(org, team, user as string), v: { added: this.iso() } }, this.auditOp(org, actor.user.name, 'org.team.add', user as string, { team })]);
+    if (!this.roleIn(org, user)) throw notFound(`${user} is not a member of ${org}; add them to the org first.`);
+    if (team === DEVELOPERS || set.has(user)) return;
+    await this.commit([{ c: 'teamMembers', k: k3(org, team, user), v: { added: this.iso() } }, this.auditOp(org, actor.user.name, 'org.team.add', user, { team })]);
   }
 
   async removeTeamMember(actor: Actor, cred: Credentials, org: string, team: string, body: { user?: unknown }): Promise<void> {
     checkTeamName(team);
-    const user = typeof body.user === 'string' ? body.user.replace(/^@/, '') : body.user;
-    const problem = nameProblem('user', user);
-    if (problem) throw invalid(problem);
+    const user = bodyUser(body);
     await this.governance(actor, cred, org, ['owner', 'admin']);
     const set = this.requireTeam(org, team);
     if (team === DEVELOPERS) throw conflict(`Every member of ${org} is in the ${DEVELOPERS} team; remove them from the org instead.`);
-    if (!set.has(user as string)) throw notFound(`${user} is not in team ${org}:${team}.`);
-    await this.commit([{ c: 'teamMembers', k: k3(org, team, user as string), v: null }, this.auditOp(org, actor.user.name, 'org.team.remove', user as string, { team })]);
+    if (!set.has(user)) throw notFound(`${user} is not in team ${org}:${team}.`);
+    await this.commit([{ c: 'teamMembers', k: k3(org, team, user), v: null }, this.auditOp(org, actor.user.name, 'org.team.remove', user, { team })]);
   }
 
   // ---------------------------------------------------------------- org 2FA policy (extensions)
@@ -1008,22 +1030,22 @@ export class RegistryCore {
       if (team === DEVELOPERS) continue;
       for (const u of set) (teamsByUser.get(u) ?? teamsByUser.set(u, []).get(u)!).push(team);
     }
-    return [...this.orgMembers.get(org)!]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([user, role]) => ({
-        user,
-        role,
-        twoFactor: seeTfa ? RegistryCore.tfaOn(this.user(user)!) : null,
-        teams: (teamsByUser.get(user) ?? []).sort(),
-      }));
+    const members = this.orgMembers.get(org)!;
+    return this.memberNames(org).map((user) => ({
+      user,
+      role: members.get(user)!,
+      twoFactor: seeTfa ? RegistryCore.tfaOn(this.user(user)!) : null,
+      teams: (teamsByUser.get(user) ?? []).sort(),
+    }));
   }
 
   private withoutTfa(org: string): { user: string; role: Role; teams: string[] }[] {
+    const members = this.orgMembers.get(org)!;
     const out: { user: string; role: Role; teams: string[] }[] = [];
-    for (const [user, role] of this.orgMembers.get(org)!) {
-      if (!RegistryCore.tfaOn(this.user(user)!)) out.push({ user, role, teams: this.teamsOf(org, user) });
+    for (const user of this.memberNames(org)) {
+      if (!RegistryCore.tfaOn(this.user(user)!)) out.push({ user, role: members.get(user)!, teams: this.teamsOf(org, user) });
     }
-    return out.sort((a, b) => (a.user < b.user ? -1 : 1));
+    return out;
   }
 
   /** Whether 2FA is required, how many members, who has no 2FA. Owners and admins. */
@@ -1322,6 +1344,30 @@ export class RegistryCore {
     return { org, declined: true };
   }
 
+  // ---------------------------------------------------------------- packages (a host registry that serves them)
+
+  /** The org whose scope `pkg` is in (`@org/name` with a known org), or null. */
+  packageOrg(pkg: string): string | null {
+    const m = /^@([^/]+)\/[^/]+$/.exec(pkg);
+    return m && this.org(m[1]!) ? m[1]! : null;
+  }
+
+  /**
+   * May `actor` (null: anonymous) read or write (publish, unpublish, tag) the package `pkg`? The
+   * packages of a known org's scope are for its current members only, decided from the live store,
+   * so a removal takes effect at once, for tokens issued before it too. A read-only token writes
+   * nothing. Throws CoreError; returns the org, or null when the scope is not an org (the host
+   * registry's own rules then decide). The OTP for writes is `otpGate(actor, cred, 'write')`.
+   */
+  packageAccess(actor: Actor | null, pkg: string, want: 'read' | 'write'): string | null {
+    if (want === 'write' && actor) this.tokenMayWrite(actor);
+    const org = this.packageOrg(pkg);
+    if (org === null) return null;
+    if (!actor) throw new CoreError('unauthenticated', `Log in to use the packages of org ${org}.`, { code: 'ENEEDAUTH' });
+    if (this.roleIn(org, actor.user.name) === undefined) throw forbidden(`${actor.user.name} is not a member of org ${org}.`);
+    return org;
+  }
+
   // ---------------------------------------------------------------- seeding
 
   /** Applies a validated seed as one transaction (see seed.ts). */
@@ -1351,6 +1397,14 @@ function setList<K, V>(m: Map<K, V[]>, k: K): V[] {
 function checkTeamName(team: string): void {
   const problem = nameProblem('team', team);
   if (problem) throw invalid(problem);
+}
+
+/** The `user` of a request body: one leading `@` dropped, checked against the name rules. */
+function bodyUser(body: { user?: unknown }): string {
+  const user = typeof body.user === 'string' ? body.user.replace(/^@/, '') : body.user;
+  const problem = nameProblem('user', user);
+  if (problem) throw invalid(problem);
+  return user as string;
 }
 
 function otpChallenge(message: string): CoreError {

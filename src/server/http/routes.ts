@@ -117,7 +117,8 @@ export const routes: Route[] = [
   }),
 
   // ---- org membership
-  route('GET', '/-/org/:org/user', async (c) => json(200, c.core.roster(await c.actor(), c.params.org!))),
+  // The roster's JSON is cached by the core until the membership changes (raw: no re-serializing).
+  route('GET', '/-/org/:org/user', async (c) => ({ status: 200, raw: c.core.rosterJson(await c.actor(), c.params.org!), headers: { 'content-type': 'application/json' } })),
   route('PUT', '/-/org/:org/user', async (c) => {
     const body = await c.body();
     return json(201, await c.core.setMember(await c.actor(), c.cred, c.params.org!, body));

@@ -1,0 +1,233 @@
+/**
+ * OTP and secret hygiene (issue 9, item 5):
+ *   - secrets are compared in constant time (a source audit of src/server);
+ *   - the scrypt parameters in docs/registry-api.md are the ones the code uses;
+ *   - guesses sent in parallel cannot get past the password or OTP lockout (429);
+ *   - an end-to-end run of the built server and CLI (logins, 2FA, tokens, web login, failures, a
+ *     replay across a SIGKILL, a lockout): no token, password, OTP, TOTP secret, recovery code or
+ *     login id appears in the server's stderr, the CLI's output or any error answer; tokens and
+ *     passwords are stored hashed; the data folder is 0700 and its files 0600.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { SCRYPT, tokenKey } from '../../src/server/core/secrets.js';
+import { ROOT, startRegistry } from '../helpers/registry.js';
+import { call, type CallResult } from '../helpers/http.js';
+import { spawnServe, type ServeProcess } from '../helpers/serve.js';
+import { fakeClock, totp } from '../helpers/totp.js';
+import { isolatedDirs, runCli, type CliResult } from '../helpers/run-cli.js';
+import { useTempDirs } from '../helpers/reliability.js';
+import { ALICE, BASIC, BOB, CAROL, DAVE, ERIN } from '../helpers/fixtures.js';
+
+const tempDir = useTempDirs('orgctl-secrets-');
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+}
+
+describe('constant-time comparison of secrets (source audit of src/server)', () => {
+  const files = sources(path.join(ROOT, 'src', 'server'));
+  const read = (rel: string) => readFileSync(path.join(ROOT, 'src', 'server', rel), 'utf8');
+
+  it('password hashes, TOTP codes and recovery codes go through timingSafeEqual', () => {
+    const secrets = read('core/secrets.ts');
+    expect(secrets).toMatch(/export function safeEqual[\s\S]*?return timingSafeEqual\(ab, bb\);/);
+    expect(secrets).toMatch(/export async function verifyPassword[\s\S]*?return timingSafeEqual\(key, expected\);/);
+    expect(read('core/totp.ts')).toMatch(/safeEqual\(expected, code\)/);
+    expect(read('core/registry-core.ts')).toMatch(/tfa\.recovery\.findIndex\(\(r\) => safeEqual\(r, h\)\)/);
+  });
+
+  it('no ===, !==, == or != has a secret on both sides', () => {
+    // a comparison of two values where one names a secret (a literal on either side is fine)
+    const secretName = /(^|[.!])(password|pw|secret|otp|code|recovery|hash|expected|h|bearer)$/i;
+    const literal = /^(['"`].*|null|undefined|true|false|-?\d+(\.\d+)?)$/;
+    const found: string[] = [];
+    for (const f of files) {
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          for (const m of line.matchAll(/([\w.!?[\]]+)\s*(===|!==|==|!=)\s*([\w.!?'"`[\]-]+)/g)) {
+            const [a, b] = [m[1]!.replace(/^!/, ''), m[3]!];
+            if (literal.test(a) || literal.test(b) || /\btypeof\s*$/.test(line.slice(0, m.index))) continue;
+            if (secretName.test(a) || secretName.test(b)) found.push(`${path.relative(ROOT, f)}:${i + 1}: ${line.trim()}`);
+          }
+        });
+    }
+    expect(found).toEqual([]);
+    // the audit does catch one (so it can fail)
+    expect('if (code === expected) ok();'.match(/([\w.!?[\]]+)\s*(===|!==|==|!=)\s*([\w.!?'"`[\]-]+)/)![1]).toMatch(secretName);
+  });
+
+  it('docs/registry-api.md states the scrypt parameters the code uses', () => {
+    const doc = readFileSync(path.join(ROOT, 'docs', 'registry-api.md'), 'utf8');
+    expect(doc).toContain(`scrypt, N = 2^${SCRYPT.logN}, r = ${SCRYPT.r}, p = ${SCRYPT.p}, ${SCRYPT.saltLen}-byte random salt, ${SCRYPT.keyLen}-byte key`);
+    expect(doc).toContain(`\`scrypt$${SCRYPT.logN}$${SCRYPT.r}$${SCRYPT.p}$<salt base64>$<key base64>\``);
+  });
+});
+
+describe('lockout holds against guesses sent in parallel', () => {
+  it('30 parallel wrong passwords: at most 10 are checked, the rest get 429 with Retry-After', async () => {
+    const reg = await startRegistry({ seed: BASIC, now: fakeClock().now });
+    try {
+      const rs = await Promise.all(Array.from({ length: 30 }, (_, i) => call(reg.url, 'GET', '/-/whoami', { basic: ['carol', `guess-${i}`] })));
+      const statuses = rs.map((r) => r.status);
+      expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(10);
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(20);
+      expect(Number(rs.find((r) => r.status === 429)!.headers.get('retry-after'))).toBeGreaterThan(0);
+      // and the right password is refused too while locked
+      expect((await call(reg.url, 'GET', '/-/whoami', { basic: ['carol', CAROL.password] })).status).toBe(429);
+    } finally {
+      await reg.close();
+    }
+  });
+
+  it('30 parallel wrong OTPs: at most 10 are checked, then even the right code gets 429', async () => {
+    const clock = fakeClock();
+    const reg = await startRegistry({ seed: BASIC, now: clock.now });
+    try {
+      const right = totp(ALICE.secret, clock.now());
+      const wrong = right === '000000' ? '111111' : '000000';
+      const rs = await Promise.all(Array.from({ length: 30 }, () => call(reg.url, 'PUT', '/-/org/acme/team', { token: ALICE.token, otp: wrong, body: { name: 'x' } })));
+      expect(rs.filter((r) => r.status === 401).length).toBeLessThanOrEqual(10);
+      expect(rs.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(20);
+      expect((await call(reg.url, 'PUT', '/-/org/acme/team', { token: ALICE.token, otp: right, body: { name: 'x' } })).status).toBe(429);
+    } finally {
+      await reg.close();
+    }
+  });
+});
+
+describe('end to end: the built server and CLI never show a secret, and store none in the clear', () => {
+  it('greps every log line, CLI output and error answer for every secret used', async () => {
+    const data = path.join(tempDir(), 'data');
+    const secrets = new Set<string>([ALICE.token, BOB.token, CAROL.token, DAVE.token, ERIN.token, ALICE.password, BOB.password, CAROL.password, ALICE.secret, DAVE.secret]);
+    const stderrs: string[] = [];
+    const cliOut: CliResult[] = [];
+    const errors: CallResult[] = [];
+    const http = async (url: string, method: string, p: string, o: Parameters<typeof call>[3] = {}) => {
+      const r = await call(url, method, p, o);
+      if (r.status >= 400) errors.push(r);
+      return r;
+    };
+    /** a code for the current step, or one either side (each credential needs its own code) */
+    const otp = (secret: string, step: -1 | 0 | 1 = 0) => {
+      const code = totp(secret, Date.now() + step * 30_000);
+      secrets.add(code);
+      return code;
+    };
+    /** keeps a few seconds from the end of a TOTP step, so a code is still valid when it arrives */
+    const awayFromStepEnd = async () => {
+      if (Date.now() % 30_000 > 24_000) await new Promise((res) => setTimeout(res, 30_500 - (Date.now() % 30_000)));
+    };
+
+    let s: ServeProcess = await spawnServe(['--data', data, '--seed', BASIC]);
+    try {
+      // --- the CLI: login (password on stdin, OTP), whoami, org ls, org set, and a refused token
+      const dirs = isolatedDirs();
+      const env = { ORGCTL_REGISTRY: s.url };
+      await awayFromStepEnd();
+      cliOut.push(await runCli(['login', '--username', 'alice', '--password-stdin', '--otp', otp(ALICE.secret, -1)], { dirs, env, input: `${ALICE.password}\n` }));
+      expect(cliOut[0]!.code).toBe(0);
+      const stored = JSON.parse(readFileSync(path.join(dirs.configDir, 'credentials.json'), 'utf8')) as Record<string, { token: string }>;
+      for (const v of Object.values(stored)) secrets.add(v.token);
+      cliOut.push(await runCli(['whoami'], { dirs, env }));
+      cliOut.push(await runCli(['org', 'ls', 'acme'], { dirs, env }));
+      cliOut.push(await runCli(['org', 'set', 'acme', 'carol', 'admin', '--otp', otp(ALICE.secret)], { dirs, env }));
+      cliOut.push(await runCli(['whoami'], { env: { ...env, ORGCTL_TOKEN: 'npm_RefusedToken0000000000000000000000' } }));
+      secrets.add('npm_RefusedToken0000000000000000000000');
+      cliOut.push(await runCli(['login', '--username', 'bob', '--password-stdin'], { env, input: 'bob-wrong-password\n' }));
+      secrets.add('bob-wrong-password');
+      expect(cliOut.slice(1, 4).map((r) => r.code)).toEqual([0, 0, 0]);
+      expect(cliOut.slice(4).map((r) => r.code)).not.toContain(0);
+
+      // --- HTTP: token creation and revocation by value, 2FA enrolment with recovery codes, web login
+      const created = await http(s.url, 'POST', '/-/npm/v1/tokens', { token: BOB.token, body: { password: BOB.password } });
+      expect(created.status).toBe(201);
+      secrets.add(created.body.token);
+      expect((await http(s.url, 'GET', `/-/npm/v1/${created.body.token}`)).status).toBe(404); // a token in an unknown path
+      expect((await http(s.url, 'DELETE', `/-/user/token/${encodeURIComponent(created.body.token)}`, { token: BOB.token })).status).toBe(200);
+      expect((await http(s.url, 'GET', '/-/whoami', { token: created.body.token })).status).toBe(401);
+      const start = await http(s.url, 'POST', '/-/npm/v1/user', { token: BOB.token, body: { tfa: { password: BOB.password, mode: 'auth-and-writes' } } });
+      const bobSecret = new URL(start.body.tfa).searchParams.get('secret')!;
+      secrets.add(bobSecret);
+      const enrolled = await http(s.url, 'POST', '/-/npm/v1/user', { token: BOB.token, body: { tfa: [otp(bobSecret)] } });
+      expect(enrolled.body.tfa).toHaveLength(5);
+      for (const c of enrolled.body.tfa as string[]) secrets.add(c);
+      expect((await http(s.url, 'PUT', '/-/org/acme/team', { token: BOB.token, otp: enrolled.body.tfa[0], body: { name: 'bobs' } })).status).toBe(403); // developer; the code is not used up
+      expect((await http(s.url, 'DELETE', '/-/org/acme/user', { token: BOB.token, otp: enrolled.body.tfa[1], body: { user: 'bob' } })).status).toBe(204); // leaves, with a recovery code
+      expect((await http(s.url, 'DELETE', '/-/org/acme/user', { token: BOB.token, otp: enrolled.body.tfa[1], body: { user: 'bob' } })).status).toBe(403); // used once only... and no longer a member
+      const web = await http(s.url, 'POST', '/-/v1/login', { body: {} });
+      const loginId = web.body.loginUrl.split('/').pop();
+      const doneId = web.body.doneUrl.split('/').pop();
+      secrets.add(loginId);
+      secrets.add(doneId);
+      expect((await http(s.url, 'GET', `/-/v1/login/web/${loginId}`)).status).toBe(200);
+      const form = (password: string, code = '') => http(s.url, 'POST', `/-/v1/login/web/${loginId}`, { raw: `username=dave&password=${encodeURIComponent(password)}&otp=${code}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect((await form('dave-wrong-password')).status).toBe(401);
+      secrets.add('dave-wrong-password');
+      expect((await http(s.url, 'GET', `/-/v1/login/done/${doneId}`)).status).toBe(202);
+      expect((await form('dave-password', otp(DAVE.secret))).status).toBe(200);
+      const done = await http(s.url, 'GET', `/-/v1/login/done/${doneId}`);
+      secrets.add(done.body.token);
+      secrets.add('dave-password');
+
+      // --- a code used with a token, then a crash: after the restart it is still a replay elsewhere
+      await awayFromStepEnd();
+      const code = otp(ALICE.secret, 1); // the CLI's session token used this step's code
+      expect((await http(s.url, 'PUT', '/-/org/acme/team', { token: ALICE.token, otp: code, body: { name: 'before-crash' } })).status).toBe(201);
+      s.child.kill('SIGKILL');
+      await s.exited;
+      stderrs.push(s.stderr());
+      s = await spawnServe(['--data', data]);
+      const replay = await http(s.url, 'PUT', '/-/user/org.couchdb.user:alice', { otp: code, body: { name: 'alice', password: ALICE.password } });
+      expect([replay.status, replay.body.error]).toEqual([401, expect.stringMatching(/already been used/)]);
+      // --- password guessing ends in 429
+      const guesses = [];
+      for (let i = 0; i < 11; i++) guesses.push((await http(s.url, 'GET', '/-/whoami', { basic: ['erin', `erin-guess-${i}`] })).status);
+      expect(guesses.slice(-1)).toEqual([429]);
+      for (let i = 0; i < 11; i++) secrets.add(`erin-guess-${i}`);
+
+      // the data folder while the server runs (lock) and after a clean stop
+      const modes = () => {
+        const out: Record<string, string> = {};
+        const walk = (d: string) => {
+          out[path.relative(data, d) || '.'] = (statSync(d).mode & 0o777).toString(8);
+          for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(path.join(d, e.name)) : (out[path.join(path.relative(data, d), e.name)] = (statSync(path.join(d, e.name)).mode & 0o777).toString(8));
+        };
+        walk(data);
+        return out;
+      };
+      const running = modes();
+      expect(Object.keys(running)).toEqual(expect.arrayContaining(['.', 'journal.log', 'lock', 'outbox']));
+      expect(Object.keys(running).some((f) => f.endsWith('.eml'))).toBe(true); // carol's invitation
+      const bytes = () => ['journal.log', 'state.json'].map((f) => (existsSync(path.join(data, f)) ? readFileSync(path.join(data, f), 'latin1') : '')).join('\n');
+      const whileRunning = bytes();
+      expect(await s.stop('SIGTERM')).toBe(0);
+      stderrs.push(s.stderr());
+      const afterStop = bytes();
+      for (const [f, mode] of Object.entries({ ...running, ...modes() })) expect(`${f} ${mode}`).toBe(`${f} ${f === '.' || f === 'outbox' ? '700' : '600'}`);
+
+      // nothing secret in the logs, the CLI's output or an error answer
+      const said = [
+        ...stderrs,
+        ...cliOut.flatMap((r) => [r.stdout, r.stderr]),
+        ...errors.map((r) => `${r.text} ${JSON.stringify(Object.fromEntries(r.headers))}`),
+      ].join('\n');
+      expect(said).toMatch(/PUT \/-\/user\/org\.couchdb\.user:alice 401/); // the grep does see the log
+      expect(said).toContain('/-/user/token/***');
+      const shown = [...secrets].filter((x) => said.includes(x));
+      expect(shown).toEqual([]);
+
+      // stored: token keys (sha512) and scrypt hashes, never a token, password or recovery code
+      for (const text of [whileRunning, afterStop]) {
+        expect(text).toContain(tokenKey(ALICE.token));
+        expect(text).toContain(`scrypt$${SCRYPT.logN}$${SCRYPT.r}$${SCRYPT.p}$`);
+        const stored = [...secrets].filter((x) => !/^\d{6}$/.test(x) && x !== ALICE.secret && x !== DAVE.secret && x !== bobSecret && text.includes(x));
+        expect(stored).toEqual([]); // TOTP secrets are stored in plain by design (docs §7.5)
+      }
+    } finally {
+      if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+    }
+  }, 90_000);
+});

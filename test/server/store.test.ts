@@ -79,6 +79,19 @@ describe('FileStore', () => {
     expect(readFileSync(path.join(dir, 'state.json'), 'utf8')).toBe('{"format":"orgctl-registry","vers');
   });
 
+  it('refuses a snapshot edited by hand even when it is still valid JSON', async () => {
+    const dir = tempDir();
+    const s = await FileStore.open(dir);
+    await s.commit([{ c: 'members', k: 'acme:bob', v: { role: 'developer' } }]);
+    await s.close();
+    const file = path.join(dir, 'state.json');
+    const edited = readFileSync(file, 'utf8').replace('"developer"', '"owner"');
+    JSON.parse(edited); // still valid JSON
+    writeFileSync(file, edited);
+    await expect(FileStore.open(dir)).rejects.toThrow(/does not match its checksum/);
+    expect(readFileSync(file, 'utf8')).toBe(edited);
+  });
+
   it('refuses a folder that another live server holds', async () => {
     const dir = tempDir();
     const s = await FileStore.open(dir);

@@ -5,7 +5,8 @@ import { applyOps, type Collections, type Op, type Store } from './store.js';
 
 /**
  * A durable store in one folder:
- *   state.json   the last compact snapshot  {"format":"orgctl-registry","version":1,"collections":{…}}
+ *   state.json   the last compact snapshot  {"format":"orgctl-registry","version":1,"sha256":"…","collections":{…}}
+ *                (sha256 of the collections' JSON text, so any change to the file is detected)
  *   journal.log  transactions since then, one line each: `<sha256 prefix> <json>\n`
  *   lock         the pid of the server that owns the folder
  *
@@ -48,10 +49,18 @@ function checksum(json: string): string {
   return createHash('sha256').update(json).digest('hex').slice(0, 16);
 }
 
+const COLLECTIONS_KEY = '"collections":';
+
+/**
+ * The snapshot: a header with the sha256 of the collections' JSON, then that JSON, so a file that
+ * is cut short, damaged or edited by hand is refused even when it is still valid JSON.
+ */
 function serialize(data: Collections): string {
   const collections: Record<string, Record<string, unknown>> = {};
   for (const [name, m] of data) collections[name] = Object.fromEntries(m);
-  return JSON.stringify({ format: STORE_FORMAT, version: STORE_VERSION, collections });
+  const body = JSON.stringify(collections);
+  const sum = createHash('sha256').update(body).digest('hex');
+  return `{"format":"${STORE_FORMAT}","version":${STORE_VERSION},"sha256":"${sum}",${COLLECTIONS_KEY}${body}}`;
 }
 
 export class FileStore implements Store {
@@ -148,6 +157,12 @@ export class FileStore implements Store {
         throw new StoreError(`${this.statePath} has store format version ${String(parsed.version)}; this orgctl reads version ${STORE_VERSION}`);
       }
       if (typeof parsed.collections !== 'object' || parsed.collections === null) throw new StoreError(`${this.statePath} has no collections`);
+      const at = snapshot.indexOf(COLLECTIONS_KEY);
+      const body = snapshot.slice(at + COLLECTIONS_KEY.length, snapshot.length - 1);
+      const sum = createHash('sha256').update(body).digest('hex');
+      if (typeof (parsed as { sha256?: unknown }).sha256 !== 'string' || (parsed as { sha256: string }).sha256 !== sum || !snapshot.endsWith('}')) {
+        throw new StoreError(`${this.statePath} does not match its checksum (damaged or edited by hand); refusing to start. Restore the folder from a backup.`);
+      }
       for (const [name, obj] of Object.entries(parsed.collections as Record<string, Record<string, unknown>>)) {
         if (typeof obj !== 'object' || obj === null) throw new StoreError(`${this.statePath}: collection ${name} is damaged`);
         this.data.set(name, new Map(Object.entries(obj)));

@@ -1,13 +1,5 @@
 import { Command } from 'commander';
 import type { IO, ProcessLike } from './ui/io.js';
-import { registerRegistry } from './commands/registry/index.js';
-import { registerLogin } from './commands/login.js';
-import { registerWhoami } from './commands/whoami.js';
-import { registerLogout } from './commands/logout.js';
-import { registerOrg } from './commands/org/index.js';
-import { registerTeam } from './commands/team/index.js';
-import { registerInvites } from './commands/invites/index.js';
-import { registerProfile } from './commands/profile/index.js';
 import { createDeps, type AppDeps, type DepsOverrides } from './factory.js';
 import { VERSION } from './version.js';
 
@@ -33,11 +25,31 @@ Examples:
   $ orgctl logout
 `;
 
+type Registrar = (program: Command, deps: AppDeps, f: Factory, rest: readonly string[]) => unknown;
+
+/**
+ * Every top-level command, in help order, with the module that registers it. The modules are
+ * imported only when needed: loading all ~60 command modules costs more than the rest of startup.
+ */
+const COMMANDS: [name: string, load: () => Promise<Registrar>][] = [
+  ['login', async () => { const m = await import('./commands/login.js'); return (p, d) => m.registerLogin(p, d); }],
+  ['whoami', async () => { const m = await import('./commands/whoami.js'); return (p, d) => m.registerWhoami(p, d); }],
+  ['logout', async () => { const m = await import('./commands/logout.js'); return (p, d) => m.registerLogout(p, d); }],
+  ['org', async () => { const m = await import('./commands/org/index.js'); return (p, d, _f, rest) => m.registerOrg(p, d, rest); }],
+  ['team', async () => { const m = await import('./commands/team/index.js'); return (p, d) => m.registerTeam(p, d); }],
+  ['invites', async () => { const m = await import('./commands/invites/index.js'); return (p, d) => m.registerInvites(p, d); }],
+  ['profile', async () => { const m = await import('./commands/profile/index.js'); return (p, d) => m.registerProfile(p, d); }],
+  ['registry', async () => { const m = await import('./commands/registry/index.js'); return (p, _d, f) => m.registerRegistry(p, f); }],
+];
+
 /**
  * Builds a fresh commander tree. This is the only place that lists every command; each command
- * file has a `registerX` that is the only code touching commander.
+ * file has a `registerX` that is the only code touching commander. When `argv` names a top-level
+ * command (its first operand; orgctl's own options take no value), only that command is
+ * registered; otherwise (help, no command, an unknown one) all are, so help and suggestions are
+ * complete.
  */
-export function buildProgram(f: Factory): Command {
+export async function buildProgram(f: Factory, argv: readonly string[] = []): Promise<Command> {
   const program = new Command('orgctl');
   program
     .description('Run npm-style organizations securely: 2FA enforcement, invitations, and a reference registry')
@@ -48,13 +60,10 @@ export function buildProgram(f: Factory): Command {
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
   const deps: AppDeps = createDeps(f.io, f.deps);
-  registerLogin(program, deps);
-  registerWhoami(program, deps);
-  registerLogout(program, deps);
-  registerOrg(program, deps);
-  registerTeam(program, deps);
-  registerInvites(program, deps);
-  registerProfile(program, deps);
-  registerRegistry(program, f);
+  const i = argv.findIndex((a) => !a.startsWith('-'));
+  const named = i < 0 ? [] : COMMANDS.filter(([name]) => name === argv[i]);
+  const rest = i < 0 ? [] : argv.slice(i + 1);
+  // One import at a time: Jest's ESM loader fails on concurrent imports sharing a dependency.
+  for (const [, load] of named.length > 0 ? named : COMMANDS) await (await load())(program, deps, f, rest);
   return program;
 }

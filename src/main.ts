@@ -1,6 +1,6 @@
 import { CliError, ExitCode, exitCodeFor } from './errors.js';
 import { systemIO, type ProcessLike } from './ui/io.js';
-import { buildProgram } from './cli.js';
+import { VERSION } from './version.js';
 
 /**
  * The process entry point. `proc` is passed in (npm's cli.js does the same) so tests can run the
@@ -10,7 +10,13 @@ export async function main(proc: ProcessLike): Promise<void> {
   const argv = proc.argv.slice(2);
   const io = systemIO(proc, { noColor: argv.includes('--no-color') });
   try {
-    const program = buildProgram({ io, proc });
+    // `orgctl --version` alone answers without loading commander or any command (startup budget).
+    if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+      io.out(`${VERSION}\n`);
+      return;
+    }
+    const { buildProgram } = await import('./cli.js');
+    const program = await buildProgram({ io, proc }, argv);
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
     proc.exitCode = reportError(err, io.err, !!io.env.ORGCTL_DEBUG);

@@ -1,7 +1,8 @@
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { VERSION } from '../version.js';
 import { isSecureForCredentials } from '../config/registry.js';
-import { errorForResponse, InsecureRegistryError, NetworkError, redactPath } from './errors.js';
+import { errorForResponse, InsecureRegistryError, NETWORK_HINT, NetworkError, redactPath } from './errors.js';
 
 /** Time, injected so tests control backoff waits and web-login polling. */
 export interface Clock {
@@ -90,7 +91,9 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
 /**
  * The registry client every command uses. It speaks npm's wire conventions (headers, JSON bodies,
  * `npm-otp`), refuses to leak credentials over plain http, retries idempotent requests and turns
- * HTTP failures into typed errors. undici is imported on the first request only.
+ * HTTP failures into typed errors. Requests go through Node's own http/https modules; undici (which
+ * costs more to load than the rest of the CLI) is imported only when a proxy is configured or a
+ * dispatcher is injected (tests).
  */
 export class RegistryClient {
   readonly registry: string;
@@ -99,6 +102,7 @@ export class RegistryClient {
   private readonly retry: RetryPolicy;
   private readonly clock: Clock;
   private dispatcherPromise?: Promise<Dispatcher>;
+  private readonly agents = new Map<string, HttpAgent>();
 
   constructor(opts: RegistryClientOptions) {
     this.opts = opts;
@@ -142,7 +146,7 @@ export class RegistryClient {
       try {
         res = await this.once(method, url, headers, body);
       } catch (err) {
-        failure = toNetworkError(err, url);
+        failure = toNetworkError(err, url, retryable, this.opts.timeoutMs ?? 30_000);
       }
       const last = !retryable || attempt >= this.retry.attempts;
       if (res && !(res.status === 429 || res.status >= 500)) return res;
@@ -186,6 +190,7 @@ export class RegistryClient {
   }
 
   private async once(method: string, url: string, headers: Record<string, string>, body?: string): Promise<RawResponse> {
+    if (!this.opts.dispatcher && !proxyConfigured(this.opts.env ?? {})) return this.onceNode(method, url, headers, body);
     const { request } = await import('undici');
     const timeout = this.opts.timeoutMs ?? 30_000;
     const res = await request(url, {
@@ -201,6 +206,40 @@ export class RegistryClient {
     return { status: res.statusCode, headers: res.headers, body: parseBody(text, res.headers['content-type']), url };
   }
 
+  /**
+   * One request on node:http / node:https with a keep-alive agent per protocol. The timeout applies
+   * to connecting and to every wait for data (headers, then each part of the body), as undici's do.
+   */
+  private async onceNode(method: string, url: string, headers: Record<string, string>, body?: string): Promise<RawResponse> {
+    const u = new URL(url);
+    const mod = u.protocol === 'https:' ? await import('node:https') : await import('node:http');
+    let agent = this.agents.get(u.protocol);
+    if (!agent) {
+      agent = new mod.Agent({ keepAlive: true });
+      this.agents.set(u.protocol, agent);
+    }
+    const timeout = this.opts.timeoutMs ?? 30_000;
+    const reqHeaders: Record<string, string> = { ...headers };
+    if (body !== undefined) reqHeaders['content-length'] = String(Buffer.byteLength(body));
+    const { status, resHeaders, text } = await new Promise<{ status: number; resHeaders: IncomingMessage['headers']; text: string }>((resolve, reject) => {
+      const req = mod.request(u, { method, headers: reqHeaders, agent, timeout }, (res) => {
+        let text = ''; // decoded as it arrives: no second copy of a large body
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('error', reject);
+        res.on('close', () => {
+          if (!res.complete) reject(Object.assign(new Error('the connection closed before the response ended'), { code: 'ECONNRESET' }));
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, resHeaders: res.headers, text }));
+      });
+      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer in ${timeout} ms`), { code: 'ETIMEDOUT' })));
+      req.on('error', reject);
+      req.end(body);
+    });
+    this.opts.debug?.(`${method} ${safeUrl(url)} -> ${status}`);
+    return { status, headers: resHeaders, body: parseBody(text, resHeaders['content-type']), url };
+  }
+
   private dispatcher(): Promise<Dispatcher> {
     if (this.opts.dispatcher) return Promise.resolve(this.opts.dispatcher);
     this.dispatcherPromise ??= buildDispatcher(this.opts.env ?? {}, this.opts.timeoutMs ?? 30_000);
@@ -209,8 +248,15 @@ export class RegistryClient {
 
   /** Releases sockets so the process can exit promptly. */
   async close(): Promise<void> {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
     if (this.dispatcherPromise) await (await this.dispatcherPromise).close();
   }
+}
+
+/** True when HTTP_PROXY or HTTPS_PROXY (either case) is set: then requests go through undici's proxy agent. */
+function proxyConfigured(env: NodeJS.ProcessEnv): boolean {
+  return !!(env.http_proxy || env.HTTP_PROXY || env.https_proxy || env.HTTPS_PROXY);
 }
 
 /**
@@ -244,11 +290,26 @@ function safeUrl(url: string): string {
   return `${new URL(url).origin}${redactPath(url)}`;
 }
 
-function toNetworkError(err: unknown, url: string): NetworkError {
+/**
+ * One line saying what went wrong on the wire: not reached, connection closed while answering, or
+ * no answer within the timeout. When a request that is never repeated (POST, PATCH) may have
+ * reached the registry, the hint says so, as running the command again could repeat the change.
+ */
+function toNetworkError(err: unknown, url: string, retryable: boolean, timeoutMs: number): NetworkError {
   const e = err as { code?: string; message?: string };
   const host = new URL(url).host;
   const code = e?.code ?? '';
-  if (/TIMEOUT/i.test(code)) return new NetworkError(`the registry at ${host} did not answer in time (${code})`, err);
+  const mayHaveApplied = retryable
+    ? NETWORK_HINT
+    : 'The change may have been made: check before running the command again (orgctl does not repeat it).';
+  // node reports ETIMEDOUT, undici UND_ERR_{CONNECT,HEADERS,BODY}_TIMEOUT.
+  if (/TIME(D)?OUT/i.test(code)) {
+    const hint = `Set ORGCTL_TIMEOUT (seconds) to wait longer. ${code === 'UND_ERR_CONNECT_TIMEOUT' ? NETWORK_HINT : mayHaveApplied}`;
+    return new NetworkError(`the registry at ${host} did not answer within ${timeoutMs / 1000} s (${code})`, err, hint);
+  }
+  if (/^(ECONNRESET|EPIPE|UND_ERR_SOCKET)$/.test(code)) {
+    return new NetworkError(`the connection to the registry at ${host} closed before the answer was complete (${code})`, err, mayHaveApplied);
+  }
   return new NetworkError(`could not reach the registry at ${host}${code ? ` (${code})` : e?.message ? `: ${e.message}` : ''}`, err);
 }
 

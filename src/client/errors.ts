@@ -60,11 +60,13 @@ export class OtpRequiredError extends HttpError {
   }
 }
 
-/** The registry could not be reached, or did not answer in time (exit 1). */
+export const NETWORK_HINT = 'Check the registry URL, your network and the HTTP(S)_PROXY settings.';
+
+/** The registry could not be reached, dropped the connection, or did not answer in time (exit 1). */
 export class NetworkError extends CliError {
   override readonly cause?: unknown;
-  constructor(message: string, cause?: unknown) {
-    super(message, ExitCode.Failure, 'Check the registry URL, your network and the HTTP(S)_PROXY settings.');
+  constructor(message: string, cause?: unknown, hint: string = NETWORK_HINT) {
+    super(message, ExitCode.Failure, hint);
     this.cause = cause;
   }
 }

@@ -22,14 +22,30 @@ const heavyIn = (urls: string[]) => HEAVY.filter((h) => urls.some((u) => u.inclu
 describe('lazy imports', () => {
   it.each([[['--version']], [['--help']], [['whoami', '--help']], [['whoami']]])('`orgctl %j` loads none of the heavy modules', (args) => {
     const urls = importsOf(args);
-    expect(urls.some((u) => u.includes('/node_modules/commander/'))).toBe(true); // the tracer works
+    expect(urls.some((u) => u.endsWith('/dist/main.js'))).toBe(true); // the tracer works
     expect(heavyIn(urls)).toEqual([]);
   });
 
-  it('a command loads only what it uses: the token store (conf) to look for a token, undici to send it', () => {
+  it('`orgctl --version` alone loads neither commander nor any command', () => {
+    const urls = importsOf(['--version']);
+    expect(urls.filter((u) => u.includes('/node_modules/') || u.includes('/dist/commands/'))).toEqual([]);
+  });
+
+  it('a command loads only what it uses: the token store (conf) to look for a token, undici only behind a proxy', () => {
     const noToken = heavyIn(importsOf(['whoami'], { ORGCTL_REGISTRY: 'http://127.0.0.1:9/' }));
     expect(noToken).toEqual(['conf']); // looked in the store, found nothing, never built a client
     const withToken = heavyIn(importsOf(['whoami'], { ORGCTL_REGISTRY: 'http://127.0.0.1:9/', ORGCTL_TOKEN: 'x' }));
-    expect(withToken).toEqual(['undici']); // ORGCTL_TOKEN wins, so the store is never opened
+    expect(withToken).toEqual([]); // ORGCTL_TOKEN wins, so the store is never opened; node:http sends the request
+    const proxied = heavyIn(importsOf(['whoami'], { ORGCTL_REGISTRY: 'https://registry.orgctl-test.invalid/', ORGCTL_TOKEN: 'x', HTTPS_PROXY: 'http://127.0.0.1:9' }));
+    expect(proxied).toEqual(['undici']); // the proxy agent is undici's
+  });
+
+  it('a subcommand loads its own modules, not its siblings\'', () => {
+    const urls = importsOf(['org', 'ls', 'acme'], { ORGCTL_REGISTRY: 'http://127.0.0.1:9/', ORGCTL_TOKEN: 'x' });
+    expect(urls.some((u) => u.endsWith('/commands/org/ls.js'))).toBe(true);
+    for (const sibling of ['/commands/org/2fa/enforce.js', '/commands/org/invite.js', '/commands/team/index.js', '/commands/login.js']) {
+      expect(urls.filter((u) => u.endsWith(sibling))).toEqual([]);
+    }
+    expect(heavyIn(urls)).toEqual([]);
   });
 });

@@ -33,6 +33,7 @@ describe('main', () => {
 
   it('--help lists the commands and the exit codes', async () => {
     const r = await run(['--help']);
+    expect(r.err).toBe('');
     expect(r.code).toBe(0);
     for (const s of ['login', 'whoami', 'logout', 'Exit codes:', '4  authentication needed']) expect(r.out).toContain(s);
   });

@@ -1,16 +1,18 @@
 import type { Command } from 'commander';
 import type { AppDeps } from '../../../factory.js';
-import { registerStatus } from './status.js';
-import { registerEnforce } from './enforce.js';
-import { registerDisable } from './disable.js';
-import { registerRemind } from './remind.js';
+import { registerLazily, type LazyCommand } from '../../lazy.js';
+
+/** The subcommands of `org 2fa`, in help order, imported only when the command line needs them. */
+const SUBCOMMANDS: LazyCommand<AppDeps>[] = [
+  [['status'], async () => { const m = await import('./status.js'); return (p, d) => m.registerStatus(p, d); }],
+  [['enforce'], async () => { const m = await import('./enforce.js'); return (p, d) => m.registerEnforce(p, d); }],
+  [['disable'], async () => { const m = await import('./disable.js'); return (p, d) => m.registerDisable(p, d); }],
+  [['remind'], async () => { const m = await import('./remind.js'); return (p, d) => m.registerRemind(p, d); }],
+];
 
 /** `orgctl org 2fa …`: an org's two-factor policy. */
-export function registerOrg2fa(org: Command, deps: AppDeps): Command {
+export async function registerOrg2fa(org: Command, deps: AppDeps, rest: readonly string[] = []): Promise<Command> {
   const tfa = org.command('2fa').description("Read, enforce or lift an org's two-factor authentication requirement");
-  registerStatus(tfa, deps);
-  registerEnforce(tfa, deps);
-  registerDisable(tfa, deps);
-  registerRemind(tfa, deps);
+  await registerLazily(tfa, deps, rest, SUBCOMMANDS);
   return tfa;
 }

@@ -64,3 +64,23 @@ export function recordingClock(start = Date.parse('2025-01-01T00:00:00Z')) {
     },
   };
 }
+
+/**
+ * A connection closed mid-response: the status line and headers go out (promising a longer body),
+ * then part of the body, then the socket is destroyed.
+ */
+export function cutMidResponse(res: ServerResponse, status = 200): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': '1000' });
+  res.write('{"partial":', () => res.socket?.destroy());
+}
+
+/** A stalled server: headers and the first part of the body go out, and then nothing more. */
+export function stallMidBody(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+  res.write('{"partial":');
+}
+
+/** A connection closed with no answer at all (no status line). */
+export function dropConnection(res: ServerResponse): void {
+  res.socket?.destroy();
+}

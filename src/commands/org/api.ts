@@ -69,11 +69,14 @@ export function checkMemberName(raw: string): string {
 
 /** npm's `[@]org:team` (libnpmteam: `^@?([^:]+):(.*)$`); with `teamOptional`, `[@]org` alone too. */
 export function parseTeamSpec(raw: string, teamOptional = false): { org: string; team?: string } {
-  const m = /^@?([^:]+)(?::(.*))?$/.exec(raw);
+  const m = /^@?([^:]+)(?::(.*))?$/s.exec(raw);
   if (!m || (m[2] === undefined && !teamOptional)) {
-    throw new UsageError(`expected @org:team, got "${raw}"`, 'Example: orgctl team create @acme:devs');
+    throw new UsageError(`expected @org:team, got ${JSON.stringify(raw)}`, 'Example: orgctl team create @acme:devs');
   }
-  const org = checkOrgName(m[1]!);
+  // The pattern took the one optional '@' already: `@@acme:devs` is refused, as `org ls @@acme` is.
+  const orgProblem = nameProblem('org', m[1]);
+  if (orgProblem) throw new UsageError(orgProblem);
+  const org = m[1]!;
   if (m[2] === undefined) return { org };
   const problem = nameProblem('team', m[2]);
   if (problem) throw new UsageError(problem);

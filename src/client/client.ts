@@ -31,6 +31,12 @@ export interface RequestOptions {
   sensitive?: boolean;
   /** Override the client's token for this request (`null` sends none). */
   token?: string | null;
+  /**
+   * `false`: never repeat this request, even if its method is idempotent. For writes whose answer
+   * reports what the first attempt changed (enforcement's list of removed members), a repeat would
+   * succeed with a misleading answer.
+   */
+  retry?: boolean;
 }
 
 export interface RawResponse {
@@ -139,7 +145,7 @@ export class RegistryClient {
     }
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const retryable = IDEMPOTENT.has(method);
+    const retryable = opts.retry !== false && IDEMPOTENT.has(method);
     for (let attempt = 1; ; attempt++) {
       let res: RawResponse | undefined;
       let failure: NetworkError | undefined;

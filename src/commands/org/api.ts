@@ -117,9 +117,9 @@ export class OrgApi {
     return this.client.request<T>('GET', path, { query });
   }
 
-  write<T>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
+  write<T>(method: HttpMethod, path: string, body?: unknown, opts: { retry?: boolean } = {}): Promise<T> {
     return withOtp(async (otp) => {
-      const res = await this.client.request<T>(method, path, { body, otp });
+      const res = await this.client.request<T>(method, path, { body, otp, retry: opts.retry });
       this.otp.otp = otp;
       return res;
     }, this.otp);

@@ -86,6 +86,14 @@ describe.each(TRANSPORTS)('client faults over %s', (transport) => {
     expect(JSON.parse(s.requests[1]!.body)).toEqual({ user: 'bob', role: 'admin' });
   });
 
+  it('a PUT sent with retry: false (enforcement) is sent once even on a cut connection, and says the change may have been made', async () => {
+    const { c, s } = await setup(transport, (_req, res) => cutMidResponse(res));
+    const err = await failureOf(c.request('PUT', '-/orgctl/v1/orgs/acme/tfa', { body: { required: true }, retry: false }));
+    expect(err).toBeInstanceOf(NetworkError);
+    expect((err as NetworkError).hint).toMatch(/may have been made/);
+    expect(s.requests).toHaveLength(1);
+  });
+
   it('503 with Retry-After (an HTTP date) on a DELETE waits that long, then succeeds', async () => {
     const { c, clock, s } = await setup(transport, (_req, res, i) =>
       i === 0 ? json(res, 503, { error: 'maintenance' }, { 'retry-after': new Date(clock.now() + 4000).toUTCString() }) : json(res, 200, {}),

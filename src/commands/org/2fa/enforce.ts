@@ -115,10 +115,14 @@ export async function enforceRun(opts: EnforceOptions, deps: OrgDeps): Promise<v
       wouldRemove.length ? `This requires 2FA for ${org} and removes ${plural(wouldRemove.length, 'member')} now.` : `This requires 2FA for ${org}.`,
     );
     try {
-      const res = await api.write<{ required: true; removed: RemovedMember[] }>('PUT', paths.ext(org, 'tfa'), {
-        required: true,
-        ...(opts.maxRemovals === undefined ? {} : { maxRemovals: opts.maxRemovals }),
-      });
+      // Never repeated: if the first attempt was applied and its answer lost, a repeat would
+      // answer "nobody removed". The user is told the change may have been made instead.
+      const res = await api.write<{ required: true; removed: RemovedMember[] }>(
+        'PUT',
+        paths.ext(org, 'tfa'),
+        { required: true, ...(opts.maxRemovals === undefined ? {} : { maxRemovals: opts.maxRemovals }) },
+        { retry: false },
+      );
       return { org, dryRun: false, required: res.required, removed: res.removed };
     } catch (err) {
       throw explainRefusal(err);

@@ -37,6 +37,12 @@ export interface RequestOptions {
    * succeed with a misleading answer.
    */
   retry?: boolean;
+  /**
+   * Return a successful answer's body as the bytes the registry sent (`Buffer[]`, not decoded or
+   * parsed; errors are still parsed). For output passed straight through: `org ls --json` on
+   * 10,000 members then skips the decode, the parse and the re-serializing.
+   */
+  bytes?: boolean;
 }
 
 export interface RawResponse {
@@ -150,7 +156,7 @@ export class RegistryClient {
       let res: RawResponse | undefined;
       let failure: NetworkError | undefined;
       try {
-        res = await this.once(method, url, headers, body);
+        res = await this.once(method, url, headers, body, opts.bytes === true);
       } catch (err) {
         failure = toNetworkError(err, url, retryable, this.opts.timeoutMs ?? 30_000);
       }
@@ -195,8 +201,8 @@ export class RegistryClient {
     return h;
   }
 
-  private async once(method: string, url: string, headers: Record<string, string>, body?: string): Promise<RawResponse> {
-    if (!this.opts.dispatcher && !proxyConfigured(this.opts.env ?? {})) return this.onceNode(method, url, headers, body);
+  private async once(method: string, url: string, headers: Record<string, string>, body: string | undefined, asBytes: boolean): Promise<RawResponse> {
+    if (!this.opts.dispatcher && !proxyConfigured(this.opts.env ?? {})) return this.onceNode(method, url, headers, body, asBytes);
     const { request } = await import('undici');
     const timeout = this.opts.timeoutMs ?? 30_000;
     const res = await request(url, {
@@ -207,16 +213,16 @@ export class RegistryClient {
       headersTimeout: timeout,
       bodyTimeout: timeout,
     });
-    const text = await res.body.text();
+    const bytes = Buffer.from(await res.body.arrayBuffer());
     this.opts.debug?.(`${method} ${safeUrl(url)} -> ${res.statusCode}`);
-    return { status: res.statusCode, headers: res.headers, body: parseBody(text, res.headers['content-type']), url };
+    return { status: res.statusCode, headers: res.headers, body: answer(res.statusCode, [bytes], res.headers['content-type'], asBytes), url };
   }
 
   /**
    * One request on node:http / node:https with a keep-alive agent per protocol. The timeout applies
    * to connecting and to every wait for data (headers, then each part of the body), as undici's do.
    */
-  private async onceNode(method: string, url: string, headers: Record<string, string>, body?: string): Promise<RawResponse> {
+  private async onceNode(method: string, url: string, headers: Record<string, string>, body: string | undefined, asBytes: boolean): Promise<RawResponse> {
     const u = new URL(url);
     const mod = u.protocol === 'https:' ? await import('node:https') : await import('node:http');
     let agent = this.agents.get(u.protocol);
@@ -227,23 +233,22 @@ export class RegistryClient {
     const timeout = this.opts.timeoutMs ?? 30_000;
     const reqHeaders: Record<string, string> = { ...headers };
     if (body !== undefined) reqHeaders['content-length'] = String(Buffer.byteLength(body));
-    const { status, resHeaders, text } = await new Promise<{ status: number; resHeaders: IncomingMessage['headers']; text: string }>((resolve, reject) => {
+    const { status, resHeaders, chunks } = await new Promise<{ status: number; resHeaders: IncomingMessage['headers']; chunks: Buffer[] }>((resolve, reject) => {
       const req = mod.request(u, { method, headers: reqHeaders, agent, timeout }, (res) => {
-        let text = ''; // decoded as it arrives: no second copy of a large body
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
+        const chunks: Buffer[] = []; // kept as they arrive: decoded once, or not at all (bytes)
+        res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
         res.on('close', () => {
           if (!res.complete) reject(Object.assign(new Error('the connection closed before the response ended'), { code: 'ECONNRESET' }));
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, resHeaders: res.headers, text }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, resHeaders: res.headers, chunks }));
       });
       req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer in ${timeout} ms`), { code: 'ETIMEDOUT' })));
       req.on('error', reject);
       req.end(body);
     });
     this.opts.debug?.(`${method} ${safeUrl(url)} -> ${status}`);
-    return { status, headers: resHeaders, body: parseBody(text, resHeaders['content-type']), url };
+    return { status, headers: resHeaders, body: answer(status, chunks, resHeaders['content-type'], asBytes), url };
   }
 
   private dispatcher(): Promise<Dispatcher> {
@@ -277,6 +282,12 @@ export async function buildDispatcher(env: NodeJS.ProcessEnv, timeoutMs: number)
   if (!httpProxy && !httpsProxy) return new undici.Agent({ connect });
   const noProxy = [env.no_proxy ?? env.NO_PROXY ?? '', 'localhost', '127.0.0.1', '::1'].filter(Boolean).join(',');
   return new undici.EnvHttpProxyAgent({ httpProxy, httpsProxy, noProxy, connect });
+}
+
+/** A response body: the raw chunks when bytes were asked for and it succeeded, else parsed JSON or text. */
+function answer(status: number, chunks: Buffer[], contentType: string | string[] | undefined, asBytes: boolean): unknown {
+  if (asBytes && status < 400) return chunks;
+  return parseBody(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'), contentType);
 }
 
 function parseBody(text: string, contentType: string | string[] | undefined): unknown {

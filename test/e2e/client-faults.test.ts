@@ -42,6 +42,17 @@ describe('orgctl against a faulty registry', () => {
     expect(seen).toEqual(Array(3).fill(`GET ${MEMBERS}`));
   });
 
+  it('`org ls --json` piped passes the answer through, but refuses one that is not a JSON list (exit 1, nothing on stdout)', async () => {
+    const ok = await cliAgainst((_req, res) => json(res, 200, [{ user: 'bob', role: 'developer', twoFactor: null, teams: [] }]), ['org', 'ls', 'acme', '--json']);
+    expect(ok.r.code).toBe(0);
+    expect(JSON.parse(ok.r.stdout)).toEqual([{ user: 'bob', role: 'developer', twoFactor: null, teams: [] }]);
+    await server?.close();
+    const { r } = await cliAgainst((_req, res) => json(res, 200, { bob: 'developer' }), ['org', 'ls', 'acme', '--json']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^orgctl: the registry answered with something other than a list of members$/m);
+  });
+
   it('`org invite` against a server that closes the connection mid-response: exactly one POST, exit 1, told to check', async () => {
     const { r, seen } = await cliAgainst((_req, res) => cutMidResponse(res), ['org', 'invite', 'acme', 'bob', '--role', 'admin']);
     expect(r.code).toBe(1);

@@ -117,6 +117,11 @@ export class OrgApi {
     return this.client.request<T>('GET', path, { query });
   }
 
+  /** A read whose JSON answer is returned as the registry's bytes, unparsed (output passed through). */
+  getBytes(path: string, query?: Record<string, string | number | undefined>): Promise<Buffer[]> {
+    return this.client.request<Buffer[]>('GET', path, { query, bytes: true });
+  }
+
   write<T>(method: HttpMethod, path: string, body?: unknown, opts: { retry?: boolean } = {}): Promise<T> {
     return withOtp(async (otp) => {
       const res = await this.client.request<T>(method, path, { body, otp, retry: opts.retry });

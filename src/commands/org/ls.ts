@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { AppDeps } from '../../factory.js';
 import type { RegistryFlags } from '../common.js';
+import { CliError } from '../../errors.js';
 import { writeJson } from '../../ui/json.js';
 import { formatTable } from '../../ui/table.js';
 import { addBaseOptions, baseOptions, checkMemberName, checkOrgName, paths, withOrgApi, type BaseOptions, type MemberDetail, type OrgDeps } from './api.js';
@@ -30,6 +31,18 @@ export function registerOrgLs(parent: Command, deps: AppDeps, runF = orgLsRun): 
  */
 export async function orgLsRun(opts: OrgLsOptions, deps: OrgDeps): Promise<void> {
   const { io } = deps;
+  if (opts.json && !io.isStdoutTTY) {
+    // Piped JSON: the registry's compact answer is already the documented shape, so its bytes are
+    // written as they came, not decoded, parsed and re-serialized (on 10,000 members that is most
+    // of the memory). Only its outline is checked: a JSON array.
+    const chunks = (await withOrgApi(deps, opts, 'org', (api) => api.getBytes(paths.ext(opts.org, 'members'), { user: opts.user }))).filter((c) => c.length > 0);
+    const first = chunks[0]?.toString('latin1').trimStart()[0];
+    const last = chunks[chunks.length - 1]?.toString('latin1').trimEnd().slice(-1);
+    if (first !== '[' || last !== ']') throw new CliError('the registry answered with something other than a list of members');
+    for (const c of chunks) io.stdout.write(c);
+    io.out('\n');
+    return;
+  }
   const members = await withOrgApi(deps, opts, 'org', (api) =>
     api.get<MemberDetail[]>(paths.ext(opts.org, 'members'), { user: opts.user }),
   );

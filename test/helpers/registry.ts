@@ -30,8 +30,12 @@ export function loadSeed(seed: string | object): unknown {
   return typeof seed === 'string' ? JSON.parse(readFileSync(path.resolve(ROOT, seed), 'utf8')) : seed;
 }
 
-/** Starts the real reference registry in-process on 127.0.0.1:0. */
+/**
+ * Starts the real reference registry in-process on 127.0.0.1:0; with ORGCTL_TEST_REGISTRY=verdaccio,
+ * a real Verdaccio with orgctl's plugin instead (same shape; `npm run test:verdaccio`).
+ */
 export async function startRegistry(opts: StartRegistryOptions = {}): Promise<TestRegistry> {
+  if (process.env.ORGCTL_TEST_REGISTRY === 'verdaccio') return (await import('./verdaccio.js')).startVerdaccio(opts);
   const logs: string[] = [];
   const registry = await openRegistry({
     seed: opts.seed === undefined ? undefined : loadSeed(opts.seed),

@@ -1,0 +1,296 @@
+/**
+ * The Verdaccio adapter: one module that Verdaccio loads twice, as an auth plugin and as a
+ * middleware plugin (through the CommonJS entry plugins/verdaccio-orgctl). Both halves share one
+ * reference-registry assembly (store + core + request handler) per data folder, kept in a
+ * module-level map, so Verdaccio's package routes and orgctl's endpoints see the same live state.
+ *
+ * No rule lives here: orgctl's endpoints are handed to the reference registry's own request
+ * handler, and package access asks the core (`authenticate`, `packageAccess`, `otpGate`).
+ * No runtime dependency on Verdaccio: the few shapes used are declared below.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import { openRegistry, readSeedFile, type OpenRegistry } from '../server/index.js';
+import { routes } from '../server/http/routes.js';
+import { credentialsOf, errorReply, send, HttpError } from '../server/http/http-util.js';
+import { CoreError } from '../server/core/errors.js';
+import type { Actor, Credentials } from '../server/core/types.js';
+
+// ---------------------------------------------------------------- the Verdaccio shapes we use
+
+/** Verdaccio's `req.remote_user`. */
+export interface RemoteUser {
+  name?: string;
+  groups: string[];
+  real_groups: string[];
+  error?: string;
+}
+
+/** What Verdaccio passes to allow_*: the package name plus its matched `packages:` rule. */
+export interface PackageAccessInfo {
+  name: string;
+  version?: string;
+}
+
+export interface JwtHelpers {
+  createRemoteUser(name: string, groups: string[]): RemoteUser;
+  createAnonymousRemoteUser(): RemoteUser;
+}
+
+export interface PluginLogger {
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+  debug?(...args: unknown[]): void;
+}
+
+/** The plugin's section of the Verdaccio config (Verdaccio merges its own config into it). */
+export interface OrgctlPluginConfig {
+  /** the orgctl data folder; relative paths are resolved from the Verdaccio config file's folder */
+  data?: string;
+  /** a seed file (JSON, as for `orgctl registry serve --seed`), applied when the store is new */
+  seed?: string;
+}
+
+export interface PluginOptions {
+  config: { configPath?: string; self_path?: string; config_path?: string };
+  logger: PluginLogger;
+}
+
+type Req = IncomingMessage & { remote_user?: RemoteUser; originalUrl?: string };
+type Res = ServerResponse & { locals?: Record<string, unknown> };
+type Next = (err?: unknown) => void;
+export type Middleware = (req: Req, res: Res, next: Next) => void;
+type AuthCallback = (err: Error | null, groups?: string[] | false) => void;
+type AccessCallback = (err: Error | null, ok?: boolean) => void;
+
+/** What the CommonJS entry exposes to Verdaccio, method for method. */
+export interface OrgctlPlugin {
+  authenticate(user: string, password: string, cb: AuthCallback): void;
+  allow_access(user: RemoteUser, pkg: PackageAccessInfo, cb: AccessCallback): void;
+  allow_publish(user: RemoteUser, pkg: PackageAccessInfo, cb: AccessCallback): void;
+  allow_unpublish(user: RemoteUser, pkg: PackageAccessInfo, cb: AccessCallback): void;
+  apiJWTmiddleware(helpers: JwtHelpers): Middleware;
+  /** the middleware half: `register_middlewares(app)` does `app.use(plugin.middleware())` */
+  middleware(): Middleware;
+}
+
+// ---------------------------------------------------------------- the shared assembly
+
+const shared = new Map<string, Promise<OpenRegistry>>();
+
+/**
+ * Makes `registry` the assembly the plugin uses for data folder `dataDir` (an absolute path), instead
+ * of opening one. Test harnesses use it to run an in-memory registry on a controlled clock.
+ */
+export function provideRegistry(dataDir: string, registry: OpenRegistry | Promise<OpenRegistry>): void {
+  shared.set(path.resolve(dataDir), Promise.resolve(registry));
+}
+
+/** Forgets (and closes) the assembly for `dataDir`. */
+export async function closeRegistry(dataDir: string): Promise<void> {
+  const key = path.resolve(dataDir);
+  const p = shared.get(key);
+  shared.delete(key);
+  if (p) await (await p).close();
+}
+
+/** The assembly for an absolute data folder, opened once per process. */
+export function sharedRegistry(dataDir: string, seedFile?: string, logger?: PluginLogger): Promise<OpenRegistry> {
+  const key = path.resolve(dataDir);
+  let p = shared.get(key);
+  if (!p) {
+    p = (async () => {
+      const seed = seedFile ? await readSeedFile(seedFile) : undefined;
+      return openRegistry({
+        dataDir: key,
+        seed,
+        warn: (l) => logger?.warn({ line: l }, 'orgctl: @{line}'),
+        onError: (e) => logger?.error({ err: (e as Error)?.stack ?? String(e) }, 'orgctl: unexpected error @{err}'),
+      });
+    })();
+    p.catch(() => shared.delete(key));
+    shared.set(key, p);
+  }
+  return p;
+}
+
+// ---------------------------------------------------------------- request classification
+
+const SECRET_PARAMS = new Set(['token', 'key', 'id']);
+
+/** Splits a request path into decoded segments, as the reference server does; null if undecodable. */
+function segmentsOf(rawUrl: string): string[] | null {
+  const qi = rawUrl.indexOf('?');
+  const p = qi >= 0 ? rawUrl.slice(0, qi) : rawUrl;
+  try {
+    return p.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * If the path is one of the reference registry's routes (any method), the path to log for it
+ * (secret parameters as `***`); else null, and Verdaccio serves the request.
+ */
+export function coreRoutePath(rawUrl: string): string | null {
+  const segs = segmentsOf(rawUrl);
+  if (!segs) return null;
+  for (const r of routes) {
+    if (r.path.length !== segs.length) continue;
+    let ok = true;
+    const shown: string[] = [];
+    for (let i = 0; i < segs.length && ok; i++) {
+      const p = r.path[i]!;
+      if (p.startsWith(':')) shown.push(SECRET_PARAMS.has(p.slice(1)) ? '***' : encodeURIComponent(segs[i]!));
+      else if (p === segs[i]) shown.push(p);
+      else ok = false;
+    }
+    if (ok) return '/' + shown.join('/');
+  }
+  return null;
+}
+
+/** A package write (publish, unpublish, tag, deprecate, star), as opposed to a read or npm audit. */
+function isPackageWrite(req: IncomingMessage): boolean {
+  const m = req.method ?? 'GET';
+  if (m === 'PUT' || m === 'DELETE' || m === 'PATCH') return true;
+  return m === 'POST' && !(req.url ?? '/').startsWith('/-/');
+}
+
+// ---------------------------------------------------------------- the plugin
+
+interface RequestAuth {
+  actor: Actor;
+  cred: Credentials;
+}
+
+/** remote_user objects (and requests) this plugin authenticated → who, as the core saw it. */
+const byRemoteUser = new WeakMap<object, Actor>();
+const byRequest = new WeakMap<object, RequestAuth>();
+
+/** Answers with the reference registry's error shape (closing the connection if the body is unread). */
+function replyError(req: IncomingMessage, res: ServerResponse, err: unknown, cred?: Credentials): void {
+  const reply = errorReply(err, cred);
+  const hasBody = (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !req.readableEnded) reply.headers = { ...(reply.headers ?? {}), connection: 'close' };
+  if (!res.headersSent) send(res, reply);
+}
+
+/** A core error as Verdaccio's error handler wants it: an Error with the reference server's `status`. */
+function verdaccioError(e: unknown): Error {
+  if (e instanceof CoreError || e instanceof HttpError) return Object.assign(new Error(e.message), { status: errorReply(e).status, code: e.code });
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+/** Creates the plugin for one Verdaccio plugin section (called once per half). */
+export function createPlugin(pluginConfig: OrgctlPluginConfig, options: PluginOptions): OrgctlPlugin {
+  const logger = options.logger;
+  const cfgFile = options.config.configPath ?? options.config.self_path ?? options.config.config_path;
+  const base = cfgFile ? path.dirname(cfgFile) : process.cwd();
+  if (!pluginConfig.data) throw new Error('verdaccio-orgctl: set `data:` (the orgctl data folder) in its auth and middlewares sections');
+  const dataDir = path.resolve(base, pluginConfig.data);
+  const seed = pluginConfig.seed ? path.resolve(base, pluginConfig.seed) : undefined;
+  const registry = () => sharedRegistry(dataDir, seed, logger);
+  // Open (or find) the store at start-up, so a bad folder shows in the log at once.
+  registry().catch((e) => logger.error({ err: (e as Error).message }, 'orgctl: cannot open the data folder: @{err}'));
+
+  /** The live actor behind a remote_user; null for anonymous. */
+  async function actorOf(user: RemoteUser): Promise<Actor | null> {
+    if (!user?.name) return null;
+    const known = byRemoteUser.get(user);
+    if (known) return known;
+    // A remote_user this plugin did not build (another auth plugin's): the account, no token.
+    const rec = (await registry()).core.user(user.name);
+    return rec ? { user: rec, token: null, via: 'token' } : null;
+  }
+
+  function decide(user: RemoteUser, pkg: PackageAccessInfo, want: 'read' | 'write', cb: AccessCallback): void {
+    (async () => {
+      const { core } = await registry();
+      core.packageAccess(await actorOf(user), pkg.name, want);
+    })().then(
+      // Allowed by orgctl's rules: the `packages:` rules of the config decide the rest.
+      () => cb(null, false),
+      (e) => cb(verdaccioError(e)),
+    );
+  }
+
+  return {
+    authenticate(user, password, cb) {
+      registry()
+        .then(({ core }) => core.authenticate({ basic: { user, password }, ip: '' }))
+        .then(
+          (actor) => cb(null, actor ? [actor.user.name] : false),
+          (e) => cb(verdaccioError(e)),
+        );
+    },
+    allow_access: (user, pkg, cb) => decide(user, pkg, 'read', cb),
+    allow_publish: (user, pkg, cb) => decide(user, pkg, 'write', cb),
+    allow_unpublish: (user, pkg, cb) => decide(user, pkg, 'write', cb),
+
+    apiJWTmiddleware(helpers) {
+      return (req, res, next) => {
+        // Verdaccio's access log already listens for 'data': hold the body until its reader is
+        // attached (as Verdaccio's own JWT middleware does), or it would flow away meanwhile.
+        req.pause();
+        const proceed = () => {
+          req.resume();
+          next();
+        };
+        const setUser = (u: RemoteUser) => {
+          req.remote_user = u;
+          if (res.locals) res.locals.remote_user = u;
+        };
+        setUser(helpers.createAnonymousRemoteUser());
+        // orgctl's endpoints authenticate by themselves (a Basic+OTP credential is checked once).
+        if (coreRoutePath(req.url ?? '/') !== null) return proceed();
+        let cred: Credentials | undefined;
+        (async () => {
+          cred = credentialsOf(req);
+          const { core } = await registry();
+          const actor = await core.authenticate(cred);
+          if (!actor) return;
+          const u = helpers.createRemoteUser(actor.user.name, [actor.user.name]);
+          byRemoteUser.set(u, actor);
+          byRequest.set(req, { actor, cred });
+          setUser(u);
+        })().then(proceed, (e) => (e instanceof CoreError || e instanceof HttpError ? replyError(req, res, e, cred) : next(e)));
+      };
+    },
+
+    middleware() {
+      return (req, res, next) => {
+        req.pause(); // see apiJWTmiddleware
+        const proceed = () => {
+          req.resume();
+          next();
+        };
+        const shown = coreRoutePath(req.url ?? '/');
+        if (shown !== null) {
+          // Verdaccio's access log prints originalUrl when the request ends: no secrets in it.
+          req.originalUrl = shown;
+          registry().then(
+            (reg) => {
+              // The reference handler attaches its body reader synchronously; then let the body flow.
+              reg.http.server.emit('request', req, res);
+              req.resume();
+            },
+            (e) => next(e),
+          );
+          return;
+        }
+        const auth = byRequest.get(req);
+        if (!auth || !isPackageWrite(req)) return proceed();
+        // Package writes: an OTP for auth-and-writes users (and password credentials).
+        registry()
+          .then(({ core }) => core.otpGate(auth.actor, auth.cred, 'write'))
+          .then(proceed, (e) => (e instanceof CoreError ? replyError(req, res, e, auth.cred) : next(e)));
+      };
+    },
+  };
+}
+
+/** For hosts and test harnesses that open the registry themselves, then `provideRegistry` it. */
+export { openRegistry };

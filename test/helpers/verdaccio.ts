@@ -1,0 +1,125 @@
+/**
+ * Starts a real Verdaccio (the pinned devDependency) in this process with orgctl's plugin
+ * (plugins/verdaccio-orgctl → dist/verdaccio/plugin.js, so `npm run build` first): loopback only,
+ * port 0, no uplinks, package storage in a temp folder, web UI off, JWT mode.
+ *
+ * Verdaccio and the plugin are loaded with Node's own `require`/`import`, not jest's module system
+ * (Verdaccio's loader `require`s plugins itself), so the plugin's shared registry is the native one.
+ * The helper opens that registry (seed, clock, in memory unless `dataDir`) with the same native
+ * module and hands it to the plugin with `provideRegistry`, which makes `registry.core` the live core
+ * behind both plugin halves.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { OpenRegistry, OpenRegistryOptions } from '../../src/server/index.js';
+import { loadSeed, ROOT, type StartRegistryOptions, type TestRegistry } from './registry.js';
+
+interface PluginModule {
+  openRegistry(opts: OpenRegistryOptions): Promise<OpenRegistry>;
+  provideRegistry(dataDir: string, registry: OpenRegistry): void;
+  sharedRegistry(dataDir: string): Promise<OpenRegistry>;
+  closeRegistry(dataDir: string): Promise<void>;
+}
+
+type RunServer = (config: object) => Promise<Server>;
+
+/** Node's real `require` (jest replaces `node:module`'s createRequire with its own). */
+function nativeRequire(): NodeJS.Require {
+  const mod = process.getBuiltinModule('node:module') as typeof import('node:module');
+  return mod.createRequire(path.join(ROOT, 'package.json'));
+}
+
+let loaded: Promise<{ plugin: PluginModule; runServer: RunServer }> | null = null;
+function load() {
+  return (loaded ??= (async () => {
+    const req = nativeRequire();
+    const entry = req(path.join(ROOT, 'plugins', 'verdaccio-orgctl')) as { load(): Promise<PluginModule> };
+    const plugin = await entry.load();
+    const { runServer } = req('verdaccio') as { runServer: RunServer };
+    return { plugin, runServer };
+  })());
+}
+
+/** The Verdaccio config the tests use (and the README shows, in YAML). */
+export function verdaccioConfig(dir: string, dataDir: string, seedFile?: string): Record<string, unknown> {
+  return {
+    configPath: path.join(dir, 'config.yaml'),
+    self_path: path.join(dir, 'config.yaml'),
+    storage: path.join(dir, 'storage'),
+    plugins: path.join(ROOT, 'plugins'),
+    auth: { orgctl: { data: dataDir, ...(seedFile ? { seed: seedFile } : {}) } },
+    middlewares: { orgctl: { data: dataDir } },
+    packages: {
+      '@*/*': { access: '$authenticated', publish: '$authenticated', unpublish: '$authenticated' },
+      '**': { access: '$all', publish: '$authenticated', unpublish: '$authenticated' },
+    },
+    web: { enable: false },
+    security: { api: { jwt: { sign: { expiresIn: '7d' } } } },
+    log: { type: 'stdout', format: 'json', level: 'error' },
+  };
+}
+
+export interface VerdaccioRegistry extends TestRegistry {
+  /** Verdaccio's own HTTP server */
+  server: Server;
+}
+
+export interface StartVerdaccioOptions extends StartRegistryOptions {
+  /**
+   * Let the plugin open the store itself from its config (`data:` folder, `seed:` file path), as a
+   * deployed Verdaccio does; `now` is then not used and request lines are not collected.
+   */
+  fromConfig?: { seedFile?: string };
+}
+
+/** Same options and shape as `startRegistry`, served by Verdaccio + the plugin. */
+export async function startVerdaccio(opts: StartVerdaccioOptions = {}): Promise<VerdaccioRegistry> {
+  const { plugin, runServer } = await load();
+  const dir = mkdtempSync(path.join(tmpdir(), 'orgctl-verdaccio-'));
+  const dataKey = opts.dataDir ? path.resolve(opts.dataDir) : path.join(dir, 'orgctl-data');
+  const logs: string[] = [];
+  if (!opts.fromConfig) {
+    const opened = await plugin.openRegistry({
+      seed: opts.seed === undefined ? undefined : loadSeed(opts.seed),
+      dataDir: opts.dataDir,
+      now: opts.now,
+      log: (l) => logs.push(l),
+      warn: (l) => logs.push(`warning: ${l}`),
+      onError: (e) => logs.push(`error: ${(e as Error)?.stack ?? String(e)}`),
+    });
+    plugin.provideRegistry(dataKey, opened);
+  }
+  let server: Server;
+  let registry: OpenRegistry;
+  try {
+    server = await runServer(verdaccioConfig(dir, dataKey, opts.fromConfig?.seedFile));
+    registry = await plugin.sharedRegistry(dataKey);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+  } catch (e) {
+    await plugin.closeRegistry(dataKey);
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  return {
+    url,
+    host: new URL(url).host,
+    registry,
+    logs,
+    server,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await plugin.closeRegistry(dataKey);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -198,6 +198,9 @@ describe('end to end: the built server and CLI never show a secret, and store no
         walk(data);
         return out;
       };
+      // notifications are written in the background after the change is acknowledged: wait for carol's
+      const outbox = path.join(data, 'outbox');
+      for (let i = 0; i < 100 && !(existsSync(outbox) && readdirSync(outbox).some((f) => f.endsWith('.eml'))); i++) await new Promise((r) => setTimeout(r, 50));
       const running = modes();
       expect(Object.keys(running)).toEqual(expect.arrayContaining(['.', 'journal.log', 'lock', 'outbox']));
       expect(Object.keys(running).some((f) => f.endsWith('.eml'))).toBe(true); // carol's invitation

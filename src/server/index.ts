@@ -5,6 +5,7 @@ import { createRegistryServer, type RegistryServer } from './http/server.js';
 import { FileStore } from './store/file-store.js';
 import { MemoryStore, type Store } from './store/store.js';
 import { FileMailer, MemoryMailer, type Mailer } from './core/outbox.js';
+import { FileTarballs, MemoryTarballs } from './store/tarballs.js';
 import path from 'node:path';
 
 /**
@@ -40,7 +41,9 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Open
   const store: Store = opts.dataDir ? await FileStore.open(opts.dataDir, { warn: opts.warn }) : new MemoryStore();
   // Notifications: RFC 5322 files in <data>/outbox/, or kept in memory without --data.
   const mailer: Mailer = opts.dataDir ? new FileMailer(path.join(path.resolve(opts.dataDir), 'outbox')) : new MemoryMailer();
-  const core = new RegistryCore({ store, now, mailer, limits: opts.limits });
+  // Package tarballs: files in <data>/tarballs/ (fsync'd before the metadata commit), or in memory.
+  const tarballs = opts.dataDir ? new FileTarballs(path.join(path.resolve(opts.dataDir), 'tarballs')) : new MemoryTarballs();
+  const core = new RegistryCore({ store, now, mailer, tarballs, limits: opts.limits });
   void core.flushOutbox();
   let seeded = false;
   try {

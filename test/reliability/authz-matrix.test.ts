@@ -14,6 +14,7 @@ import { MemoryStore, type Collections } from '../../src/server/store/store.js';
 import { ROOT, startRegistry } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
 import { fakeClock, totp } from '../helpers/totp.js';
+import { publishBody } from '../helpers/packages.js';
 
 const ORG = 'acme';
 const OWNER = { name: 'olive', password: 'olive-password-1', token: 'npm_MatrixOliveToken000000000000000001', secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' };
@@ -110,6 +111,8 @@ const ACTIONS: Record<string, { shown: string; req: (self: string) => Req }> = {
   'list invitations': { shown: '`GET /-/orgctl/v1/orgs/<org>/invitations`', req: () => ({ method: 'GET', path: `/-/orgctl/v1/orgs/${ORG}/invitations` }) },
   'revoke invitation': { shown: '`DELETE /-/orgctl/v1/orgs/<org>/invitations/<user>`', req: () => ({ method: 'DELETE', path: `/-/orgctl/v1/orgs/${ORG}/invitations/${INVITEE.name}` }) },
   'audit log': { shown: '`GET /-/orgctl/v1/orgs/<org>/audit`', req: () => ({ method: 'GET', path: `/-/orgctl/v1/orgs/${ORG}/audit` }) },
+  'read package': { shown: '`GET /@<org>%2f<name>`', req: () => ({ method: 'GET', path: `/@${ORG}%2fwidget` }) },
+  'publish package': { shown: '`PUT /@<org>%2f<name>` (a new version)', req: () => ({ method: 'PUT', path: `/@${ORG}%2fwidget`, body: publishBody(`@${ORG}/widget`, '1.1.0') }) },
 };
 
 // ---------------------------------------------------------------- the prepared registry
@@ -129,6 +132,7 @@ beforeAll(async () => {
     };
     await asOwner('DELETE', `/-/org/${ORG}/user`, { user: REMOVED.name }); // a removal record
     await asOwner('PUT', `/-/org/${ORG}/user`, { user: INVITEE.name }); // a pending invitation
+    await asOwner('PUT', `/@${ORG}%2fwidget`, publishBody(`@${ORG}/widget`, '1.0.0')); // a package of the org
     const ro = await asOwner('POST', '/-/npm/v1/tokens', { password: OWNER.password, readonly: true });
     const revoked = await asOwner('POST', '/-/npm/v1/tokens', { password: OWNER.password });
     await asOwner('DELETE', `/-/npm/v1/tokens/token/${revoked.key}`);

@@ -124,3 +124,30 @@ export interface Actor {
   /** an OTP was already checked for this request (Basic credentials of a 2FA user) */
   otpChecked?: boolean;
 }
+
+/** A package (`packages`, by name): who maintains it, its tags, and its revision. */
+export interface PackageRec {
+  name: string;
+  /** users who may publish (for an org's scope: every current member may, whatever this says) */
+  maintainers: string[];
+  distTags: Record<string, string>;
+  /** bumped by every change; shown as `_rev` and checked by unpublish */
+  rev: number;
+  created: string;
+  modified: string;
+}
+
+/** One published version (`packageVersions`, by `name@version`). */
+export interface PackageVersionRec {
+  name: string;
+  version: string;
+  /** the version's manifest as published, without `dist` */
+  manifest: Record<string, unknown>;
+  shasum: string;
+  integrity: string;
+  /** tarball store key: hex SHA-512 of the tarball */
+  blob: string;
+  size: number;
+  publishedBy: string;
+  published: string;
+}

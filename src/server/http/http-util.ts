@@ -4,6 +4,8 @@ import type { Credentials } from '../core/types.js';
 
 /** Largest request body accepted; larger ones get 413. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Largest publish body (npm's packument with the tarball in base64): its own, larger limit. */
+export const MAX_PUBLISH_BYTES = 16 * 1024 * 1024;
 
 export class HttpError extends Error {
   constructor(
@@ -31,8 +33,8 @@ export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
-  /** a raw body (HTML); `body` is ignored when set */
-  raw?: string;
+  /** a raw body (HTML, or a tarball's bytes); `body` is ignored when set */
+  raw?: string | Buffer;
 }
 
 /** Maps a thrown value to a reply. Anything that is not a known error is a 500 (a server bug). */
@@ -62,7 +64,7 @@ export function errorBody(message: string, code: string): { error: string; messa
 
 export function send(res: ServerResponse, reply: Reply): void {
   const headers: Record<string, string> = { 'cache-control': 'no-store', ...(reply.headers ?? {}) };
-  let payload: string | undefined;
+  let payload: string | Buffer | undefined;
   if (reply.raw !== undefined) {
     payload = reply.raw;
     headers['content-type'] ??= 'text/html; charset=utf-8';
@@ -75,12 +77,15 @@ export function send(res: ServerResponse, reply: Reply): void {
   res.end(payload);
 }
 
-/** Reads the body up to MAX_BODY_BYTES. Throws HttpError 413 beyond that. */
-export function readBody(req: IncomingMessage): Promise<string> {
+/** Reads the body up to `maxBytes` (default MAX_BODY_BYTES). Throws HttpError 413 beyond that. */
+export function readBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<string> {
+  // A larger limit applies only to a body of declared length: a chunked one, which could stall
+  // without end, keeps the ordinary limit (npm sends Content-Length with a publish).
+  const limit = req.headers['content-length'] === undefined ? Math.min(maxBytes, MAX_BODY_BYTES) : maxBytes;
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_BODY_BYTES) {
-      reject(new HttpError(413, `Request body is larger than ${MAX_BODY_BYTES} bytes.`, 'ETOOLARGE'));
+    if (declared > limit) {
+      reject(new HttpError(413, `Request body is larger than ${limit} bytes.`, 'ETOOLARGE'));
       return;
     }
     const chunks: Buffer[] = [];
@@ -89,9 +94,9 @@ export function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (c: Buffer) => {
       if (failed) return;
       size += c.length;
-      if (size > MAX_BODY_BYTES) {
+      if (size > limit) {
         failed = true;
-        reject(new HttpError(413, `Request body is larger than ${MAX_BODY_BYTES} bytes.`, 'ETOOLARGE'));
+        reject(new HttpError(413, `Request body is larger than ${limit} bytes.`, 'ETOOLARGE'));
         return;
       }
       chunks.push(c);

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { RegistryCore } from '../core/registry-core.js';
 import type { Actor, Credentials } from '../core/types.js';
 import { CoreError } from '../core/errors.js';
-import { HttpError, escapeHtml, parseJsonObject, readBody, type Reply } from './http-util.js';
+import { HttpError, MAX_PUBLISH_BYTES, escapeHtml, parseJsonObject, readBody, type Reply } from './http-util.js';
 
 /**
  * The npm-compatible routes (docs/registry-api.md). Each handler turns HTTP into a core call and
@@ -19,6 +19,8 @@ export interface RouteContext {
   body(): Promise<Record<string, unknown>>;
   text(): Promise<string>;
   actor(): Promise<Actor>;
+  /** the caller, or null without credentials (bad credentials still throw) */
+  optionalActor(): Promise<Actor | null>;
 }
 
 export interface Route {
@@ -26,13 +28,42 @@ export interface Route {
   /** path segments; `:name` captures one segment (already percent-decoded) */
   path: string[];
   handler: (ctx: RouteContext) => Promise<Reply>;
+  /** further condition on the captured parameters; a route whose guard fails does not match */
+  guard?: (params: Record<string, string>) => boolean;
+  /** body limit in bytes, when not MAX_BODY_BYTES */
+  maxBody?: number;
 }
 
 const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ status, body, headers });
 const COUCH_PREFIX = 'org.couchdb.user:';
 
-function route(method: string, path: string, handler: Route['handler']): Route {
-  return { method, path: path.split('/').filter(Boolean), handler };
+function route(method: string, path: string, handler: Route['handler'], extra: Pick<Route, 'guard' | 'maxBody'> = {}): Route {
+  return { method, path: path.split('/').filter(Boolean), handler, ...extra };
+}
+
+/**
+ * Package routes capture the package as their first segment(s). `-` is never a package (every
+ * other route starts with it), so a guard keeps `/-/…` paths away from them; `:scope` must start
+ * with `@` (`/@acme/widget/-/widget-1.0.0.tgz`, the tarball URLs the packument hands out).
+ */
+const notDash = { guard: (p: Record<string, string>) => p.pkg !== '-' };
+const scoped = { guard: (p: Record<string, string>) => p.scope!.startsWith('@') };
+const scopedName = (p: Record<string, string>) => `${p.scope}/${p.name}`;
+
+/** A tarball as npm fetches it. */
+async function tarballReply(c: RouteContext, pkg: string): Promise<Reply> {
+  const data = await c.core.tarball(await c.optionalActor(), pkg, c.params.file!);
+  return { status: 200, raw: data, headers: { 'content-type': 'application/octet-stream' } };
+}
+
+/** The body of `npm dist-tag add`: a JSON string (the version). */
+async function jsonString(c: RouteContext): Promise<unknown> {
+  const text = await c.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'Request body is not valid JSON.', 'EBADJSON');
+  }
 }
 
 function intParam(q: URLSearchParams, name: string, dflt: number, min: number, max: number): number {
@@ -187,12 +218,49 @@ export const routes: Route[] = [
   route('GET', '/-/orgctl/v1/invitations', async (c) => json(200, c.core.myInvitations(await c.actor()))),
   route('POST', '/-/orgctl/v1/invitations/:org/accept', async (c) => json(200, await c.core.acceptInvitation(await c.actor(), c.cred, c.params.org!))),
   route('POST', '/-/orgctl/v1/invitations/:org/decline', async (c) => json(200, await c.core.declineInvitation(await c.actor(), c.cred, c.params.org!))),
+
+  // ---- packages (docs/registry-api.md §3.8). Rules live in the core; these only map HTTP.
+  route('GET', '/-/package/:pkg/dist-tags', async (c) => json(200, c.core.distTags(await c.optionalActor(), c.params.pkg!))),
+  route('PUT', '/-/package/:pkg/dist-tags/:tag', async (c) => {
+    const version = await jsonString(c);
+    return json(201, await c.core.setDistTag(await c.actor(), c.cred, c.params.pkg!, c.params.tag!, version));
+  }),
+  route('DELETE', '/-/package/:pkg/dist-tags/:tag', async (c) => json(200, await c.core.removeDistTag(await c.actor(), c.cred, c.params.pkg!, c.params.tag!))),
+  route('GET', '/:pkg', async (c) => json(200, c.core.packument(await c.optionalActor(), c.params.pkg!, c.base)), notDash),
+  route(
+    'PUT',
+    '/:pkg',
+    async (c) => {
+      const body = await c.body();
+      return json(201, await c.core.publish(await c.actor(), c.cred, c.params.pkg!, body));
+    },
+    { ...notDash, maxBody: MAX_PUBLISH_BYTES },
+  ),
+  route('GET', '/:pkg/-/:file', async (c) => tarballReply(c, c.params.pkg!), notDash),
+  route('GET', '/:scope/:name/-/:file', async (c) => tarballReply(c, scopedName(c.params)), scoped),
+  route(
+    'PUT',
+    '/:pkg/-rev/:rev',
+    async (c) => {
+      const body = await c.body();
+      return json(200, await c.core.unpublishVersions(await c.actor(), c.cred, c.params.pkg!, c.params.rev!, body));
+    },
+    { ...notDash, maxBody: MAX_PUBLISH_BYTES },
+  ),
+  route('DELETE', '/:pkg/-rev/:rev', async (c) => json(200, await c.core.unpublishPackage(await c.actor(), c.cred, c.params.pkg!, c.params.rev!)), notDash),
+  route('DELETE', '/:pkg/-/:file/-rev/:rev', async (c) => json(200, await c.core.unpublishTarball(await c.actor(), c.cred, c.params.pkg!, c.params.file!, c.params.rev!)), notDash),
+  route(
+    'DELETE',
+    '/:scope/:name/-/:file/-rev/:rev',
+    async (c) => json(200, await c.core.unpublishTarball(await c.actor(), c.cred, scopedName(c.params), c.params.file!, c.params.rev!)),
+    scoped,
+  ),
 ];
 
 /** Builds the lazily-evaluated parts of a route context. */
-export function bodyReaders(req: IncomingMessage): { text(): Promise<string>; body(): Promise<Record<string, unknown>> } {
+export function bodyReaders(req: IncomingMessage, limit?: number): { text(): Promise<string>; body(): Promise<Record<string, unknown>> } {
   let cached: Promise<string> | null = null;
-  const text = () => (cached ??= readBody(req));
+  const text = () => (cached ??= readBody(req, limit));
   return { text, body: async () => parseJsonObject(await text()) };
 }
 

@@ -106,7 +106,7 @@ export function createRegistryServer(opts: RegistryServerOptions): RegistryServe
     const allowed = new Set<string>();
     for (const r of routes) {
       const params = match(r.path, segments);
-      if (!params) continue;
+      if (!params || (r.guard && !r.guard(params))) continue;
       setPath(routeLogPath(r.path, params));
       const method = req.method === 'HEAD' ? 'GET' : req.method;
       if (r.method !== method) {
@@ -123,8 +123,9 @@ export function createRegistryServer(opts: RegistryServerOptions): RegistryServe
         cred,
         core,
         base: baseUrlFor(req),
-        ...bodyReaders(req),
+        ...bodyReaders(req, r.maxBody),
         actor: () => (actorP ??= core.requireActor(cred)),
+        optionalActor: () => core.authenticate(cred),
       };
       return r.handler(ctx);
     }

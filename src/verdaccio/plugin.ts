@@ -131,14 +131,15 @@ function segmentsOf(rawUrl: string): string[] | null {
 }
 
 /**
- * If the path is one of the reference registry's routes (any method), the path to log for it
- * (secret parameters as `***`); else null, and Verdaccio serves the request.
+ * If the path is one of the reference registry's routes (any method) other than its package
+ * routes, the path to log for it (secret parameters as `***`); else null, and Verdaccio serves
+ * the request.
  */
 export function coreRoutePath(rawUrl: string): string | null {
   const segs = segmentsOf(rawUrl);
   if (!segs) return null;
   for (const r of routes) {
-    if (r.path.length !== segs.length) continue;
+    if (r.packages || r.path.length !== segs.length) continue; // package routes stay Verdaccio's
     let ok = true;
     const shown: string[] = [];
     for (let i = 0; i < segs.length && ok; i++) {

@@ -32,13 +32,22 @@ export interface Route {
   guard?: (params: Record<string, string>) => boolean;
   /** body limit in bytes, when not MAX_BODY_BYTES */
   maxBody?: number;
+  /**
+   * A package route (publish, packument, tarball, dist-tags, unpublish). In Verdaccio these are
+   * Verdaccio's own, so the plugin leaves them alone (src/verdaccio/plugin.ts).
+   */
+  packages?: boolean;
 }
 
 const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ status, body, headers });
 const COUCH_PREFIX = 'org.couchdb.user:';
 
-function route(method: string, path: string, handler: Route['handler'], extra: Pick<Route, 'guard' | 'maxBody'> = {}): Route {
+function route(method: string, path: string, handler: Route['handler'], extra: Pick<Route, 'guard' | 'maxBody' | 'packages'> = {}): Route {
   return { method, path: path.split('/').filter(Boolean), handler, ...extra };
+}
+
+function pkgRoute(method: string, path: string, handler: Route['handler'], extra: Pick<Route, 'guard' | 'maxBody'> = {}): Route {
+  return route(method, path, handler, { ...extra, packages: true });
 }
 
 /**
@@ -220,14 +229,14 @@ export const routes: Route[] = [
   route('POST', '/-/orgctl/v1/invitations/:org/decline', async (c) => json(200, await c.core.declineInvitation(await c.actor(), c.cred, c.params.org!))),
 
   // ---- packages (docs/registry-api.md §3.8). Rules live in the core; these only map HTTP.
-  route('GET', '/-/package/:pkg/dist-tags', async (c) => json(200, c.core.distTags(await c.optionalActor(), c.params.pkg!))),
-  route('PUT', '/-/package/:pkg/dist-tags/:tag', async (c) => {
+  pkgRoute('GET', '/-/package/:pkg/dist-tags', async (c) => json(200, c.core.distTags(await c.optionalActor(), c.params.pkg!))),
+  pkgRoute('PUT', '/-/package/:pkg/dist-tags/:tag', async (c) => {
     const version = await jsonString(c);
     return json(201, await c.core.setDistTag(await c.actor(), c.cred, c.params.pkg!, c.params.tag!, version));
   }),
-  route('DELETE', '/-/package/:pkg/dist-tags/:tag', async (c) => json(200, await c.core.removeDistTag(await c.actor(), c.cred, c.params.pkg!, c.params.tag!))),
-  route('GET', '/:pkg', async (c) => json(200, c.core.packument(await c.optionalActor(), c.params.pkg!, c.base)), notDash),
-  route(
+  pkgRoute('DELETE', '/-/package/:pkg/dist-tags/:tag', async (c) => json(200, await c.core.removeDistTag(await c.actor(), c.cred, c.params.pkg!, c.params.tag!))),
+  pkgRoute('GET', '/:pkg', async (c) => json(200, c.core.packument(await c.optionalActor(), c.params.pkg!, c.base)), notDash),
+  pkgRoute(
     'PUT',
     '/:pkg',
     async (c) => {
@@ -236,9 +245,9 @@ export const routes: Route[] = [
     },
     { ...notDash, maxBody: MAX_PUBLISH_BYTES },
   ),
-  route('GET', '/:pkg/-/:file', async (c) => tarballReply(c, c.params.pkg!), notDash),
-  route('GET', '/:scope/:name/-/:file', async (c) => tarballReply(c, scopedName(c.params)), scoped),
-  route(
+  pkgRoute('GET', '/:pkg/-/:file', async (c) => tarballReply(c, c.params.pkg!), notDash),
+  pkgRoute('GET', '/:scope/:name/-/:file', async (c) => tarballReply(c, scopedName(c.params)), scoped),
+  pkgRoute(
     'PUT',
     '/:pkg/-rev/:rev',
     async (c) => {
@@ -247,9 +256,9 @@ export const routes: Route[] = [
     },
     { ...notDash, maxBody: MAX_PUBLISH_BYTES },
   ),
-  route('DELETE', '/:pkg/-rev/:rev', async (c) => json(200, await c.core.unpublishPackage(await c.actor(), c.cred, c.params.pkg!, c.params.rev!)), notDash),
-  route('DELETE', '/:pkg/-/:file/-rev/:rev', async (c) => json(200, await c.core.unpublishTarball(await c.actor(), c.cred, c.params.pkg!, c.params.file!, c.params.rev!)), notDash),
-  route(
+  pkgRoute('DELETE', '/:pkg/-rev/:rev', async (c) => json(200, await c.core.unpublishPackage(await c.actor(), c.cred, c.params.pkg!, c.params.rev!)), notDash),
+  pkgRoute('DELETE', '/:pkg/-/:file/-rev/:rev', async (c) => json(200, await c.core.unpublishTarball(await c.actor(), c.cred, c.params.pkg!, c.params.file!, c.params.rev!)), notDash),
+  pkgRoute(
     'DELETE',
     '/:scope/:name/-/:file/-rev/:rev',
     async (c) => json(200, await c.core.unpublishTarball(await c.actor(), c.cred, scopedName(c.params), c.params.file!, c.params.rev!)),

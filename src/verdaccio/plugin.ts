@@ -11,7 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { openRegistry, readSeedFile, type OpenRegistry } from '../server/index.js';
-import { routes } from '../server/http/routes.js';
+import { matchingRoutes, pathSegments, routeLogPath } from '../server/http/routes.js';
 import { credentialsOf, errorReply, send, HttpError } from '../server/http/http-util.js';
 import { CoreError } from '../server/core/errors.js';
 import type { Actor, Credentials } from '../server/core/types.js';
@@ -117,38 +117,16 @@ export function sharedRegistry(dataDir: string, seedFile?: string, logger?: Plug
 
 // ---------------------------------------------------------------- request classification
 
-const SECRET_PARAMS = new Set(['token', 'key', 'id']);
-
-/** Splits a request path into decoded segments, as the reference server does; null if undecodable. */
-function segmentsOf(rawUrl: string): string[] | null {
-  const qi = rawUrl.indexOf('?');
-  const p = qi >= 0 ? rawUrl.slice(0, qi) : rawUrl;
-  try {
-    return p.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
-  } catch {
-    return null;
-  }
-}
-
 /**
  * If the path is one of the reference registry's routes (any method) other than its package
  * routes, the path to log for it (secret parameters as `***`); else null, and Verdaccio serves
  * the request.
  */
 export function coreRoutePath(rawUrl: string): string | null {
-  const segs = segmentsOf(rawUrl);
+  const segs = pathSegments(rawUrl);
   if (!segs) return null;
-  for (const r of routes) {
-    if (r.packages || r.path.length !== segs.length) continue; // package routes stay Verdaccio's
-    let ok = true;
-    const shown: string[] = [];
-    for (let i = 0; i < segs.length && ok; i++) {
-      const p = r.path[i]!;
-      if (p.startsWith(':')) shown.push(SECRET_PARAMS.has(p.slice(1)) ? '***' : encodeURIComponent(segs[i]!));
-      else if (p === segs[i]) shown.push(p);
-      else ok = false;
-    }
-    if (ok) return '/' + shown.join('/');
+  for (const { route, params } of matchingRoutes(segs)) {
+    if (!route.packages) return routeLogPath(route, params); // package routes stay Verdaccio's
   }
   return null;
 }

@@ -266,6 +266,48 @@ export const routes: Route[] = [
   ),
 ];
 
+/** Route parameters that carry a secret (a token, a token key, a login session id). */
+const SECRET_PARAMS = new Set(['token', 'key', 'id']);
+
+/** The decoded segments of a request path (query dropped, empty segments skipped); null when the percent-encoding is bad. */
+export function pathSegments(rawUrl: string): string[] | null {
+  const qi = rawUrl.indexOf('?');
+  try {
+    return (qi >= 0 ? rawUrl.slice(0, qi) : rawUrl).split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+  } catch {
+    return null;
+  }
+}
+
+/** The routes whose path (and guard) match `segments`, in table order, any method, with their parameters. */
+export function* matchingRoutes(segments: string[]): Generator<{ route: Route; params: Record<string, string> }> {
+  for (const route of routes) {
+    if (route.path.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    let ok = true;
+    for (let i = 0; i < segments.length && ok; i++) {
+      const p = route.path[i]!;
+      if (p.startsWith(':')) params[p.slice(1)] = segments[i]!;
+      else ok = p === segments[i];
+    }
+    if (ok && (!route.guard || route.guard(params))) yield { route, params };
+  }
+}
+
+/** The path of a matched route as logged: its own segments, secret parameters as `***`. */
+export function routeLogPath(route: Route, params: Record<string, string>): string {
+  return (
+    '/' +
+    route.path
+      .map((seg) => {
+        if (!seg.startsWith(':')) return seg;
+        const name = seg.slice(1);
+        return SECRET_PARAMS.has(name) ? '***' : encodeURIComponent(params[name]!).replace(/%3A/gi, ':');
+      })
+      .join('/')
+  );
+}
+
 /** Builds the lazily-evaluated parts of a route context. */
 export function bodyReaders(req: IncomingMessage, limit?: number): { text(): Promise<string>; body(): Promise<Record<string, unknown>> } {
   let cached: Promise<string> | null = null;

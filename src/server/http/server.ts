@@ -4,7 +4,7 @@ import type { RegistryCore } from '../core/registry-core.js';
 import { CoreError } from '../core/errors.js';
 import type { Credentials } from '../core/types.js';
 import { HttpError, credentialsOf, errorReply, send, type Reply } from './http-util.js';
-import { bodyReaders, routes, type RouteContext } from './routes.js';
+import { bodyReaders, matchingRoutes, pathSegments, routeLogPath, type RouteContext } from './routes.js';
 
 /**
  * The reference registry's HTTP layer on node:http: routing, body limits, credentials, error
@@ -28,9 +28,6 @@ export interface RegistryServer {
   url: string | null;
 }
 
-/** Route parameters that carry a secret (a token, a token key, a login session id). */
-const SECRET_PARAMS = new Set(['token', 'key', 'id']);
-
 /**
  * The request path as logged for an unmatched request: query dropped, control characters
  * replaced, and any segment that could be a secret (a token, a long id) replaced by `***`.
@@ -44,20 +41,6 @@ export function logPath(rawUrl: string): string {
     // Control characters and very long paths would make the log unreadable or forge lines.
     .replace(/[\x00-\x1f\x7f]/g, '?');
   return p.length > 200 ? `${p.slice(0, 200)}…` : p;
-}
-
-/** The path of a matched route as logged: its own segments, secrets as `***`. */
-function routeLogPath(pattern: string[], params: Record<string, string>): string {
-  return (
-    '/' +
-    pattern
-      .map((seg) => {
-        if (!seg.startsWith(':')) return seg;
-        const name = seg.slice(1);
-        return SECRET_PARAMS.has(name) ? '***' : encodeURIComponent(params[name]!).replace(/%3A/gi, ':');
-      })
-      .join('/')
-  );
 }
 
 export function createRegistryServer(opts: RegistryServerOptions): RegistryServer {
@@ -97,17 +80,11 @@ export function createRegistryServer(opts: RegistryServerOptions): RegistryServe
     const qi = rawUrl.indexOf('?');
     const rawPath = qi >= 0 ? rawUrl.slice(0, qi) : rawUrl;
     const query = new URLSearchParams(qi >= 0 ? rawUrl.slice(qi + 1) : '');
-    let segments: string[];
-    try {
-      segments = rawPath.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
-    } catch {
-      throw new HttpError(400, 'Bad percent-encoding in the URL.', 'EBADURL');
-    }
+    const segments = pathSegments(rawPath);
+    if (!segments) throw new HttpError(400, 'Bad percent-encoding in the URL.', 'EBADURL');
     const allowed = new Set<string>();
-    for (const r of routes) {
-      const params = match(r.path, segments);
-      if (!params || (r.guard && !r.guard(params))) continue;
-      setPath(routeLogPath(r.path, params));
+    for (const { route: r, params } of matchingRoutes(segments)) {
+      setPath(routeLogPath(r, params));
       const method = req.method === 'HEAD' ? 'GET' : req.method;
       if (r.method !== method) {
         allowed.add(r.method);
@@ -186,17 +163,6 @@ export function createRegistryServer(opts: RegistryServerOptions): RegistryServe
       });
     },
   };
-}
-
-function match(pattern: string[], segments: string[]): Record<string, string> | null {
-  if (pattern.length !== segments.length) return null;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < pattern.length; i++) {
-    const p = pattern[i]!;
-    if (p.startsWith(':')) params[p.slice(1)] = segments[i]!;
-    else if (p !== segments[i]) return null;
-  }
-  return params;
 }
 
 export { CoreError };

@@ -6,6 +6,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRegistry } from '../helpers/registry.js';
+import { submitLoginForm } from '../helpers/http.js';
 import { totp } from '../helpers/totp.js';
 import { BASIC_SEED, basicUser, useBasicRegistry } from '../helpers/basic-registry.js';
 import { NpmClient } from '../helpers/npm.js';
@@ -274,11 +275,7 @@ describe('help, version and usage errors', () => {
 
 /** Plays the browser: submits the registry's login form. */
 async function completeWebLogin(loginUrl: string, username: string, password: string, otp = ''): Promise<void> {
-  const res = await fetch(loginUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ username, password, otp }).toString(),
-  });
+  const res = await submitLoginForm(loginUrl, { username, password, otp });
   expect(res.status).toBeLessThan(400);
   await res.text();
 }

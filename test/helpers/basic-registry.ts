@@ -1,8 +1,9 @@
 import { afterAll, beforeAll } from '@jest/globals';
 import { loadSeed, startRegistry, type TestRegistry } from './registry.js';
-import { TestClock } from './npm.js';
+import { TestClock } from './totp.js';
+import { BASIC as BASIC_SEED } from './fixtures.js';
 
-export const BASIC_SEED = 'fixtures/registry/basic.json';
+export { BASIC_SEED };
 
 interface SeedUser {
   name: string;

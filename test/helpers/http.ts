@@ -36,3 +36,13 @@ export async function call(base: string, method: string, path: string, o: CallOp
   }
   return { status: res.status, headers: res.headers, body, text };
 }
+
+/** Plays the browser on the registry's web-login page: posts its form (username, password, otp). */
+export function submitLoginForm(loginUrl: string, fields: Record<string, string>): Promise<Response> {
+  return fetch(loginUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+    redirect: 'manual',
+  });
+}

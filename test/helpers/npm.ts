@@ -335,19 +335,4 @@ export async function registryRequest(
   return { status: res.status, body: parsed, headers: res.headers };
 }
 
-/** A controllable clock for startRegistry({ now }) and totp(secret, time). */
-export class TestClock {
-  constructor(private t: number) {}
-  /** Starts one second into a 30-s TOTP step, so codes are unambiguous. */
-  static atStepStart(base = Date.UTC(2031, 0, 15, 12, 0, 0)): TestClock {
-    return new TestClock(Math.floor(base / 30_000) * 30_000 + 1_000);
-  }
-  now = (): number => this.t;
-  /** Move to the next 30-s TOTP step, so a fresh code can be used with another credential. */
-  nextStep(): void {
-    this.t = (Math.floor(this.t / 30_000) + 1) * 30_000 + 1_000;
-  }
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
+export { TestClock } from './totp.js';

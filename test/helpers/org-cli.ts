@@ -4,15 +4,15 @@
  * direct reads of the registry's state to check what changed.
  */
 import { startRegistry, type TestRegistry } from './registry.js';
-import { TestClock } from './npm.js';
+import { TestClock } from './totp.js';
 import { call } from './http.js';
 import { totp } from './totp.js';
-import { ALICE, BASIC, BOB, CAROL, DAVE, ERIN } from './fixtures.js';
+import { ALICE, BASIC, DAVE, USERS, type SeedUserName } from './fixtures.js';
 import { runCli, type CliResult, type RunCliOptions } from './run-cli.js';
 import type { MemoryMailer, OutboxMessage } from '../../src/server/core/outbox.js';
 
-export const USERS = { alice: ALICE, bob: BOB, carol: CAROL, dave: DAVE, erin: ERIN } as const;
-export type UserName = keyof typeof USERS;
+export { USERS };
+export type UserName = SeedUserName;
 
 export interface OrgCliContext {
   reg: TestRegistry;
@@ -46,7 +46,7 @@ export async function startOrgCli(seed: string | object = BASIC): Promise<OrgCli
     reg,
     url: reg.url,
     clock,
-    otp: (user = 'alice') => totp(USERS[user].secret, clock.now()),
+    otp: (user = 'alice') => totp({ alice: ALICE, dave: DAVE }[user].secret, clock.now()),
     cli: (user, args, opts = {}) => runCli(args, { ...opts, env: { ORGCTL_REGISTRY: reg.url, ORGCTL_TOKEN: USERS[user].token, ...opts.env } }),
     roster: (org = 'acme', as = 'alice') => read(`/-/org/${org}/user`, as),
     team: (org, team) => read(`/-/team/${org}/${team}/user`),

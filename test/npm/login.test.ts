@@ -2,6 +2,7 @@
 // against the reference registry.
 import { describe, expect, it, jest } from '@jest/globals';
 import { nerfDart, npmErrors, type NpmClient } from '../helpers/npm.js';
+import { submitLoginForm } from '../helpers/http.js';
 import type { PtySession } from '../helpers/pty.js';
 import { USERS, expectNpmError, expectOk, NPM_TEST_TIMEOUT, withRegistry, type RegistryContext } from './setup.js';
 
@@ -173,14 +174,7 @@ describe('npm login (web flow)', () => {
     return { bg, loginUrl: m[1] };
   }
 
-  async function submit(loginUrl: string, fields: Record<string, string>) {
-    return fetch(loginUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(fields).toString(),
-      redirect: 'manual',
-    });
-  }
+  const submit = submitLoginForm;
 
   it.concurrent('prints the login URL, which serves a form; submitting it completes npm login', withRegistry(async (ctx) => {
     const npm = await ctx.npmAs(null);

@@ -2,28 +2,12 @@
 // context with a controllable clock, and npm clients logged in as a seed user.
 import { expect } from '@jest/globals';
 import { startRegistry } from '../helpers/registry.js';
+import { BASIC as SEED, USERS, type SeedUserName } from '../helpers/fixtures.js';
 import { totp } from '../helpers/totp.js';
 import { NpmClient, TestClock, npmErrorCode, registryRequest, type NpmResult } from '../helpers/npm.js';
 
-export const SEED = 'fixtures/registry/basic.json';
-
-export const USERS = {
-  alice: {
-    password: 'alice-password',
-    token: 'npm_TestAliceToken0000000000000000001',
-    secret: '3FYYCN7DUCYAUULIXB7Q3PWQ3DR2CGFY',
-  },
-  bob: { password: 'bob-password', token: 'npm_TestBobToken000000000000000000002', secret: undefined },
-  carol: { password: 'carol-password', token: 'npm_TestCarolToken00000000000000000003', secret: undefined },
-  dave: {
-    password: 'dave-password',
-    token: 'npm_TestDaveToken000000000000000000004',
-    secret: 'G342GU3W5TYNUWVQ6ZFGVQEFXULOHRO2',
-  },
-  erin: { password: 'erin-password', token: 'npm_TestErinToken000000000000000000005', secret: undefined },
-} as const;
-
-export type SeedUser = keyof typeof USERS;
+export { SEED, USERS };
+export type SeedUser = SeedUserName;
 
 /** The seed's acme roster. */
 export const ACME_ROSTER = { alice: 'owner', bob: 'developer', dave: 'admin', erin: 'developer' } as const;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
-import { call } from '../helpers/http.js';
+import { call, submitLoginForm } from '../helpers/http.js';
 import { fakeClock, totp } from '../helpers/totp.js';
 import { ALICE, BASIC, BOB, CAROL } from '../helpers/fixtures.js';
 
@@ -135,10 +135,10 @@ describe('web login', () => {
     expect(pending.headers.get('retry-after')).toBe('1');
     const page = await fetch(loginUrl);
     expect(await page.text()).toContain('<form method="post"');
-    const bad = await fetch(loginUrl, { method: 'POST', body: new URLSearchParams({ username: 'alice', password: ALICE.password }) });
+    const bad = await submitLoginForm(loginUrl, { username: 'alice', password: ALICE.password });
     expect(bad.status).toBe(401);
     expect(await bad.text()).toMatch(/one-time password/);
-    const good = await fetch(loginUrl, { method: 'POST', body: new URLSearchParams({ username: 'alice', password: ALICE.password, otp: totp(ALICE.secret, clock.now()) }) });
+    const good = await submitLoginForm(loginUrl, { username: 'alice', password: ALICE.password, otp: totp(ALICE.secret, clock.now()) });
     expect(good.status).toBe(200);
     expect(await good.text()).toContain('Logged in as alice');
     const done = await fetch(doneUrl);

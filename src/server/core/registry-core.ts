@@ -488,11 +488,16 @@ export class RegistryCore {
     if (!existing) {
       return { token: await this.createAccount(name as string, body.password, (body.email as string | undefined) ?? null), created: true };
     }
-    const user = await this.checkPassword(existing.name, body.password);
-    if (RegistryCore.tfaOn(user)) await this.checkOtp(user, cred.otp, null);
+    return { token: await this.passwordLogin(existing.name, body.password, cred.otp), created: false };
+  }
+
+  /** A login with a password (and, with 2FA on, an OTP): a new session token. */
+  private async passwordLogin(name: string, password: string, otp: string | undefined): Promise<string> {
+    const user = await this.checkPassword(name, password);
+    if (RegistryCore.tfaOn(user)) await this.checkOtp(user, otp, null);
     const t = this.issueToken(user.name);
     await this.commit([t.op]);
-    return { token: t.token, created: false };
+    return t.token;
   }
 
   private async createAccount(name: string, password: string, email: string | null): Promise<string> {
@@ -522,7 +527,7 @@ export class RegistryCore {
   }
 
   /** The login page's form: checks the password and, with 2FA on, the OTP. */
-  async completeWebLogin(loginId: string, form: { username?: string; password?: string; otp?: string }, ip: string): Promise<string> {
+  async completeWebLogin(loginId: string, form: { username?: string; password?: string; otp?: string }): Promise<string> {
     const s = this.webSessions.get(loginId);
     if (!s || this.now() - s.created > WEB_LOGIN_TTL) throw notFound('This login link has expired. Run the login command again.');
     if (s.token) throw conflict('This login is already complete. Return to your terminal.');
@@ -530,18 +535,7 @@ export class RegistryCore {
     const problem = nameProblem('user', name);
     if (problem) throw invalid(problem);
     if (!form.password) throw invalid('password is required');
-    let token: string;
-    if (!this.user(name) && s.create) {
-      token = await this.createAccount(name, form.password, null);
-    } else {
-      const user = await this.checkPassword(name, form.password);
-      if (RegistryCore.tfaOn(user)) await this.checkOtp(user, form.otp, null);
-      const t = this.issueToken(user.name);
-      await this.commit([t.op]);
-      token = t.token;
-    }
-    void ip;
-    s.token = token;
+    s.token = !this.user(name) && s.create ? await this.createAccount(name, form.password, null) : await this.passwordLogin(name, form.password, form.otp);
     s.user = name;
     return name;
   }

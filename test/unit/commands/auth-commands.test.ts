@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { totp } from '../../helpers/totp.js';
+import { submitLoginForm } from '../../helpers/http.js';
 import { basicUser, useBasicRegistry } from '../../helpers/basic-registry.js';
 import { testIO, type TestIO } from '../../helpers/test-io.js';
 import { fakePrompter } from '../../helpers/fake-prompter.js';
@@ -97,11 +98,7 @@ describe('loginRun (web)', () => {
       await clock.sleep(ms);
       if (!completed) {
         const url = /Login at:\n(\S+)/.exec(io.stderrText())![1]!;
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ username: 'bob', password: 'bob-password', otp: '' }).toString(),
-        });
+        const res = await submitLoginForm(url, { username: 'bob', password: 'bob-password', otp: '' });
         await res.text();
         completed = true;
       }

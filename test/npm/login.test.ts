@@ -4,7 +4,7 @@ import { describe, expect, it, jest } from '@jest/globals';
 import { nerfDart, npmErrors, type NpmClient } from '../helpers/npm.js';
 import { submitLoginForm } from '../helpers/http.js';
 import type { PtySession } from '../helpers/pty.js';
-import { USERS, expectNpmError, expectOk, NPM_TEST_TIMEOUT, withRegistry, type RegistryContext } from './setup.js';
+import { answerOtp, USERS, expectNpmError, expectOk, NPM_TEST_TIMEOUT, withRegistry, type RegistryContext } from './setup.js';
 
 jest.setTimeout(NPM_TEST_TIMEOUT);
 
@@ -82,8 +82,7 @@ describe('npm login --auth-type=legacy (couch PUT, prompts on a TTY)', () => {
     const npm = await ctx.npmAs(null);
     const s = npm.pty(['login', '--auth-type=legacy']);
     await typeCredentials(s, 'alice', USERS.alice.password);
-    await s.expect(/This operation requires a one-time password\.\nEnter OTP: ?/);
-    s.sendLine(ctx.otp('alice'));
+    await answerOtp(s, ctx.otp('alice'));
     const r = await s.wait();
     expect(r.code).toBe(0);
     expect(r.output).toMatch(/\nLogged in on .*\.\n$/);
@@ -125,8 +124,7 @@ describe('npm login --auth-type=legacy (couch PUT, prompts on a TTY)', () => {
     const replayer = await ctx.npmAs(null);
     const s = replayer.pty(['login', `--otp=${code}`]);
     await typeCredentials(s, 'alice', USERS.alice.password);
-    await s.expect(/This operation requires a one-time password\.\nEnter OTP: ?/);
-    s.sendLine(code);
+    await answerOtp(s, code);
     const replay = await s.wait();
     expect(replay.code).toBe(1);
     expect(replay.output).toContain('npm error code EOTP');

@@ -1,7 +1,7 @@
 // `npm org ls/set/rm` (real npm CLI) against the reference registry.
 import { describe, expect, it, jest } from '@jest/globals';
 import { npmErrors } from '../helpers/npm.js';
-import { ACME_ROSTER, EOTP_LINES, NPM_TEST_TIMEOUT, expectNpmError, expectOk, withRegistry } from './setup.js';
+import { answerOtp, ACME_ROSTER, EOTP_LINES, NPM_TEST_TIMEOUT, expectNpmError, expectOk, withRegistry } from './setup.js';
 
 jest.setTimeout(NPM_TEST_TIMEOUT);
 
@@ -151,8 +151,7 @@ describe('npm org set', () => {
   it.concurrent('on a TTY, npm prompts for the OTP after the challenge and retries', withRegistry(async (ctx) => {
     const npm = await ctx.npmAs('alice');
     const s = npm.pty(['org', 'set', 'acme', 'bob', 'admin']);
-    await s.expect(/This operation requires a one-time password\.\nEnter OTP: ?/);
-    s.sendLine(ctx.otp('alice'));
+    await answerOtp(s, ctx.otp('alice'));
     const r = await s.wait();
     expect(r.code).toBe(0);
     expect(r.output).toContain('\nAdded bob as admin to acme. You now have 4 members in this org.\n');

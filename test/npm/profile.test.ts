@@ -2,7 +2,7 @@
 // enable-2fa and disable-2fa only prompt on a TTY, so they run under a pseudo-terminal.
 import { describe, expect, it, jest } from '@jest/globals';
 import type { NpmClient } from '../helpers/npm.js';
-import { USERS, expectNpmError, expectOk, NPM_TEST_TIMEOUT, withRegistry, type RegistryContext, type SeedUser } from './setup.js';
+import { answerPasswordThenOtp, USERS, expectNpmError, expectOk, NPM_TEST_TIMEOUT, withRegistry, type RegistryContext, type SeedUser } from './setup.js';
 
 jest.setTimeout(NPM_TEST_TIMEOUT);
 
@@ -117,10 +117,7 @@ describe('npm profile enable-2fa / disable-2fa', () => {
   it.concurrent('changes the mode of an enabled 2FA after an OTP challenge', withRegistry(async (ctx) => {
     const npm = await ctx.npmAs('dave');
     const s = npm.pty(['profile', 'enable-2fa', 'auth-and-writes']);
-    await s.expect(/npm password: ?/);
-    s.sendLine(USERS.dave.password);
-    await s.expect(/This operation requires a one-time password\.\nEnter OTP: ?/);
-    s.sendLine(ctx.otp('dave'));
+    await answerPasswordThenOtp(s, USERS.dave.password, ctx.otp('dave'));
     const r = await s.wait();
     expect(r.code).toBe(0);
     expect(r.output).toMatch(/\nTwo factor authentication mode changed to: auth-and-writes\n$/);
@@ -153,10 +150,7 @@ describe('npm profile enable-2fa / disable-2fa', () => {
     ctx.clock.nextStep();
 
     const s = npm.pty(['profile', 'disable-2fa']);
-    await s.expect(/npm password: ?/);
-    s.sendLine(USERS.bob.password);
-    await s.expect(/This operation requires a one-time password\.\nEnter OTP: ?/);
-    s.sendLine(ctx.otp(secret));
+    await answerPasswordThenOtp(s, USERS.bob.password, ctx.otp(secret));
     const r = await s.wait();
     expect(r.code).toBe(0);
     expect(r.output).toMatch(/\nTwo factor authentication disabled\.\n$/);
@@ -186,10 +180,7 @@ describe('npm profile enable-2fa / disable-2fa', () => {
   it.concurrent('disable-2fa is refused (E403, reason shown) while the user belongs to an org that requires 2FA', withRegistry(async (ctx) => {
     const npm = await ctx.npmAs('dave');
     const s = npm.pty(['profile', 'disable-2fa']);
-    await s.expect(/npm password: ?/);
-    s.sendLine(USERS.dave.password);
-    await s.expect(/This operation requires a one-time password\.\nEnter OTP: ?/);
-    s.sendLine(ctx.otp('dave'));
+    await answerPasswordThenOtp(s, USERS.dave.password, ctx.otp('dave'));
     const r = await s.wait();
     expect(r.code).toBe(1);
     expect(r.output).toContain('npm error code E403\n');

@@ -5,6 +5,7 @@ import { startRegistry } from '../helpers/registry.js';
 import { BASIC as SEED, USERS, type SeedUserName } from '../helpers/fixtures.js';
 import { totp } from '../helpers/totp.js';
 import { NpmClient, TestClock, npmErrorCode, registryRequest, type NpmResult } from '../helpers/npm.js';
+import type { PtySession } from '../helpers/pty.js';
 
 export { SEED, USERS };
 export type SeedUser = SeedUserName;
@@ -110,3 +111,19 @@ export const EOTP_LINES = [
   'You can provide a one-time password by passing --otp=<code> to the command you ran.',
   'If you already provided a one-time password then it is likely that you either typoed it, or it timed out. Please try again.',
 ];
+
+/** npm's OTP prompt after a challenge. */
+export const OTP_PROMPT = /This operation requires a one-time password\.\nEnter OTP: ?/;
+
+/** Answers npm's OTP prompt on a pseudo-terminal. */
+export async function answerOtp(s: PtySession, code: string): Promise<void> {
+  await s.expect(OTP_PROMPT);
+  s.sendLine(code);
+}
+
+/** Answers `npm password:`, then the OTP prompt that follows the challenge. */
+export async function answerPasswordThenOtp(s: PtySession, password: string, code: string): Promise<void> {
+  await s.expect(/npm password: ?/);
+  s.sendLine(password);
+  await answerOtp(s, code);
+}

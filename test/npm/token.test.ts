@@ -1,7 +1,7 @@
 // `npm token list/create/revoke` (real npm CLI) against the reference registry.
 import { describe, expect, it, jest } from '@jest/globals';
 import { npmErrors } from '../helpers/npm.js';
-import { EOTP_LINES, USERS, expectNpmError, expectOk, NPM_TEST_TIMEOUT, withRegistry, type RegistryContext, type SeedUser } from './setup.js';
+import { answerPasswordThenOtp, EOTP_LINES, USERS, expectNpmError, expectOk, NPM_TEST_TIMEOUT, withRegistry, type RegistryContext, type SeedUser } from './setup.js';
 
 jest.setTimeout(NPM_TEST_TIMEOUT);
 
@@ -132,10 +132,7 @@ describe('npm token', () => {
   it.concurrent('create on a TTY prompts for the password, then for the OTP after the challenge', withRegistry(async (ctx) => {
     const npm = await ctx.npmAs('dave');
     const s = npm.pty(['token', 'create', '--name=tty']);
-    await s.expect(/npm password: ?/);
-    s.sendLine(USERS.dave.password);
-    await s.expect(/This operation requires a one-time password\.\nEnter OTP: ?/);
-    s.sendLine(ctx.otp('dave'));
+    await answerPasswordThenOtp(s, USERS.dave.password, ctx.otp('dave'));
     const r = await s.wait();
     expect(r.code).toBe(0);
     const token = /\nCreated token (npm_\S+)\n/.exec(r.output)?.[1];

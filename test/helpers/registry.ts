@@ -1,7 +1,10 @@
+import { afterEach, beforeEach } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openRegistry, type OpenRegistry } from '../../src/server/index.js';
+import { BASIC } from './fixtures.js';
+import { fakeClock, type TestClock } from './totp.js';
 
 /** The repository root (test/helpers/../..). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -47,4 +50,21 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
   });
   const url = await registry.http.listen(0, '127.0.0.1');
   return { url, host: new URL(url).host, registry, logs, close: () => registry.close() };
+}
+
+/**
+ * A fresh registry (basic seed by default) for every test of the calling file, on a clock reset to
+ * the same start before each test; closed after each test. A test may replace `t.reg` (say, to
+ * restart on a data folder): whatever `t.reg` is at the end is closed.
+ */
+export function registryPerTest(seed: string | object = BASIC): { reg: TestRegistry; clock: TestClock } {
+  const clock = fakeClock();
+  const start = clock.now();
+  const t = { reg: undefined as unknown as TestRegistry, clock };
+  beforeEach(async () => {
+    clock.set(start);
+    t.reg = await startRegistry({ seed, now: clock.now });
+  });
+  afterEach(() => t.reg.close());
+  return t;
 }

@@ -1,20 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { describe, expect, it } from '@jest/globals';
+import { registryPerTest } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
-import { fakeClock, totp } from '../helpers/totp.js';
-import { ALICE, BASIC, BOB, CAROL, DAVE, ERIN } from '../helpers/fixtures.js';
+import { totp } from '../helpers/totp.js';
+import { ALICE, BOB, CAROL, DAVE, ERIN } from '../helpers/fixtures.js';
 
-let reg: TestRegistry;
-const clock = fakeClock();
-beforeEach(async () => {
-  clock.set(Date.UTC(2026, 10, 28, 12, 0, 0));
-  reg = await startRegistry({ seed: BASIC, now: clock.now });
-});
-afterEach(() => reg.close());
+const srv = registryPerTest();
+const clock = srv.clock;
 
 const X = '/-/orgctl/v1';
-const asAlice = (method: string, p: string, body?: unknown) => call(reg.url, method, p, { token: ALICE.token, otp: totp(ALICE.secret, clock.now()), body });
-const roster = async () => (await call(reg.url, 'GET', `${X}/orgs/acme/members`, { token: ALICE.token })).body;
+const asAlice = (method: string, p: string, body?: unknown) => call(srv.reg.url, method, p, { token: ALICE.token, otp: totp(ALICE.secret, clock.now()), body });
+const roster = async () => (await call(srv.reg.url, 'GET', `${X}/orgs/acme/members`, { token: ALICE.token })).body;
 
 describe('reinstatement story', () => {
   it('enforce removes bob; a reinstating invitation waits for his 2FA; accepting restores role and teams', async () => {
@@ -26,24 +21,24 @@ describe('reinstatement story', () => {
       invited: [expect.objectContaining({ user: 'bob', role: 'developer', teams: ['core'], reinstate: true, expired: false, expires: new Date(clock.now() + 7 * 86_400_000).toISOString() })],
       failed: [],
     });
-    expect((await call(reg.url, 'GET', `${X}/invitations`, { token: BOB.token })).body).toEqual([expect.objectContaining({ org: 'acme', role: 'developer', teams: ['core'] })]);
-    const refused = await call(reg.url, 'POST', `${X}/invitations/acme/accept`, { token: BOB.token });
+    expect((await call(srv.reg.url, 'GET', `${X}/invitations`, { token: BOB.token })).body).toEqual([expect.objectContaining({ org: 'acme', role: 'developer', teams: ['core'] })]);
+    const refused = await call(srv.reg.url, 'POST', `${X}/invitations/acme/accept`, { token: BOB.token });
     expect(refused.status).toBe(403);
     expect(refused.body.code).toBe('ETFAREQUIRED');
     expect(refused.body.error).toMatch(/orgctl profile enable-2fa/);
-    expect((await call(reg.url, 'GET', `${X}/invitations`, { token: BOB.token })).body).toHaveLength(1);
+    expect((await call(srv.reg.url, 'GET', `${X}/invitations`, { token: BOB.token })).body).toHaveLength(1);
     // bob turns 2FA on
-    const start = await call(reg.url, 'POST', '/-/npm/v1/user', { token: BOB.token, body: { tfa: { password: BOB.password, mode: 'auth-and-writes' } } });
+    const start = await call(srv.reg.url, 'POST', '/-/npm/v1/user', { token: BOB.token, body: { tfa: { password: BOB.password, mode: 'auth-and-writes' } } });
     const secret = new URL(start.body.tfa).searchParams.get('secret')!;
-    await call(reg.url, 'POST', '/-/npm/v1/user', { token: BOB.token, body: { tfa: [totp(secret, clock.now())] } });
+    await call(srv.reg.url, 'POST', '/-/npm/v1/user', { token: BOB.token, body: { tfa: [totp(secret, clock.now())] } });
     clock.advance(30_000);
-    expect((await call(reg.url, 'POST', `${X}/invitations/acme/accept`, { token: BOB.token })).status).toBe(401); // OTP now needed
-    const ok = await call(reg.url, 'POST', `${X}/invitations/acme/accept`, { token: BOB.token, otp: totp(secret, clock.now()) });
+    expect((await call(srv.reg.url, 'POST', `${X}/invitations/acme/accept`, { token: BOB.token })).status).toBe(401); // OTP now needed
+    const ok = await call(srv.reg.url, 'POST', `${X}/invitations/acme/accept`, { token: BOB.token, otp: totp(secret, clock.now()) });
     expect(ok.body).toEqual({ org: 'acme', role: 'developer', teams: ['core'] });
     expect((await roster()).find((m: { user: string }) => m.user === 'bob')).toEqual({ user: 'bob', role: 'developer', twoFactor: true, teams: ['core'] });
-    expect((await call(reg.url, 'GET', '/-/team/acme/developers/user', { token: BOB.token })).body).toContain('bob');
-    expect((await call(reg.url, 'GET', `${X}/orgs/acme/removals`, { token: ALICE.token })).body.map((r: { user: string }) => r.user)).toEqual(['erin']);
-    const actions = (await call(reg.url, 'GET', `${X}/orgs/acme/audit`, { token: ALICE.token })).body.map((e: { action: string }) => e.action);
+    expect((await call(srv.reg.url, 'GET', '/-/team/acme/developers/user', { token: BOB.token })).body).toContain('bob');
+    expect((await call(srv.reg.url, 'GET', `${X}/orgs/acme/removals`, { token: ALICE.token })).body.map((r: { user: string }) => r.user)).toEqual(['erin']);
+    const actions = (await call(srv.reg.url, 'GET', `${X}/orgs/acme/audit`, { token: ALICE.token })).body.map((e: { action: string }) => e.action);
     expect(actions.slice(0, 2)).toEqual(['org.invite.accept', 'org.invite.create']);
   });
 
@@ -79,33 +74,33 @@ describe('inviting', () => {
     ]);
     const again = await asAlice('POST', `${X}/orgs/acme/invitations`, { invitations: [{ user: 'carol' }] });
     expect(again.body.failed[0].code).toBe('EINVITED');
-    await reg.registry.core.outboxIdle();
+    await srv.reg.registry.core.outboxIdle();
   });
 
   it('only owners invite and revoke; admins may list', async () => {
-    expect((await call(reg.url, 'POST', `${X}/orgs/acme/invitations`, { token: DAVE.token, otp: totp(DAVE.secret, clock.now()), body: { invitations: [{ user: 'carol' }] } })).status).toBe(403);
+    expect((await call(srv.reg.url, 'POST', `${X}/orgs/acme/invitations`, { token: DAVE.token, otp: totp(DAVE.secret, clock.now()), body: { invitations: [{ user: 'carol' }] } })).status).toBe(403);
     await asAlice('POST', `${X}/orgs/acme/invitations`, { invitations: [{ user: 'carol' }] });
-    expect((await call(reg.url, 'GET', `${X}/orgs/acme/invitations`, { token: DAVE.token })).body.map((i: { user: string }) => i.user)).toEqual(['carol']);
-    expect((await call(reg.url, 'GET', `${X}/orgs/acme/invitations`, { token: BOB.token })).status).toBe(403);
-    expect((await call(reg.url, 'DELETE', `${X}/orgs/acme/invitations/carol`, { token: BOB.token })).status).toBe(403);
+    expect((await call(srv.reg.url, 'GET', `${X}/orgs/acme/invitations`, { token: DAVE.token })).body.map((i: { user: string }) => i.user)).toEqual(['carol']);
+    expect((await call(srv.reg.url, 'GET', `${X}/orgs/acme/invitations`, { token: BOB.token })).status).toBe(403);
+    expect((await call(srv.reg.url, 'DELETE', `${X}/orgs/acme/invitations/carol`, { token: BOB.token })).status).toBe(403);
   });
 
   it('expired, revoked and declined invitations cannot be accepted', async () => {
     await asAlice('POST', `${X}/orgs/acme/invitations`, { invitations: [{ user: 'carol' }] });
     clock.advance(7 * 86_400_000 + 1);
-    const expired = await call(reg.url, 'POST', `${X}/invitations/acme/accept`, { token: CAROL.token });
+    const expired = await call(srv.reg.url, 'POST', `${X}/invitations/acme/accept`, { token: CAROL.token });
     expect(expired.status).toBe(404);
     expect(expired.body.code).toBe('EEXPIRED');
-    expect((await call(reg.url, 'GET', `${X}/orgs/acme/invitations`, { token: ALICE.token })).body[0].expired).toBe(true);
-    expect((await call(reg.url, 'GET', `${X}/invitations`, { token: CAROL.token })).body).toEqual([]);
+    expect((await call(srv.reg.url, 'GET', `${X}/orgs/acme/invitations`, { token: ALICE.token })).body[0].expired).toBe(true);
+    expect((await call(srv.reg.url, 'GET', `${X}/invitations`, { token: CAROL.token })).body).toEqual([]);
     // a new invitation replaces the expired one; then revoke it
     expect((await asAlice('POST', `${X}/orgs/acme/invitations`, { invitations: [{ user: 'carol' }] })).body.invited).toHaveLength(1);
     expect((await asAlice('DELETE', `${X}/orgs/acme/invitations/carol`)).body).toEqual({ org: 'acme', user: 'carol', revoked: true });
-    expect((await call(reg.url, 'POST', `${X}/invitations/acme/accept`, { token: CAROL.token })).status).toBe(404);
+    expect((await call(srv.reg.url, 'POST', `${X}/invitations/acme/accept`, { token: CAROL.token })).status).toBe(404);
     // decline
     await asAlice('POST', `${X}/orgs/acme/invitations`, { invitations: [{ user: 'carol' }] });
-    expect((await call(reg.url, 'POST', `${X}/invitations/acme/decline`, { token: CAROL.token })).body).toEqual({ org: 'acme', declined: true });
-    expect((await call(reg.url, 'POST', `${X}/invitations/acme/accept`, { token: CAROL.token })).status).toBe(404);
+    expect((await call(srv.reg.url, 'POST', `${X}/invitations/acme/decline`, { token: CAROL.token })).body).toEqual({ org: 'acme', declined: true });
+    expect((await call(srv.reg.url, 'POST', `${X}/invitations/acme/accept`, { token: CAROL.token })).status).toBe(404);
   });
 
   it('npm org set on someone already invited keeps the invitation\'s teams and reinstatement, taking the new role', async () => {
@@ -113,14 +108,14 @@ describe('inviting', () => {
     await asAlice('POST', `${X}/orgs/acme/invitations`, { invitations: [{ user: 'bob', reinstate: true }] });
     const r = await asAlice('PUT', '/-/org/acme/user', { user: 'bob', role: 'admin' });
     expect(r.body).toMatchObject({ user: 'bob', role: 'admin', pending: true });
-    const [inv] = (await call(reg.url, 'GET', `${X}/orgs/acme/invitations`, { token: ALICE.token })).body;
+    const [inv] = (await call(srv.reg.url, 'GET', `${X}/orgs/acme/invitations`, { token: ALICE.token })).body;
     expect(inv).toMatchObject({ user: 'bob', role: 'admin', teams: ['core'], reinstate: true });
   });
 
   it('npm org set on a non-member creates the same invitation, which accept completes', async () => {
     expect((await asAlice('PUT', '/-/org/acme/user', { user: 'carol', role: 'admin' })).body.pending).toBe(true);
-    const ok = await call(reg.url, 'POST', `${X}/invitations/acme/accept`, { token: CAROL.token });
+    const ok = await call(srv.reg.url, 'POST', `${X}/invitations/acme/accept`, { token: CAROL.token });
     expect(ok.body).toEqual({ org: 'acme', role: 'admin', teams: [] });
-    expect((await call(reg.url, 'GET', '/-/org/acme/user', { token: ERIN.token })).body.carol).toBe('admin');
+    expect((await call(srv.reg.url, 'GET', '/-/org/acme/user', { token: ERIN.token })).body.carol).toBe('admin');
   });
 });

@@ -1,46 +1,41 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startRegistry, loadSeed, type TestRegistry } from '../helpers/registry.js';
+import { loadSeed, registryPerTest, startRegistry } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
-import { fakeClock, totp } from '../helpers/totp.js';
+import { totp } from '../helpers/totp.js';
 import { ALICE, BASIC, BOB, DAVE, ERIN } from '../helpers/fixtures.js';
 import { FileStore } from '../../src/server/store/file-store.js';
 import { RegistryCore } from '../../src/server/core/registry-core.js';
 import { buildSeedOps, validateSeed } from '../../src/server/core/seed.js';
 import { MemoryMailer } from '../../src/server/core/outbox.js';
 
-let reg: TestRegistry;
-const clock = fakeClock();
-beforeEach(async () => {
-  clock.set(Date.UTC(2026, 10, 28, 12, 0, 0));
-  reg = await startRegistry({ seed: BASIC, now: clock.now });
-});
-afterEach(() => reg.close());
+const srv = registryPerTest();
+const clock = srv.clock;
 
 const X = '/-/orgctl/v1/orgs';
-const asAlice = (method: string, p: string, body?: unknown) => call(reg.url, method, p, { token: ALICE.token, otp: totp(ALICE.secret, clock.now()), body });
-const sent = () => (reg.registry.core.mailer as MemoryMailer).sent;
+const asAlice = (method: string, p: string, body?: unknown) => call(srv.reg.url, method, p, { token: ALICE.token, otp: totp(ALICE.secret, clock.now()), body });
+const sent = () => (srv.reg.registry.core.mailer as MemoryMailer).sent;
 
 describe('detailed roster and 2FA status', () => {
   it('owners and admins see 2FA state; developers see null; teams are listed', async () => {
-    const owner = await call(reg.url, 'GET', `${X}/acme/members`, { token: ALICE.token });
+    const owner = await call(srv.reg.url, 'GET', `${X}/acme/members`, { token: ALICE.token });
     expect(owner.body).toEqual([
       { user: 'alice', role: 'owner', twoFactor: true, teams: ['core'] },
       { user: 'bob', role: 'developer', twoFactor: false, teams: ['core'] },
       { user: 'dave', role: 'admin', twoFactor: true, teams: [] },
       { user: 'erin', role: 'developer', twoFactor: false, teams: [] },
     ]);
-    const dev = await call(reg.url, 'GET', `${X}/acme/members?user=alice`, { token: BOB.token });
+    const dev = await call(srv.reg.url, 'GET', `${X}/acme/members?user=alice`, { token: BOB.token });
     expect(dev.body).toEqual([{ user: 'alice', role: 'owner', twoFactor: null, teams: ['core'] }]);
   });
 
   it('status and preview: owners and admins only', async () => {
-    const s = await call(reg.url, 'GET', `${X}/acme/tfa`, { token: DAVE.token });
+    const s = await call(srv.reg.url, 'GET', `${X}/acme/tfa`, { token: DAVE.token });
     expect(s.body).toEqual({ org: 'acme', required: false, since: null, members: 4, withoutTwoFactor: ['bob', 'erin'] });
-    expect((await call(reg.url, 'GET', `${X}/acme/tfa`, { token: BOB.token })).status).toBe(403);
-    const p = await call(reg.url, 'GET', `${X}/acme/tfa/preview`, { token: ALICE.token });
+    expect((await call(srv.reg.url, 'GET', `${X}/acme/tfa`, { token: BOB.token })).status).toBe(403);
+    const p = await call(srv.reg.url, 'GET', `${X}/acme/tfa/preview`, { token: ALICE.token });
     expect(p.body).toEqual({ org: 'acme', required: false, wouldRemove: [{ user: 'bob', role: 'developer', teams: ['core'] }, { user: 'erin', role: 'developer', teams: [] }] });
   });
 });
@@ -50,22 +45,22 @@ describe('requiring 2FA', () => {
     const r = await asAlice('PUT', `${X}/acme/tfa`, { required: true });
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ org: 'acme', required: true, alreadyRequired: false, removed: [{ user: 'bob', role: 'developer', teams: ['core'] }, { user: 'erin', role: 'developer', teams: [] }] });
-    expect((await call(reg.url, 'GET', '/-/org/acme/user', { token: ALICE.token })).body).toEqual({ alice: 'owner', dave: 'admin' });
-    expect((await call(reg.url, 'GET', '/-/team/acme/core/user', { token: ALICE.token })).body).toEqual(['alice']);
-    expect((await call(reg.url, 'GET', '/-/org/acme/user', { token: BOB.token })).status).toBe(403);
-    expect((await call(reg.url, 'GET', '/-/org/acme/team', { token: ERIN.token })).status).toBe(403);
-    const removals = await call(reg.url, 'GET', `${X}/acme/removals`, { token: ALICE.token });
+    expect((await call(srv.reg.url, 'GET', '/-/org/acme/user', { token: ALICE.token })).body).toEqual({ alice: 'owner', dave: 'admin' });
+    expect((await call(srv.reg.url, 'GET', '/-/team/acme/core/user', { token: ALICE.token })).body).toEqual(['alice']);
+    expect((await call(srv.reg.url, 'GET', '/-/org/acme/user', { token: BOB.token })).status).toBe(403);
+    expect((await call(srv.reg.url, 'GET', '/-/org/acme/team', { token: ERIN.token })).status).toBe(403);
+    const removals = await call(srv.reg.url, 'GET', `${X}/acme/removals`, { token: ALICE.token });
     expect(removals.body.map((x: { user: string; reason: string; teams: string[] }) => [x.user, x.reason, x.teams])).toEqual([
       ['bob', 'tfa_noncompliance', ['core']],
       ['erin', 'tfa_noncompliance', []],
     ]);
-    await reg.registry.core.outboxIdle();
+    await srv.reg.registry.core.outboxIdle();
     expect(sent().map((m) => [m.user, m.to, m.subject])).toEqual([
       ['bob', 'bob@example.com', 'You were removed from the acme organization'],
       ['erin', 'erin@example.com', 'You were removed from the acme organization'],
     ]);
     expect(sent()[0]!.text).toMatch(/orgctl profile enable-2fa/);
-    const audit = await call(reg.url, 'GET', `${X}/acme/audit`, { token: DAVE.token });
+    const audit = await call(srv.reg.url, 'GET', `${X}/acme/audit`, { token: DAVE.token });
     expect(audit.body.map((e: { action: string; target?: string; detail?: { reason?: string } }) => [e.action, e.target ?? null, e.detail?.reason ?? null])).toEqual([
       ['org.tfa.require', null, null],
       ['org.member.remove', 'erin', 'tfa_noncompliance'],
@@ -74,22 +69,22 @@ describe('requiring 2FA', () => {
     // and again: harmless
     const again = await asAlice('PUT', `${X}/acme/tfa`, { required: true });
     expect(again.body).toEqual({ org: 'acme', required: true, alreadyRequired: true, removed: [] });
-    expect((await call(reg.url, 'GET', `${X}/acme/audit`, { token: DAVE.token })).body).toHaveLength(3);
+    expect((await call(srv.reg.url, 'GET', `${X}/acme/audit`, { token: DAVE.token })).body).toHaveLength(3);
   });
 
   it('refuses non-owners, owners without 2FA, a missing OTP, and more removals than allowed', async () => {
-    expect((await call(reg.url, 'PUT', `${X}/acme/tfa`, { token: DAVE.token, otp: totp(DAVE.secret, clock.now()), body: { required: true } })).status).toBe(403);
-    expect((await call(reg.url, 'PUT', `${X}/acme/tfa`, { token: ALICE.token, body: { required: true } })).status).toBe(401);
+    expect((await call(srv.reg.url, 'PUT', `${X}/acme/tfa`, { token: DAVE.token, otp: totp(DAVE.secret, clock.now()), body: { required: true } })).status).toBe(403);
+    expect((await call(srv.reg.url, 'PUT', `${X}/acme/tfa`, { token: ALICE.token, body: { required: true } })).status).toBe(401);
     const max = await asAlice('PUT', `${X}/acme/tfa`, { required: true, maxRemovals: 1 });
     expect(max.status).toBe(409);
     expect(max.body).toMatchObject({ code: 'EMAXREMOVALS', wouldRemove: 2 });
-    expect(Object.keys((await call(reg.url, 'GET', '/-/org/acme/user', { token: ALICE.token })).body)).toHaveLength(4);
+    expect(Object.keys((await call(srv.reg.url, 'GET', '/-/org/acme/user', { token: ALICE.token })).body)).toHaveLength(4);
     // an org whose owner has no 2FA
-    await reg.close();
+    await srv.reg.close();
     const seed = loadSeed(BASIC) as { orgs: unknown[] };
     seed.orgs.push({ name: 'beta', members: { bob: 'owner', erin: 'developer' } });
-    reg = await startRegistry({ seed, now: clock.now });
-    const r = await call(reg.url, 'PUT', `${X}/beta/tfa`, { token: BOB.token, body: { required: true } });
+    srv.reg = await startRegistry({ seed, now: clock.now });
+    const r = await call(srv.reg.url, 'PUT', `${X}/beta/tfa`, { token: BOB.token, body: { required: true } });
     expect(r.status).toBe(403);
     expect(r.body).toMatchObject({ code: 'ETFAOWNER' });
     expect(r.body.error).toMatch(/orgctl profile enable-2fa/);
@@ -98,18 +93,18 @@ describe('requiring 2FA', () => {
   it('lifting the requirement: owners with an OTP; audited', async () => {
     await asAlice('PUT', `${X}/acme/tfa`, { required: true });
     clock.advance(30_000);
-    expect((await call(reg.url, 'PUT', `${X}/acme/tfa`, { token: ALICE.token, body: { required: false } })).status).toBe(401);
+    expect((await call(srv.reg.url, 'PUT', `${X}/acme/tfa`, { token: ALICE.token, body: { required: false } })).status).toBe(401);
     const r = await asAlice('PUT', `${X}/acme/tfa`, { required: false });
     expect(r.body).toEqual({ org: 'acme', required: false, wasRequired: true });
-    expect((await call(reg.url, 'GET', `${X}/acme/audit?limit=1`, { token: ALICE.token })).body[0].action).toBe('org.tfa.disable');
+    expect((await call(srv.reg.url, 'GET', `${X}/acme/audit?limit=1`, { token: ALICE.token })).body[0].action).toBe('org.tfa.disable');
   });
 
   it('remind notifies every member without 2FA', async () => {
     const r = await asAlice('POST', `${X}/acme/tfa/remind`);
     expect(r.body).toEqual({ org: 'acme', notified: ['bob', 'erin'] });
-    await reg.registry.core.outboxIdle();
+    await srv.reg.registry.core.outboxIdle();
     expect(sent().map((m) => m.subject)).toEqual(['acme will require two-factor authentication', 'acme will require two-factor authentication']);
-    expect((await call(reg.url, 'POST', `${X}/acme/tfa/remind`, { token: BOB.token })).status).toBe(403);
+    expect((await call(srv.reg.url, 'POST', `${X}/acme/tfa/remind`, { token: BOB.token })).status).toBe(403);
   });
 
   it('audit accepts since and refuses a bad date', async () => {
@@ -117,9 +112,9 @@ describe('requiring 2FA', () => {
     clock.advance(3_600_000);
     await asAlice('PUT', '/-/org/acme/team', { name: 'api' });
     const since = new Date(clock.now() - 60_000).toISOString();
-    const r = await call(reg.url, 'GET', `${X}/acme/audit?since=${since}`, { token: ALICE.token });
+    const r = await call(srv.reg.url, 'GET', `${X}/acme/audit?since=${since}`, { token: ALICE.token });
     expect(r.body.map((e: { target: string }) => e.target)).toEqual(['api']);
-    expect((await call(reg.url, 'GET', `${X}/acme/audit?since=yesterday-ish`, { token: ALICE.token })).status).toBe(400);
+    expect((await call(srv.reg.url, 'GET', `${X}/acme/audit?since=yesterday-ish`, { token: ALICE.token })).status).toBe(400);
   });
 });
 
@@ -165,12 +160,12 @@ describe('all-or-nothing and durability', () => {
   });
 
   it('with --data, notifications are RFC 5322 files in <data>/outbox, mode 0600', async () => {
-    await reg.close();
+    await srv.reg.close();
     const dir = mkdtempSync(path.join(tmpdir(), 'orgctl-outbox-'));
     dirs.push(dir);
-    reg = await startRegistry({ seed: BASIC, now: clock.now, dataDir: path.join(dir, 'data') });
+    srv.reg = await startRegistry({ seed: BASIC, now: clock.now, dataDir: path.join(dir, 'data') });
     await asAlice('PUT', `${X}/acme/tfa`, { required: true });
-    await reg.registry.core.outboxIdle();
+    await srv.reg.registry.core.outboxIdle();
     const outbox = path.join(dir, 'data', 'outbox');
     const files = readdirSync(outbox).sort();
     expect(files).toHaveLength(2);
@@ -179,8 +174,8 @@ describe('all-or-nothing and durability', () => {
     expect(texts[0]).toMatch(/^Subject: You were removed from the acme organization\r$/m);
     expect(texts[0]).toMatch(/\r\n\r\nHello /);
     for (const f of files) expect(statSync(path.join(outbox, f)).mode & 0o777).toBe(0o600);
-    expect(reg.registry.core.store.data.get('outbox')!.size).toBe(0);
-    await reg.close(); // before the folder is removed
-    reg = await startRegistry({ seed: BASIC, now: clock.now });
+    expect(srv.reg.registry.core.store.data.get('outbox')!.size).toBe(0);
+    await srv.reg.close(); // before the folder is removed
+    srv.reg = await startRegistry({ seed: BASIC, now: clock.now });
   });
 });

@@ -1,19 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { describe, expect, it } from '@jest/globals';
+import { registryPerTest } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
-import { fakeClock, totp } from '../helpers/totp.js';
-import { ALICE, BASIC, BOB, DAVE } from '../helpers/fixtures.js';
+import { totp } from '../helpers/totp.js';
+import { ALICE, BOB, DAVE } from '../helpers/fixtures.js';
 
-let reg: TestRegistry;
-const clock = fakeClock();
-beforeEach(async () => {
-  clock.set(Date.UTC(2026, 10, 28, 12, 0, 0));
-  reg = await startRegistry({ seed: BASIC, now: clock.now });
-});
-afterEach(() => reg.close());
+const srv = registryPerTest();
+const clock = srv.clock;
 
-const profile = (token: string) => call(reg.url, 'GET', '/-/npm/v1/user', { token });
-const post = (token: string, body: unknown, otp?: string) => call(reg.url, 'POST', '/-/npm/v1/user', { token, body, otp });
+const profile = (token: string) => call(srv.reg.url, 'GET', '/-/npm/v1/user', { token });
+const post = (token: string, body: unknown, otp?: string) => call(srv.reg.url, 'POST', '/-/npm/v1/user', { token, body, otp });
 
 /** Enrols bob in 2FA and returns the secret and recovery codes. */
 async function enrolBob(mode = 'auth-and-writes'): Promise<{ secret: string; codes: string[] }> {
@@ -46,7 +41,7 @@ describe('profile', () => {
   });
 
   it('accepts npm profile set\'s resent null email for an account without one', async () => {
-    const created = await call(reg.url, 'PUT', '/-/user/org.couchdb.user:noemail', { body: { name: 'noemail', password: 'noemail-password' } });
+    const created = await call(srv.reg.url, 'PUT', '/-/user/org.couchdb.user:noemail', { body: { name: 'noemail', password: 'noemail-password' } });
     const r = await post(created.body.token, { email: null, fullname: 'No Email' });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ email: null, fullname: 'No Email' });
@@ -55,7 +50,7 @@ describe('profile', () => {
   it('changes the password only with the old one', async () => {
     expect((await post(BOB.token, { password: { old: 'wrong-password', new: 'new-password-1' } })).status).toBe(401);
     expect((await post(BOB.token, { password: { old: BOB.password, new: 'new-password-1' } })).status).toBe(200);
-    expect((await call(reg.url, 'GET', '/-/whoami', { basic: ['bob', 'new-password-1'] })).status).toBe(200);
+    expect((await call(srv.reg.url, 'GET', '/-/whoami', { basic: ['bob', 'new-password-1'] })).status).toBe(200);
   });
 });
 

@@ -1,4 +1,4 @@
-import { isRole, isTfaMode, nameProblem, normalizeRole, type Role, type TfaMode } from '../../shared/names.js';
+import { isTfaMode, nameProblem, normalizeRole, type Role, type TfaMode } from '../../shared/names.js';
 import { collection, type Op, type Store } from '../store/store.js';
 import { CoreError, conflict, forbidden, invalid, notFound, unauthenticated } from './errors.js';
 import { FailureLimiter } from './rate-limit.js';
@@ -1685,4 +1685,3 @@ function pickProfile(u: UserRec): Partial<UserRec> {
   };
 }
 
-export { isRole };

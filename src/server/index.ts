@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { RegistryCore } from './core/registry-core.js';
+import { RegistryCore, type CoreOptions } from './core/registry-core.js';
 import { buildSeedOps, SeedError, validateSeed } from './core/seed.js';
 import { createRegistryServer, type RegistryServer } from './http/server.js';
 import { FileStore } from './store/file-store.js';
@@ -21,8 +21,10 @@ export interface OpenRegistryOptions {
   log?: (line: string) => void;
   warn?: (line: string) => void;
   onError?: (err: unknown) => void;
-  /** OTP/password failures allowed per account before 429 (tests lower it) */
-  limits?: { maxFailures?: number; windowMs?: number };
+  /** growing delays after wrong passwords and OTPs (docs/registry-api.md §4.5) */
+  throttle?: CoreOptions['throttle'];
+  /** bounded password hashing; tests pass a `gate` to hold checks */
+  passwords?: CoreOptions['passwords'];
 }
 
 export interface OpenRegistry {
@@ -43,7 +45,7 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Open
   const mailer: Mailer = opts.dataDir ? new FileMailer(path.join(path.resolve(opts.dataDir), 'outbox')) : new MemoryMailer();
   // Package tarballs: files in <data>/tarballs/ (fsync'd before the metadata commit), or in memory.
   const tarballs = opts.dataDir ? new FileTarballs(path.join(path.resolve(opts.dataDir), 'tarballs')) : new MemoryTarballs();
-  const core = new RegistryCore({ store, now, mailer, tarballs, limits: opts.limits });
+  const core = new RegistryCore({ store, now, mailer, tarballs, throttle: opts.throttle, passwords: opts.passwords });
   void core.flushOutbox();
   let seeded = false;
   try {

@@ -1,5 +1,9 @@
+import { request as httpRequest } from 'node:http';
+
 /** A tiny fetch wrapper for tests that talk HTTP to the reference registry. */
 export interface CallOptions {
+  /** the client address to send from: any of 127.0.0.0/8 (one agent per address, kept for the run) */
+  from?: string;
   token?: string;
   otp?: string;
   basic?: [string, string];
@@ -26,7 +30,8 @@ export async function call(base: string, method: string, path: string, o: CallOp
     payload = JSON.stringify(o.body);
     headers['content-type'] = 'application/json';
   }
-  const res = await fetch(new URL(path.replace(/^\//, ''), base), { method, headers, body: payload });
+  const url = new URL(path.replace(/^\//, ''), base);
+  const res = o.from ? await sendFrom(o.from, url, method, headers, payload) : await fetch(url, { method, headers, body: payload });
   const text = await res.text();
   let body: any = undefined;
   try {
@@ -35,6 +40,25 @@ export async function call(base: string, method: string, path: string, o: CallOp
     body = undefined;
   }
   return { status: res.status, headers: res.headers, body, text };
+}
+
+/** The request sent from a chosen local address (node:http's `localAddress`), answered as a fetch Response. */
+function sendFrom(localAddress: string, url: URL, method: string, headers: Record<string, string>, payload: string | undefined): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers, localAddress, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
+        const status = res.statusCode ?? 0;
+        resolve(new Response(status === 204 ? null : Buffer.concat(chunks), { status, headers: h }));
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 
 /** Plays the browser on the registry's web-login page: posts its form (username, password, otp). */

@@ -12,6 +12,7 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SCRYPT, tokenKey } from '../../src/server/core/secrets.js';
+import { passwordGate } from '../helpers/gate.js';
 import { ROOT, startRegistry } from '../helpers/registry.js';
 import { call, type CallResult } from '../helpers/http.js';
 import { spawnServe, type ServeProcess } from '../helpers/serve.js';
@@ -67,30 +68,38 @@ describe('constant-time comparison of secrets (source audit of src/server)', () 
 });
 
 describe('lockout holds against guesses sent in parallel', () => {
-  it('30 parallel wrong passwords: at most 10 are checked, the rest get 429 with Retry-After', async () => {
-    const reg = await startRegistry({ seed: BASIC, now: fakeClock().now });
+  it('30 parallel wrong passwords from one address: 4 are checked (the per-address hashing budget), 26 get 429 with Retry-After', async () => {
+    // the checks are held at the gate until all 30 are answered or waiting, so none finishes early
+    const gate = passwordGate();
+    gate.hold('carol', 4);
+    const reg = await startRegistry({ seed: BASIC, now: fakeClock().now, passwords: { gate: gate.gate } });
     try {
-      const rs = await Promise.all(Array.from({ length: 30 }, (_, i) => call(reg.url, 'GET', '/-/whoami', { basic: ['carol', `guess-${i}`] })));
+      const sent = Array.from({ length: 30 }, (_, i) => call(reg.url, 'GET', '/-/whoami', { basic: ['carol', `guess-${i}`] }));
+      await gate.arrived('carol', 2);
+      await Promise.all(sent.slice(4));
+      gate.release('carol');
+      const rs = await Promise.all(sent);
       const statuses = rs.map((r) => r.status);
-      expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(10);
-      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(20);
-      expect(Number(rs.find((r) => r.status === 429)!.headers.get('retry-after'))).toBeGreaterThan(0);
-      // and the right password is refused too while locked
+      expect(statuses.filter((s) => s === 401)).toHaveLength(4);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(26);
+      expect(rs.find((r) => r.status === 429)!.headers.get('retry-after')).toBe('1');
+      // two more wrong ones use up the free failures; then even the right password waits
+      for (const g of ['g1', 'g2']) expect((await call(reg.url, 'GET', '/-/whoami', { basic: ['carol', g] })).status).toBe(401);
       expect((await call(reg.url, 'GET', '/-/whoami', { basic: ['carol', CAROL.password] })).status).toBe(429);
     } finally {
       await reg.close();
     }
   });
 
-  it('30 parallel wrong OTPs: at most 10 are checked, then even the right code gets 429', async () => {
+  it('30 parallel wrong OTPs: 6 are checked, 24 get 429, then even the right code gets 429', async () => {
     const clock = fakeClock();
     const reg = await startRegistry({ seed: BASIC, now: clock.now });
     try {
       const right = totp(ALICE.secret, clock.now());
       const wrong = right === '000000' ? '111111' : '000000';
       const rs = await Promise.all(Array.from({ length: 30 }, () => call(reg.url, 'PUT', '/-/org/acme/team', { token: ALICE.token, otp: wrong, body: { name: 'x' } })));
-      expect(rs.filter((r) => r.status === 401).length).toBeLessThanOrEqual(10);
-      expect(rs.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(20);
+      expect(rs.filter((r) => r.status === 401)).toHaveLength(6);
+      expect(rs.filter((r) => r.status === 429)).toHaveLength(24);
       expect((await call(reg.url, 'PUT', '/-/org/acme/team', { token: ALICE.token, otp: right, body: { name: 'x' } })).status).toBe(429);
     } finally {
       await reg.close();

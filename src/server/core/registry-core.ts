@@ -1,7 +1,8 @@
 import { isTfaMode, nameProblem, normalizeRole, type Role, type TfaMode } from '../../shared/names.js';
 import { collection, type Op, type Store } from '../store/store.js';
 import { CoreError, conflict, forbidden, invalid, notFound, unauthenticated } from './errors.js';
-import { FailureLimiter } from './rate-limit.js';
+import { Backoff, type BackoffOptions } from './throttle.js';
+import { PasswordPool, type PasswordPoolOptions } from './password-pool.js';
 import {
   hashPassword,
   newId,
@@ -46,8 +47,10 @@ export interface CoreOptions {
   store: Store;
   /** ms since the epoch; injected so tests control TOTP steps and expiry */
   now?: () => number;
-  /** wrong OTPs (or passwords) allowed per account within `windowMs` before 429; default 10 in 15 min */
-  limits?: { maxFailures?: number; windowMs?: number };
+  /** growing delays after wrong passwords and OTPs, per account and source (docs §4.5) */
+  throttle?: BackoffOptions;
+  /** bounded password hashing (concurrency, per-address budget; a gate for tests) */
+  passwords?: PasswordPoolOptions;
   /** where notifications go; default: kept in memory */
   mailer?: Mailer;
   /** where package tarballs go; default: kept in memory */
@@ -72,6 +75,8 @@ interface WebSession {
   create: boolean;
   token: string | null;
   user: string | null;
+  /** a form is being checked: a second one waits its turn (409) instead of minting a second token */
+  busy: boolean;
 }
 
 export interface Profile {
@@ -112,7 +117,17 @@ const k3 = (a: string, b: string, c: string) => `${a}:${b}:${c}`;
 export class RegistryCore {
   readonly store: Store;
   readonly now: () => number;
-  private readonly limiter: FailureLimiter;
+  /** wrong passwords per account and client address */
+  private readonly pwSource: Backoff;
+  /** wrong passwords per account, from addresses the account never logged in from (a backstop against spread-out guessing) */
+  private readonly pwAccount: Backoff;
+  /** wrong OTPs per account and source (the token, or the client address for passwords) */
+  private readonly otpSource: Backoff;
+  /** wrong OTPs per account, all sources: bounds guessing of a 6-digit code by someone who has the first factor */
+  private readonly otpAccount: Backoff;
+  /** account → addresses it logged in from with its password (bounded), exempt from `pwAccount` */
+  private readonly knownAddresses = new Map<string, Set<string>>();
+  readonly passwords: PasswordPool;
   private readonly webSessions = new Map<string, WebSession>();
   private readonly webByDone = new Map<string, WebSession>();
   // Indexes over the store's collections, kept in step by commit().
@@ -140,8 +155,13 @@ export class RegistryCore {
     this.now = opts.now ?? Date.now;
     this.mailer = opts.mailer ?? new MemoryMailer();
     this.tarballs = opts.tarballs ?? new MemoryTarballs();
-    const windowMs = opts.limits?.windowMs ?? 15 * 60_000;
-    this.limiter = new FailureLimiter(this.now, opts.limits?.maxFailures ?? 10, windowMs, windowMs);
+    const t = opts.throttle ?? {};
+    const free = t.free ?? 5;
+    this.pwSource = new Backoff(this.now, t);
+    this.pwAccount = new Backoff(this.now, { ...t, free: free * 10 });
+    this.otpSource = new Backoff(this.now, t);
+    this.otpAccount = new Backoff(this.now, { ...t, free: free * 4 });
+    this.passwords = new PasswordPool(opts.passwords);
     this.rebuildIndexes();
   }
 
@@ -233,6 +253,7 @@ export class RegistryCore {
    * fails to write it, the store has undone it, and the indexes are rebuilt to match.
    */
   private async commit(ops: Op[]): Promise<void> {
+    this.checkInvariants(ops);
     this.index(ops);
     try {
       await this.store.commit(ops);
@@ -241,6 +262,36 @@ export class RegistryCore {
       throw e;
     }
     if (ops.some((o) => o.c === 'outbox' && o.v)) this.flushOutbox();
+  }
+
+  /**
+   * The core's invariants, checked on the state `ops` would leave, before anything is applied (so
+   * whatever path a change takes, it cannot commit a broken state): every member of an org that
+   * requires 2FA has 2FA on.
+   */
+  private checkInvariants(ops: Op[]): void {
+    const after = new Map<string, unknown>();
+    for (const o of ops) after.set(`${o.c}\n${o.k}`, o.v ?? null);
+    const get = <T>(c: string, k: string): T | undefined => {
+      const key = `${c}\n${k}`;
+      return after.has(key) ? ((after.get(key) ?? undefined) as T | undefined) : this.col<T>(c).get(k);
+    };
+    const check = (org: string, user: string): void => {
+      if (!get<OrgRec>('orgs', org)?.requireTfa || !get<MemberRec>('members', k2(org, user))) return;
+      const u = get<UserRec>('users', user);
+      if (u && RegistryCore.tfaOn(u)) return;
+      throw new CoreError('conflict', `This change would leave ${user}, a member of ${org}, without two-factor authentication, which ${org} requires. Nothing was changed; try again.`, { code: 'EINVARIANT' });
+    };
+    for (const o of ops) {
+      if (o.c === 'users' && o.v && !RegistryCore.tfaOn(o.v as UserRec)) {
+        for (const org of this.userOrgs.get(o.k) ?? []) check(org, o.k);
+      } else if (o.c === 'members' && o.v) {
+        const i = o.k.indexOf(':');
+        check(o.k.slice(0, i), o.k.slice(i + 1));
+      } else if (o.c === 'orgs' && (o.v as OrgRec | null)?.requireTfa) {
+        for (const user of this.orgMembers.get(o.k)?.keys() ?? []) check(o.k, user);
+      }
+    }
   }
 
   /**
@@ -343,14 +394,14 @@ export class RegistryCore {
     if (cred.basic) {
       let user: UserRec;
       try {
-        user = await this.checkPassword(cred.basic.user, cred.basic.password);
+        user = await this.checkPassword(cred.basic.user, cred.basic.password, cred.ip);
       } catch (e) {
         if (e instanceof CoreError && e.kind === 'unauthenticated') throw new CoreError('unauthenticated', e.message, { code: 'EAUTH' });
         throw e;
       }
+      const actor: Actor = { user, token: null, via: 'password', password: user.password };
       // A password is a first factor only: with 2FA on, every Basic-auth request needs an OTP.
-      if (RegistryCore.tfaOn(user)) await this.checkOtp(user, cred.otp, null);
-      return { user, token: null, via: 'password', otpChecked: RegistryCore.tfaOn(user) };
+      return RegistryCore.tfaOn(user) ? this.otpGate(actor, cred, 'auth') : actor;
     }
     return null;
   }
@@ -361,49 +412,97 @@ export class RegistryCore {
     return actor;
   }
 
-  /** Checks a user's password, rate-limited per account. Throws on failure. */
-  private async checkPassword(name: string, password: string): Promise<UserRec> {
-    const key = `pw:${name}`;
-    const wait = this.limiter.lockedFor(key);
+  /**
+   * Checks a user's password from client address `ip` and returns the user as it is once the check
+   * is done. Throttled per account and address (docs §4.5); the hash runs in the bounded pool.
+   */
+  private async checkPassword(name: string, password: string, ip: string): Promise<UserRec> {
+    const src = `${name}\n${ip}`;
+    const known = this.knownAddresses.get(name)?.has(ip) ?? false;
+    const wait = Math.max(this.pwSource.waitFor(src), known ? 0 : this.pwAccount.waitFor(name));
     if (wait > 0) throw new CoreError('rate_limited', `Too many failed password attempts for ${name}. Try again in ${wait} seconds.`, { retryAfter: wait });
-    const user = this.user(name);
+    this.passwords.admit(ip);
+    const before = this.user(name);
     // Count the attempt as a failure before the (slow) check, so guesses sent in parallel cannot
-    // all be checked before the lock is set; a success clears the counter.
-    this.limiter.fail(key);
-    const ok = await verifyPassword(password, user?.password ?? null);
-    if (!ok || !user) throw new CoreError('unauthenticated', 'Incorrect username or password.', { code: 'EPASSWORD' });
-    this.limiter.succeed(key);
+    // all be checked before the delay starts; a success takes it back.
+    this.pwSource.fail(src);
+    if (!known) this.pwAccount.fail(name);
+    const ok = await this.passwords.run(ip, name, () => verifyPassword(password, before?.password ?? null));
+    // Decided on the account as it is now: a password changed while we hashed no longer counts.
+    const user = this.user(name);
+    if (!ok || !before || !user || !sameHash(user.password, before.password)) throw new CoreError('unauthenticated', 'Incorrect username or password.', { code: 'EPASSWORD' });
+    this.pwSource.succeed(src);
+    if (!known) this.pwAccount.forgive(name);
+    const addrs = setOf(this.knownAddresses, name);
+    if (addrs.size >= 32) addrs.delete(addrs.values().next().value!);
+    addrs.add(ip);
     return user;
+  }
+
+  /**
+   * `actor` as the store has it now: the same user and token (401 when the token was revoked or
+   * the password changed since it was checked). Every decision after an await starts here.
+   */
+  private reread(actor: Actor): Actor {
+    const user = this.user(actor.user.name);
+    if (!user) throw unauthenticated('Invalid or revoked token. Log in again.');
+    let token = actor.token;
+    if (token) {
+      token = this.col<TokenRec>('tokens').get(token.key) ?? null;
+      if (!token) throw unauthenticated('Invalid or revoked token. Log in again.');
+    }
+    if (actor.password !== undefined && !sameHash(user.password, actor.password)) throw new CoreError('unauthenticated', 'Incorrect username or password.', { code: 'EPASSWORD' });
+    return { ...actor, user, token };
+  }
+
+  /** Whether `need` asks `actor` for an OTP that this request has not given yet. */
+  private otpNeeded(actor: Actor, need: OtpNeed): boolean {
+    const u = actor.user;
+    if (!RegistryCore.tfaOn(u) || actor.otpChecked) return false;
+    return !(need === 'write' && u.tfa!.mode !== 'auth-and-writes' && actor.via !== 'password');
   }
 
   /**
    * Demands a one-time password from `actor` when the rules ask for one:
    *   - `auth` (login, profile, tokens, governance): whenever 2FA is on;
    *   - `write` (other writes): when 2FA is on in auth-and-writes mode, or the credential is a password.
+   * Returns the actor re-read from the store once that is done (see `reread`): callers decide on it.
    */
-  async otpGate(actor: Actor, cred: Credentials, need: OtpNeed): Promise<void> {
-    const u = actor.user;
-    if (!RegistryCore.tfaOn(u) || actor.otpChecked) return;
-    if (need === 'write' && u.tfa!.mode !== 'auth-and-writes' && actor.via !== 'password') return;
-    await this.checkOtp(u, cred.otp, actor.token?.key ?? null);
+  async otpGate(actor: Actor, cred: Credentials, need: OtpNeed): Promise<Actor> {
+    let a = this.reread(actor);
+    if (!this.otpNeeded(a, need)) return a;
+    await this.checkOtp(a, cred.otp, cred.ip);
+    a = { ...this.reread(a), otpChecked: true };
+    return a;
   }
 
-  /** Verifies an OTP or recovery code for `u`; `tok` is the bearer token's key, or null for a password. */
-  private async checkOtp(u: UserRec, otp: string | undefined, tok: string | null): Promise<void> {
+  /**
+   * Verifies an OTP or recovery code for the actor's user, read afresh here (a recovery code is
+   * consumed in the same tick as it is found, so it works once however many requests race).
+   * Throttled per account and source: the token, or the client address for a password.
+   */
+  private async checkOtp(actor: Actor, otp: string | undefined, ip: string): Promise<void> {
+    const tok = actor.token;
+    // A read-only token makes no change that needs a second factor, and must not spend (or lock)
+    // its owner's OTP budget.
+    if (tok?.readonly) throw forbidden('This token is read-only and cannot make changes.', 'EREADONLY');
     const code = (otp ?? '').replace(/\s+/g, '');
     if (!code) throw otpChallenge('This operation requires a one-time password from your authenticator app. Pass it with --otp.');
-    const key = `otp:${u.name}`;
-    const wait = this.limiter.lockedFor(key);
+    const name = actor.user.name;
+    const src = `${name}\n${tok ? `t:${tok.key}` : `a:${ip}`}`;
+    const wait = Math.max(this.otpSource.waitFor(src), this.otpAccount.waitFor(name));
     if (wait > 0) {
-      throw new CoreError('rate_limited', `Too many wrong one-time passwords for ${u.name}. Try again in ${wait} seconds.`, { retryAfter: wait });
+      throw new CoreError('rate_limited', `Too many wrong one-time passwords for ${name}. Try again in ${wait} seconds.`, { retryAfter: wait });
     }
-    const tfa = u.tfa!;
+    const u = this.user(name)!;
+    const tfa = u.tfa;
+    if (!tfa || tfa.pending) throw conflict('Your two-factor settings changed while this request was processed. Try again.');
     const now = this.now();
     if (/^[0-9a-f]{64}$/i.test(code)) {
       const h = sha256Hex(code.toLowerCase());
       const idx = tfa.recovery.findIndex((r) => safeEqual(r, h));
       if (idx >= 0) {
-        this.limiter.succeed(key);
+        this.otpSource.succeed(src);
         const next: UserRec = { ...u, tfa: { ...tfa, recovery: tfa.recovery.filter((_, i) => i !== idx) }, updated: this.iso() };
         await this.commit([{ c: 'users', k: u.name, v: next }, this.auditOp(null, u.name, 'user.tfa.recovery-code-used')]);
         return;
@@ -413,17 +512,19 @@ export class RegistryCore {
       if (step !== null) {
         const uses = (this.col<OtpUse[]>('otpUses').get(u.name) ?? []).filter((x) => x.until > now);
         const used = uses.find((x) => x.step === step);
+        const tokKey = tok?.key ?? null;
         if (used) {
-          if (tok !== null && used.tok === tok) return; // the same token may reuse its code (one --otp, many requests)
+          if (tokKey !== null && used.tok === tokKey) return; // the same token may reuse its code (one --otp, many requests)
           throw otpChallenge('This one-time password has already been used. Wait for the next code from your authenticator app.');
         }
-        this.limiter.succeed(key);
-        uses.push({ step, tok, until: (step + 2) * 30_000 });
+        this.otpSource.succeed(src);
+        uses.push({ step, tok: tokKey, until: (step + 2) * 30_000 });
         await this.commit([{ c: 'otpUses', k: u.name, v: uses }]);
         return;
       }
     }
-    this.limiter.fail(key);
+    this.otpSource.fail(src);
+    this.otpAccount.fail(name);
     throw otpChallenge('The one-time password is wrong or has expired. Enter the current code from your authenticator app.');
   }
 
@@ -436,6 +537,27 @@ export class RegistryCore {
       if (t.orgs && !t.orgs.includes(org)) throw forbidden(`This token may not act on org ${org}.`);
       if (t.orgsPermission && t.orgsPermission !== 'read-write') throw forbidden(`This token has ${t.orgsPermission} access to orgs and cannot change them.`, 'EREADONLY');
     }
+  }
+
+  /**
+   * A granular token's package limits (npm 11 `token create --packages/--scopes/
+   * --packages-and-scopes-permission`): `no-access` denies reads and writes of the packages it
+   * covers, `read-only` denies writes; a package it does not cover may not be written, nor read in
+   * an org's scope. Returns false for a read to treat as anonymous (a public package the token does
+   * not cover), true otherwise; throws 403.
+   */
+  private tokenMayUsePackage(actor: Actor, pkg: string, want: 'read' | 'write'): boolean {
+    const t = actor.token;
+    if (!t) return true;
+    const scope = /^@([^/]+)\//.exec(pkg)?.[1];
+    const covered = (!t.packages && !t.scopes) || !!t.packages?.includes(pkg) || (scope !== undefined && !!t.scopes?.includes(scope));
+    if (!covered) {
+      if (want === 'write' || this.packageOrg(pkg) !== null) throw forbidden(`This token does not cover the package ${pkg}.`);
+      return false;
+    }
+    if (t.packagesPermission === 'no-access') throw forbidden(`This token has no access to packages, so it cannot ${want === 'read' ? 'read' : 'change'} ${pkg}.`);
+    if (t.packagesPermission === 'read-only' && want === 'write') throw forbidden('This token has read-only access to packages and cannot change them.', 'EREADONLY');
+    return true;
   }
 
   private tokenMayRead(actor: Actor, org: string): void {
@@ -486,23 +608,23 @@ export class RegistryCore {
     if (body.email !== undefined && body.email !== null && typeof body.email !== 'string') throw invalid('email must be a string');
     const existing = this.user(name as string);
     if (!existing) {
-      return { token: await this.createAccount(name as string, body.password, (body.email as string | undefined) ?? null), created: true };
+      return { token: await this.createAccount(name as string, body.password, (body.email as string | undefined) ?? null, cred.ip), created: true };
     }
-    return { token: await this.passwordLogin(existing.name, body.password, cred.otp), created: false };
+    return { token: await this.passwordLogin(existing.name, body.password, cred), created: false };
   }
 
   /** A login with a password (and, with 2FA on, an OTP): a new session token. */
-  private async passwordLogin(name: string, password: string, otp: string | undefined): Promise<string> {
-    const user = await this.checkPassword(name, password);
-    if (RegistryCore.tfaOn(user)) await this.checkOtp(user, otp, null);
-    const t = this.issueToken(user.name);
+  private async passwordLogin(name: string, password: string, cred: Pick<Credentials, 'otp' | 'ip'>): Promise<string> {
+    const user = await this.checkPassword(name, password, cred.ip);
+    const actor = await this.otpGate({ user, token: null, via: 'password', password: user.password }, { ip: cred.ip, otp: cred.otp }, 'auth');
+    const t = this.issueToken(actor.user.name);
     await this.commit([t.op]);
     return t.token;
   }
 
-  private async createAccount(name: string, password: string, email: string | null): Promise<string> {
+  private async createAccount(name: string, password: string, email: string | null, ip: string): Promise<string> {
     if (password.length < 8) throw invalid('Password must be at least 8 characters long.');
-    const hash = await hashPassword(password);
+    const hash = await this.passwords.run(ip, name, () => hashPassword(password));
     if (this.user(name)) throw conflict(`User ${name} already exists.`); // created while we hashed
     const at = this.iso();
     const rec: UserRec = { name, email, emailVerified: false, password: hash, created: at, updated: at, tfa: null };
@@ -514,7 +636,7 @@ export class RegistryCore {
   /** Starts a web login. The login id goes in the page URL; the done id only to the CLI. */
   startWebLogin(create: boolean): { loginId: string; doneId: string } {
     this.pruneWeb();
-    const s: WebSession = { loginId: newId(), doneId: newId(), created: this.now(), create, token: null, user: null };
+    const s: WebSession = { loginId: newId(), doneId: newId(), created: this.now(), create, token: null, user: null, busy: false };
     this.webSessions.set(s.loginId, s);
     this.webByDone.set(s.doneId, s);
     return { loginId: s.loginId, doneId: s.doneId };
@@ -526,8 +648,8 @@ export class RegistryCore {
     return s ? { create: s.create, done: s.token !== null, user: s.user } : null;
   }
 
-  /** The login page's form: checks the password and, with 2FA on, the OTP. */
-  async completeWebLogin(loginId: string, form: { username?: string; password?: string; otp?: string }): Promise<string> {
+  /** The login page's form, sent from client address `ip`: checks the password and, with 2FA on, the OTP. */
+  async completeWebLogin(loginId: string, form: { username?: string; password?: string; otp?: string }, ip: string): Promise<string> {
     const s = this.webSessions.get(loginId);
     if (!s || this.now() - s.created > WEB_LOGIN_TTL) throw notFound('This login link has expired. Run the login command again.');
     if (s.token) throw conflict('This login is already complete. Return to your terminal.');
@@ -535,7 +657,13 @@ export class RegistryCore {
     const problem = nameProblem('user', name);
     if (problem) throw invalid(problem);
     if (!form.password) throw invalid('password is required');
-    s.token = !this.user(name) && s.create ? await this.createAccount(name, form.password, null) : await this.passwordLogin(name, form.password, form.otp);
+    if (s.busy) throw conflict('This login form is already being checked. Wait for the answer.');
+    s.busy = true;
+    try {
+      s.token = !this.user(name) && s.create ? await this.createAccount(name, form.password, null, ip) : await this.passwordLogin(name, form.password, { otp: form.otp, ip });
+    } finally {
+      s.busy = false;
+    }
     s.user = name;
     return name;
   }
@@ -570,6 +698,7 @@ export class RegistryCore {
       if (actor.token?.readonly) throw forbidden('A read-only token cannot revoke other tokens.', 'EREADONLY');
       await this.otpGate(actor, cred, 'write');
     }
+    if (!this.col<TokenRec>('tokens').has(key)) return; // revoked meanwhile: the same outcome
     await this.commit([{ c: 'tokens', k: key, v: null }]);
   }
 
@@ -600,7 +729,7 @@ export class RegistryCore {
   async createToken(actor: Actor, cred: Credentials, body: Record<string, unknown>): Promise<TokenView & { token: string }> {
     if (typeof body.password !== 'string') throw invalid('password is required to create a token');
     if (actor.token?.readonly) throw forbidden('A read-only token cannot create tokens.', 'EREADONLY');
-    await this.checkPassword(actor.user.name, body.password);
+    const checked = await this.checkPassword(actor.user.name, body.password, cred.ip);
     const cidrRaw = body.cidr_whitelist ?? null;
     const cidr = Array.isArray(cidrRaw) && cidrRaw.length === 0 ? null : cidrRaw; // [] means no limit
     if (cidr !== null && (!Array.isArray(cidr) || !cidr.every(isValidCidr))) throw invalid('cidr_whitelist must be a list of IPv4 CIDR ranges like 192.168.0.0/16');
@@ -630,7 +759,13 @@ export class RegistryCore {
     const pp = body.packages_and_scopes_permission;
     if (pp !== undefined && pp !== null && !perms.includes(pp as string)) throw invalid('packages_and_scopes_permission must be read-write, read-only or no-access');
     const readonly = body.readonly === true || (pp === 'read-only' && (op === undefined || op === null || op !== 'read-write'));
-    await this.otpGate(actor, cred, 'auth');
+    const packages = tokenPackageList(body.packages, 'packages', (p) => checkPackageName(p));
+    const scopes = tokenPackageList(body.scopes, 'scopes', (sc) => {
+      const problem = nameProblem('org', sc.replace(/^@/, ''));
+      if (problem) throw invalid(`scopes: ${problem}`);
+    });
+    const packagesAll = body.packages_all === true;
+    await this.otpGate({ ...actor, password: checked.password }, cred, 'auth');
     const t = this.issueToken(actor.user.name, {
       readonly,
       cidr: cidr as string[] | null,
@@ -639,6 +774,9 @@ export class RegistryCore {
       expires,
       orgs,
       orgsPermission: (op as OrgsPermission | undefined) ?? null,
+      packagesPermission: (pp as OrgsPermission | undefined) ?? null,
+      packages: packagesAll ? null : packages,
+      scopes: packagesAll ? null : scopes?.map((sc) => sc.replace(/^@/, '')) ?? null,
       session: false,
     });
     await this.commit([t.op]);
@@ -651,8 +789,11 @@ export class RegistryCore {
     let rec = tokens.get(keyOrToken);
     if (!rec && keyOrToken.length < 200) rec = tokens.get(tokenKey(keyOrToken));
     if (!rec || rec.user !== actor.user.name) throw notFound('No such token.');
-    if (actor.token && actor.token.readonly && actor.token.key !== rec.key) throw forbidden('A read-only token cannot revoke other tokens.', 'EREADONLY');
-    await this.otpGate(actor, cred, 'write');
+    const self = actor.token?.key === rec.key;
+    if (actor.token && actor.token.readonly && !self) throw forbidden('A read-only token cannot revoke other tokens.', 'EREADONLY');
+    // A token revoking itself is a logout and needs no second factor (as `revokeTokenValue`).
+    if (!self) await this.otpGate(actor, cred, 'write');
+    if (!tokens.has(rec.key)) return; // revoked meanwhile: the same outcome
     await this.commit([{ c: 'tokens', k: rec.key, v: null }]);
   }
 
@@ -690,79 +831,81 @@ export class RegistryCore {
     }
     const unknown = Object.keys(body).filter((k) => !(PROFILE_FIELDS as readonly string[]).includes(k) && k !== 'password');
     if (unknown.length > 0) throw invalid(`Unknown profile field: ${unknown[0]}`);
-    const u = actor.user;
-    const next: UserRec = { ...u };
-    let changed = false;
+    const fields: Partial<Record<(typeof PROFILE_FIELDS)[number], string | null>> = {};
     for (const f of PROFILE_FIELDS) {
-      if (!(f in body)) continue;
+      if (!Object.hasOwn(body, f)) continue;
       const v = body[f];
       if (v !== null && (typeof v !== 'string' || v.length > 1000)) throw invalid(`${f} must be a string`);
-      if (f === 'email') {
-        if (v === null && u.email === null) continue; // npm resends the current (empty) email
-        if (v === null || !/^[^\s@]+@[^\s@]+$/.test(v as string)) throw invalid('email must be an email address');
-        if (v !== u.email) {
-          next.email = v as string;
-          next.emailVerified = false;
-          changed = true;
-        }
-      } else if ((u[f] ?? null) !== v) {
-        next[f] = v as string | null;
-        changed = true;
-      }
+      if (f === 'email' && v !== null && !/^[^\s@]+@[^\s@]+$/.test(v as string)) throw invalid('email must be an email address');
+      fields[f] = v as string | null;
     }
     let newPassword: string | null = null;
+    let a = actor;
     if (body.password !== undefined && body.password !== null) {
       const p = body.password as { old?: unknown; new?: unknown };
       if (typeof p !== 'object' || typeof p.old !== 'string' || typeof p.new !== 'string') throw invalid('password must be {"old": "...", "new": "..."}');
       if (p.new.length < 8) throw invalid('Password must be at least 8 characters long.');
-      await this.checkPassword(u.name, p.old);
+      const checked = await this.checkPassword(actor.user.name, p.old, cred.ip);
+      a = { ...actor, password: checked.password };
       newPassword = p.new;
-      changed = true;
     }
-    if (!changed) return this.profile(u);
-    await this.otpGate(actor, cred, 'auth');
-    if (newPassword) next.password = await hashPassword(newPassword);
-    const current = this.user(u.name)!;
-    const merged: UserRec = { ...current, ...pickProfile(next), password: next.password, updated: this.iso() };
-    await this.commit([{ c: 'users', k: u.name, v: merged }]);
-    return this.profile(merged);
+    // The changes, worked out on the account as it is when they commit.
+    const changes = (u: UserRec): UserRec | null => {
+      const next: UserRec = { ...u };
+      let changed = newPassword !== null;
+      for (const [f, v] of Object.entries(fields) as [(typeof PROFILE_FIELDS)[number], string | null][]) {
+        if (f === 'email') {
+          if (v === null && u.email === null) continue; // npm resends the current (empty) email
+          if (v === null) throw invalid('email must be an email address');
+          if (v !== u.email) {
+            next.email = v;
+            next.emailVerified = false;
+            changed = true;
+          }
+        } else if ((u[f] ?? null) !== v) {
+          next[f] = v;
+          changed = true;
+        }
+      }
+      return changed ? next : null;
+    };
+    if (!changes(this.reread(a).user)) return this.profile(this.reread(a).user);
+    a = await this.otpGate(a, cred, 'auth');
+    const hash = newPassword ? await this.passwords.run(cred.ip, a.user.name, () => hashPassword(newPassword!)) : null;
+    // After the last await: the password checked above must still be the account's (so a
+    // concurrent change is never rolled back), and the fields apply to the current record.
+    const current = this.reread(a).user;
+    const next = changes(current);
+    if (!next) return this.profile(current);
+    if (hash) next.password = hash;
+    next.updated = this.iso();
+    await this.commit([{ c: 'users', k: current.name, v: next }, ...(hash ? [this.auditOp(null, current.name, 'user.password.change')] : [])]);
+    return this.profile(next);
   }
 
   private async updateTfa(actor: Actor, cred: Credentials, tfa: unknown): Promise<Profile> {
-    const u = actor.user;
-    if (Array.isArray(tfa)) {
-      // Finishing enrolment: one valid code from the new secret.
-      if (!u.tfa || !u.tfa.pending) throw conflict('Two-factor authentication is not being set up. Start enrolment first.');
-      const code = String(tfa[0] ?? '').replace(/\s+/g, '');
-      const key = `otp:${u.name}`;
-      const wait = this.limiter.lockedFor(key);
-      if (wait > 0) throw new CoreError('rate_limited', `Too many wrong codes. Try again in ${wait} seconds.`, { retryAfter: wait });
-      const step = matchTotp(u.tfa.secret, code, this.now());
-      if (step === null) {
-        this.limiter.fail(key);
-        throw forbidden('The code is wrong or has expired. Enter the current code from your authenticator app.', 'EOTP_INVALID');
-      }
-      this.limiter.succeed(key);
-      const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
-      const next: UserRec = { ...u, tfa: { ...u.tfa, pending: false, recovery: codes.map(sha256Hex) }, updated: this.iso() };
-      const uses: OtpUse[] = [{ step, tok: actor.token?.key ?? null, until: (step + 2) * 30_000 }];
-      await this.commit([{ c: 'users', k: u.name, v: next }, { c: 'otpUses', k: u.name, v: uses }, this.auditOp(null, u.name, 'user.tfa.enable', undefined, { mode: next.tfa!.mode })]);
-      return this.profile(next, codes);
-    }
+    if (Array.isArray(tfa)) return this.finishTfaEnrolment(actor, tfa);
     if (typeof tfa !== 'object' || tfa === null) throw invalid('tfa must be {"password", "mode"} or ["<code>"]');
     const { password, mode } = tfa as { password?: unknown; mode?: unknown };
     if (typeof password !== 'string') throw invalid('tfa.password is required');
     if (mode !== 'disable' && !isTfaMode(mode)) throw invalid('tfa.mode must be auth-only, auth-and-writes or disable');
+    let a: Actor;
     try {
-      await this.checkPassword(u.name, password);
+      const checked = await this.checkPassword(actor.user.name, password, cred.ip);
+      a = this.reread({ ...actor, password: checked.password });
     } catch (e) {
       if (e instanceof CoreError && e.kind === 'unauthenticated') throw forbidden('Wrong password.', 'EPASSWORD');
       throw e;
     }
+    // Changing an active 2FA setting needs the second factor; what is active is decided now and
+    // again after the OTP check, on the account as it is then.
+    const wasOn = RegistryCore.tfaOn(a.user);
+    if (wasOn && !(mode !== 'disable' && a.user.tfa!.mode === mode)) a = await this.otpGate(a, cred, 'auth');
+    const u = a.user;
+    if (RegistryCore.tfaOn(u) !== wasOn) throw conflict('Your two-factor settings changed while this request was processed. Try again.');
     if (mode === 'disable') {
       if (!u.tfa) return this.profile(u, false);
       if (!u.tfa.pending) {
-        await this.otpGate(actor, cred, 'auth');
         const orgs = this.tfaOrgsOf(u.name);
         if (orgs.length > 0) {
           throw forbidden(
@@ -771,15 +914,13 @@ export class RegistryCore {
           );
         }
       }
-      const next: UserRec = { ...this.user(u.name)!, tfa: null, updated: this.iso() };
+      const next: UserRec = { ...u, tfa: null, updated: this.iso() };
       await this.commit([{ c: 'users', k: u.name, v: next }, { c: 'otpUses', k: u.name, v: null }, this.auditOp(null, u.name, u.tfa.pending ? 'user.tfa.reset' : 'user.tfa.disable')]);
       return this.profile(next, false);
     }
     if (u.tfa && !u.tfa.pending) {
       if (u.tfa.mode === mode) return this.profile(u);
-      await this.otpGate(actor, cred, 'auth');
-      const next: UserRec = { ...this.user(u.name)!, updated: this.iso() };
-      next.tfa = { ...next.tfa!, mode };
+      const next: UserRec = { ...u, tfa: { ...u.tfa, mode }, updated: this.iso() };
       await this.commit([{ c: 'users', k: u.name, v: next }, this.auditOp(null, u.name, 'user.tfa.mode', undefined, { mode })]);
       return this.profile(next, { mode, pending: false });
     }
@@ -789,6 +930,29 @@ export class RegistryCore {
     const next: UserRec = { ...u, tfa: pending, updated: this.iso() };
     await this.commit([{ c: 'users', k: u.name, v: next }]);
     return this.profile(next, totpUri(secret, u.name));
+  }
+
+  /** Finishing enrolment: one valid code from the new secret; answers the recovery codes once. */
+  private async finishTfaEnrolment(actor: Actor, tfa: unknown[]): Promise<Profile> {
+    const u = this.reread(actor).user;
+    if (!u.tfa || !u.tfa.pending) throw conflict('Two-factor authentication is not being set up. Start enrolment first.');
+    const code = String(tfa[0] ?? '').replace(/\s+/g, '');
+    // Throttled like any OTP: per account and source, so a leaked token cannot lock its owner out.
+    const src = `${u.name}\n${actor.token ? `t:${actor.token.key}` : 'enrol'}`;
+    const wait = Math.max(this.otpSource.waitFor(src), this.otpAccount.waitFor(u.name));
+    if (wait > 0) throw new CoreError('rate_limited', `Too many wrong codes. Try again in ${wait} seconds.`, { retryAfter: wait });
+    const step = matchTotp(u.tfa.secret, code, this.now());
+    if (step === null) {
+      this.otpSource.fail(src);
+      this.otpAccount.fail(u.name);
+      throw forbidden('The code is wrong or has expired. Enter the current code from your authenticator app.', 'EOTP_INVALID');
+    }
+    this.otpSource.succeed(src);
+    const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
+    const next: UserRec = { ...u, tfa: { ...u.tfa, pending: false, recovery: codes.map(sha256Hex) }, updated: this.iso() };
+    const uses: OtpUse[] = [{ step, tok: actor.token?.key ?? null, until: (step + 2) * 30_000 }];
+    await this.commit([{ c: 'users', k: u.name, v: next }, { c: 'otpUses', k: u.name, v: uses }, this.auditOp(null, u.name, 'user.tfa.enable', undefined, { mode: next.tfa!.mode })]);
+    return this.profile(next, codes);
   }
 
   // ---------------------------------------------------------------- orgs and members
@@ -839,14 +1003,18 @@ export class RegistryCore {
 
   /** Owners only, OTP when the owner has 2FA, token allowed to write to the org. */
   private async governance(actor: Actor, cred: Credentials, org: string, allowed: Role[]): Promise<Role> {
-    this.requireOrg(org);
-    const role = this.requireMember(actor, org);
-    if (!allowed.includes(role)) {
-      throw forbidden(`Only ${allowed.length === 1 ? `${allowed[0]}s` : allowed.map((r) => `${r}s`).join(' and ')} of ${org} can do this; you are ${article(role)} ${role}.`);
-    }
-    this.tokenMayWrite(actor, org);
-    await this.otpGate(actor, cred, 'auth');
-    return role;
+    const check = (a: Actor): Role => {
+      this.requireOrg(org);
+      const role = this.requireMember(a, org);
+      if (!allowed.includes(role)) {
+        throw forbidden(`Only ${allowed.length === 1 ? `${allowed[0]}s` : allowed.map((r) => `${r}s`).join(' and ')} of ${org} can do this; you are ${article(role)} ${role}.`);
+      }
+      this.tokenMayWrite(a, org);
+      return role;
+    };
+    check(actor);
+    // Again after the OTP check: an owner removed or demoted meanwhile acts no more.
+    return check(await this.otpGate(actor, cred, 'auth'));
   }
 
   private ownerCount(org: string): number {
@@ -875,6 +1043,7 @@ export class RegistryCore {
       await this.commit([
         { c: 'members', k: k2(org, name), v: { ...rec, role } },
         this.auditOp(org, actor.user.name, 'org.member.set', name, { from: current, to: role }),
+        ...(current === 'owner' ? this.issuerLeftOps(org, name, actor.user.name, 'issuer_demoted') : []),
       ]);
       return { org: { name: org, size: size() }, user: name, role, pending: false };
     }
@@ -882,8 +1051,9 @@ export class RegistryCore {
     const existing = this.col<InvitationRec>('invitations').get(k2(org, name));
     if (existing && Date.parse(existing.expires) > at) {
       // Already invited (perhaps to be reinstated): keep its teams and expiry, take the new role.
-      if (existing.role !== role) {
-        await this.commit([{ c: 'invitations', k: k2(org, name), v: { ...existing, role } }, this.auditOp(org, actor.user.name, 'org.invite.create', name, { role, teams: existing.teams, reinstate: existing.reinstate })]);
+      if (existing.role !== role || existing.by !== actor.user.name) {
+        // The invitation is now this owner's to answer for (see issuerLeftOps).
+        await this.commit([{ c: 'invitations', k: k2(org, name), v: { ...existing, role, by: actor.user.name } }, this.auditOp(org, actor.user.name, 'org.invite.create', name, { role, teams: existing.teams, reinstate: existing.reinstate })]);
       }
       return { org: { name: org, size: size() }, user: name, role, pending: true };
     }
@@ -913,10 +1083,13 @@ export class RegistryCore {
     const name = bodyUser(body);
     const self = name === actor.user.name;
     if (self) {
-      this.requireOrg(org);
-      this.requireMember(actor, org);
-      this.tokenMayWrite(actor, org);
-      await this.otpGate(actor, cred, 'auth');
+      const check = (a: Actor) => {
+        this.requireOrg(org);
+        this.requireMember(a, org);
+        this.tokenMayWrite(a, org);
+      };
+      check(actor);
+      check(await this.otpGate(actor, cred, 'auth'));
     } else {
       await this.governance(actor, cred, org, ['owner']);
     }
@@ -939,6 +1112,19 @@ export class RegistryCore {
     return { user: name, org, userCount: this.orgMembers.get(org)!.size };
   }
 
+  /**
+   * Pending invitations to `org` issued by `issuer`, who is no longer an owner (removed, left or
+   * demoted): revoked in the same transaction, each with an audit event. Only owners invite, so
+   * an invitation must not outlive its issuer's right to give it.
+   */
+  private issuerLeftOps(org: string, issuer: string, by: string, reason: 'issuer_removed' | 'issuer_demoted'): Op[] {
+    const ops: Op[] = [];
+    for (const [k, inv] of this.col<InvitationRec>('invitations')) {
+      if (inv.org === org && inv.by === issuer) ops.push({ c: 'invitations', k, v: null }, this.auditOp(org, by, 'org.invite.revoke', inv.user, { reason, issuer }));
+    }
+    return ops;
+  }
+
   /** The ops that take `user` out of `org` and all its teams, with a removal record. */
   removalOps(org: string, user: string, role: Role, by: string, reason: string): Op[] {
     const teams = this.teamsOf(org, user);
@@ -950,6 +1136,7 @@ export class RegistryCore {
       ops.push({ c: 'removals', k: k2(org, user), v: rec });
     }
     ops.push(this.auditOp(org, by, 'org.member.remove', user, { role, teams, reason }));
+    if (role === 'owner') ops.push(...this.issuerLeftOps(org, user, by, 'issuer_removed'));
     return ops;
   }
 
@@ -1082,14 +1269,17 @@ export class RegistryCore {
    * The owner must have 2FA. `maxRemovals` refuses (409, nothing changed) when more would go.
    */
   async requireTfa(actor: Actor, cred: Credentials, org: string, opts: { maxRemovals?: number } = {}): Promise<{ org: string; required: true; alreadyRequired: boolean; removed: { user: string; role: Role; teams: string[] }[] }> {
-    this.requireOrg(org);
-    const role = this.requireMember(actor, org);
-    if (role !== 'owner') throw forbidden(`Only owners of ${org} can require 2FA; you are ${article(role)} ${role}.`);
-    if (!RegistryCore.tfaOn(actor.user)) {
-      throw forbidden(`You must turn on two-factor authentication before you can require it for ${org}. Run \`orgctl profile enable-2fa\`.`, 'ETFAOWNER');
-    }
-    this.tokenMayWrite(actor, org);
-    await this.otpGate(actor, cred, 'auth');
+    const check = (a: Actor) => {
+      this.requireOrg(org);
+      const role = this.requireMember(a, org);
+      if (role !== 'owner') throw forbidden(`Only owners of ${org} can require 2FA; you are ${article(role)} ${role}.`);
+      if (!RegistryCore.tfaOn(a.user)) {
+        throw forbidden(`You must turn on two-factor authentication before you can require it for ${org}. Run \`orgctl profile enable-2fa\`.`, 'ETFAOWNER');
+      }
+      this.tokenMayWrite(a, org);
+    };
+    check(this.reread(actor));
+    check(await this.otpGate(actor, cred, 'auth'));
     const rec = this.org(org)!;
     const removed = this.withoutTfa(org);
     if (opts.maxRemovals !== undefined && removed.length > opts.maxRemovals) {
@@ -1325,13 +1515,24 @@ export class RegistryCore {
    * invitation stays) when the org requires 2FA and the invitee has none.
    */
   async acceptInvitation(actor: Actor, cred: Credentials, org: string): Promise<{ org: string; role: Role; teams: string[] }> {
-    this.tokenMayWrite(actor, org);
-    const inv = this.pendingInvitation(actor, org);
+    const check = (a: Actor): InvitationRec => {
+      this.tokenMayWrite(a, org);
+      const inv = this.pendingInvitation(a, org);
+      if (this.org(org)!.requireTfa && !RegistryCore.tfaOn(a.user)) {
+        throw forbidden(`${org} requires two-factor authentication. Turn it on (orgctl profile enable-2fa), then accept the invitation again; it stays pending until ${inv.expires}.`, 'ETFAREQUIRED');
+      }
+      return inv;
+    };
+    check(this.reread(actor));
+    // Decided again on the state after the OTP check: the invitation, the org's 2FA rule, our 2FA.
+    const inv = check(await this.otpGate(actor, cred, 'auth'));
     const name = actor.user.name;
-    if (this.org(org)!.requireTfa && !RegistryCore.tfaOn(actor.user)) {
-      throw forbidden(`${org} requires two-factor authentication. Turn it on (orgctl profile enable-2fa), then accept the invitation again; it stays pending until ${inv.expires}.`, 'ETFAREQUIRED');
+    if (this.roleIn(org, inv.by) !== 'owner') {
+      // Only owners invite: an invitation whose issuer is no longer one grants nothing (stores
+      // from before issuerLeftOps may still hold such invitations).
+      await this.commit([{ c: 'invitations', k: k2(org, name), v: null }, this.auditOp(org, name, 'org.invite.revoke', name, { reason: 'issuer_removed', issuer: inv.by })]);
+      throw forbidden(`Your invitation to ${org} is no longer valid: ${inv.by}, who sent it, is no longer an owner of ${org}. Ask a current owner to invite you again.`, 'EINVITEVOID');
     }
-    await this.otpGate(actor, cred, 'auth');
     if (this.roleIn(org, name)) {
       await this.commit([{ c: 'invitations', k: k2(org, name), v: null }]);
       throw conflict(`You are already a member of ${org}.`);
@@ -1354,7 +1555,8 @@ export class RegistryCore {
     const name = actor.user.name;
     if (!this.col<InvitationRec>('invitations').has(k2(org, name))) throw notFound(`You have no invitation to ${org}.`);
     this.tokenMayWrite(actor, org);
-    await this.otpGate(actor, cred, 'auth');
+    this.tokenMayWrite(await this.otpGate(actor, cred, 'auth'), org);
+    if (!this.col<InvitationRec>('invitations').has(k2(org, name))) throw notFound(`You have no invitation to ${org}.`);
     await this.commit([{ c: 'invitations', k: k2(org, name), v: null }, this.auditOp(org, name, 'org.invite.decline', name)]);
     return { org, declined: true };
   }
@@ -1375,6 +1577,7 @@ export class RegistryCore {
    * registry's own rules then decide). The OTP for writes is `otpGate(actor, cred, 'write')`.
    */
   packageAccess(actor: Actor | null, pkg: string, want: 'read' | 'write'): string | null {
+    if (actor && !this.tokenMayUsePackage(actor, pkg, want)) actor = null; // a read outside the token's packages: as anonymous
     if (want === 'write' && actor) this.tokenMayWrite(actor);
     const org = this.packageOrg(pkg);
     if (org === null) return null;
@@ -1493,6 +1696,7 @@ export class RegistryCore {
     await this.otpGate(actor, cred, 'write');
     const blob = tarballKey(p.data);
     await this.tarballs.put(blob, p.data);
+    actor = this.reread(actor);
     const { org, rec } = gate(); // again: the checks and the commit share one tick
     const at = this.iso();
     const distTags = { ...(rec?.distTags ?? {}), ...p.tags };
@@ -1521,7 +1725,7 @@ export class RegistryCore {
       return rec;
     };
     check();
-    await this.otpGate(actor, cred, 'write');
+    actor = await this.otpGate(actor, cred, 'write');
     const rec = check();
     const next: PackageRec = { ...rec, distTags: { ...rec.distTags, [tag]: version }, rev: rec.rev + 1, modified: this.iso() };
     await this.commit([{ c: 'packages', k: pkg, v: next }]);
@@ -1539,7 +1743,7 @@ export class RegistryCore {
       return rec;
     };
     check();
-    await this.otpGate(actor, cred, 'write');
+    actor = await this.otpGate(actor, cred, 'write');
     const rec = check();
     const distTags = { ...rec.distTags };
     delete distTags[tag];
@@ -1566,7 +1770,7 @@ export class RegistryCore {
       return rec;
     };
     check();
-    await this.otpGate(actor, cred, 'write');
+    actor = await this.otpGate(actor, cred, 'write');
     const rec = check();
     const gone = [...(this.pkgVersions.get(pkg) ?? [])].filter((v) => !keep.includes(v));
     const next = await this.removeVersions(actor, rec, gone);
@@ -1585,7 +1789,7 @@ export class RegistryCore {
     const check = () => this.writableExisting(actor, pkg, rev);
     check();
     if (!this.versionRec(pkg, version)) return { ok: true };
-    await this.otpGate(actor, cred, 'write');
+    actor = await this.otpGate(actor, cred, 'write');
     const rec = check();
     if (this.versionRec(pkg, version)) await this.removeVersions(actor, rec, [version]);
     return { ok: true };
@@ -1596,7 +1800,7 @@ export class RegistryCore {
     checkPackageName(pkg);
     const check = () => this.writableExisting(actor, pkg, rev);
     check();
-    await this.otpGate(actor, cred, 'write');
+    actor = await this.otpGate(actor, cred, 'write');
     const rec = check();
     await this.removeVersions(actor, rec, [...(this.pkgVersions.get(pkg) ?? [])], true);
     return { ok: true };
@@ -1665,23 +1869,24 @@ function bodyUser(body: { user?: unknown }): string {
   return user as string;
 }
 
+/** A granular token's `packages` or `scopes` list: absent → null; otherwise 1 to 1000 checked names. */
+function tokenPackageList(v: unknown, field: string, check: (name: string) => void): string[] | null {
+  if (v === undefined || v === null) return null;
+  if (!Array.isArray(v) || v.length === 0 || v.length > 1000 || !v.every((x) => typeof x === 'string')) throw invalid(`${field} must be a list of names`);
+  for (const x of v as string[]) check(x);
+  return [...new Set(v as string[])];
+}
+
+/** Whether two stored password hashes are the same (constant-time, as every secret comparison). */
+function sameHash(a: string | null | undefined, b: string | null | undefined): boolean {
+  return safeEqual(a ?? '', b ?? '');
+}
+
 function otpChallenge(message: string): CoreError {
   return new CoreError('otp', message);
 }
 
 function article(role: string): string {
   return /^[aeiou]/.test(role) ? 'an' : 'a';
-}
-
-function pickProfile(u: UserRec): Partial<UserRec> {
-  return {
-    email: u.email,
-    emailVerified: u.emailVerified,
-    fullname: u.fullname ?? null,
-    homepage: u.homepage ?? null,
-    freenode: u.freenode ?? null,
-    twitter: u.twitter ?? null,
-    github: u.github ?? null,
-  };
 }
 

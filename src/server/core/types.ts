@@ -47,6 +47,13 @@ export interface TokenRec {
   /** v11 granular limits: orgs the token may act on (null: all) and how */
   orgs: string[] | null;
   orgsPermission: OrgsPermission | null;
+  /**
+   * v11 granular limits on packages: the permission (null: as the token's `readonly` says) and
+   * the packages and scopes it covers (both null: every package). Absent in stores from before.
+   */
+  packagesPermission?: OrgsPermission | null;
+  packages?: string[] | null;
+  scopes?: string[] | null;
   /** issued by a login rather than `token create` */
   session: boolean;
 }
@@ -123,6 +130,8 @@ export interface Actor {
   via: 'token' | 'password';
   /** an OTP was already checked for this request (Basic credentials of a 2FA user) */
   otpChecked?: boolean;
+  /** the password hash a Basic credential was checked against; a change since makes it stale */
+  password?: string | null;
 }
 
 /** A package (`packages`, by name): who maintains it, its tags, and its revision. */

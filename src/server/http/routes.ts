@@ -116,7 +116,7 @@ export const routes: Route[] = [
     const form = new URLSearchParams(await c.text());
     const fields = { username: form.get('username') ?? '', password: form.get('password') ?? '', otp: form.get('otp') ?? '' };
     try {
-      const user = await c.core.completeWebLogin(c.params.id!, fields);
+      const user = await c.core.completeWebLogin(c.params.id!, fields, c.cred.ip);
       return { status: 200, raw: loginPage({ message: `Logged in as ${user}. You can close this window and return to your terminal.`, closed: true }) };
     } catch (e) {
       if (!(e instanceof CoreError)) throw e;

@@ -120,6 +120,7 @@ describe('Verdaccio: only maintainers change an existing package (finding: anyon
           ['POST', `/-/package/${p}/dist-tags`, { body: { latest: '1.0.0' } }],
           ['PUT', `/${p}/evil`, { body: '1.0.0' }],
           ['PUT', `/${p}/-/${file}/whatever`, { raw: 'not a tarball', headers: { 'content-type': 'application/octet-stream' } }],
+          ['PUT', `/${p}`, { body: { _id: pkg, _rev: rev, users: { newbie: true } } }], // npm star
         ];
         for (const [method, path, o] of writes) {
           const r = await req(method, path, { ...o, token: newbieToken });

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { openRegistry, readSeedFile, type OpenRegistry } from '../server/index.js';
 import { matchingRoutes, pathSegments, routeLogPath } from '../server/http/routes.js';
 import { credentialsOf, errorReply, send, HttpError } from '../server/http/http-util.js';
-import { CoreError } from '../server/core/errors.js';
+import { CoreError, conflict } from '../server/core/errors.js';
 import type { Actor, Credentials } from '../server/core/types.js';
 import { recordPublisher, storedMaintainers, type VerdaccioStorage } from './maintainers.js';
 
@@ -157,7 +157,33 @@ interface RequestAuth {
 const byRemoteUser = new WeakMap<object, Actor>();
 const byRequest = new WeakMap<object, RequestAuth>();
 /** remote_user object → its request (one per request), so allow_publish sees the parsed body. */
-const requestOf = new WeakMap<object, Req & { body?: unknown }>();
+const requestOf = new WeakMap<object, { req: Req & { body?: unknown }; res: Res }>();
+
+/** Names being created (data folder + NUL + name) → the request creating them, until it is answered. */
+const creating = new Map<string, object>();
+
+/**
+ * Holds the new name `pkg` for this request until its response ends: Verdaccio stores a package
+ * some time after allow_publish, so two requests could otherwise both find the name free and both
+ * publish into it. Another request's creation in progress → 409.
+ */
+function claimCreation(key: string, pkg: string, ctx: { req: Req; res: Res }): void {
+  const holder = creating.get(key);
+  if (holder === ctx.req) return;
+  if (holder) throw conflict(`${pkg} is being published by another request. Try again.`);
+  // 'close' has fired already for a client that went away: holding the name would never end.
+  if (ctx.res.closed || ctx.res.destroyed) throw new HttpError(400, 'The client closed the request.', 'EABORTED');
+  creating.set(key, ctx.req);
+  ctx.res.once('close', () => {
+    if (creating.get(key) === ctx.req) creating.delete(key);
+  });
+}
+
+/** Test seam: awaited when a write that creates a package has passed its checks (race tests). */
+let createGate: ((pkg: string) => Promise<void>) | null = null;
+export function setCreateGate(gate: ((pkg: string) => Promise<void>) | null): void {
+  createGate = gate;
+}
 
 /** Answers with the reference registry's error shape (closing the connection if the body is unread). */
 function replyError(req: IncomingMessage, res: ServerResponse, err: unknown, cred?: Credentials): void {
@@ -204,10 +230,17 @@ export function createPlugin(pluginConfig: OrgctlPluginConfig, options: PluginOp
     const actor = await actorOf(user);
     const storage = storages.get(dataDir);
     if (!storage) throw new Error('verdaccio-orgctl: list the plugin under `middlewares:` too (with the same `data:`)');
-    const maintainers = await storedMaintainers(storage, pkg);
+    let maintainers = await storedMaintainers(storage, pkg);
+    const ctx = requestOf.get(user);
+    if (maintainers === null && ctx) {
+      // A new name: claim it, then read again (another request may have stored it meanwhile).
+      claimCreation(`${dataDir}\0${pkg}`, pkg, ctx);
+      maintainers = await storedMaintainers(storage, pkg);
+    }
     core.packageWrite(actor, pkg, maintainers);
+    if (maintainers === null && createGate) await createGate(pkg);
     // Verdaccio has parsed the body by now (its allow_* checks run inside its router).
-    if (actor) recordPublisher(requestOf.get(user)?.body, actor.user.name, maintainers ?? [actor.user.name]);
+    if (actor) recordPublisher(ctx?.req.body, actor.user.name, maintainers ?? [actor.user.name]);
   }
 
   function decide(user: RemoteUser, pkg: PackageAccessInfo, want: 'read' | 'write', cb: AccessCallback): void {
@@ -246,7 +279,7 @@ export function createPlugin(pluginConfig: OrgctlPluginConfig, options: PluginOp
         };
         const setUser = (u: RemoteUser) => {
           req.remote_user = u;
-          requestOf.set(u, req);
+          requestOf.set(u, { req, res });
           if (res.locals) res.locals.remote_user = u;
         };
         setUser(helpers.createAnonymousRemoteUser());

@@ -146,6 +146,31 @@ describe('Verdaccio: only maintainers change an existing package (finding: anyon
     expect(await state('newbie-pkg')).toEqual({ versions: ['1.0.0', '1.1.0'], tags: { latest: '1.1.0' }, deprecated: {} });
   }, 60_000);
 
+  it('two users creating one name at once: the second is refused while the first is being stored, then as a non-maintainer (race)', async () => {
+    let entered!: () => void;
+    let release!: () => void;
+    const inGate = new Promise<void>((r) => (entered = r));
+    const gate = new Promise<void>((r) => (release = r));
+    // bob's first publish of race-pkg passes its checks, then is held before Verdaccio stores it.
+    reg.gateCreations(async (pkg) => {
+      if (pkg !== 'race-pkg') return;
+      entered();
+      await gate;
+    });
+    const bob = req('PUT', '/race-pkg', { token: BOB.token, body: publishBody('race-pkg', '1.0.0') });
+    await inGate;
+    reg.gateCreations(null);
+    const during = await req('PUT', '/race-pkg', { token: newbieToken, body: publishBody('race-pkg', '2.0.0') });
+    expect({ status: during.status, error: during.body.error }).toEqual({ status: 409, error: 'race-pkg is being published by another request. Try again.' });
+    release();
+    expect((await bob).status).toBe(201);
+    const after = await req('PUT', '/race-pkg', { token: newbieToken, body: publishBody('race-pkg', '2.0.0') });
+    expect({ status: after.status, error: after.body.error }).toEqual({ status: 403, error: 'You are not a maintainer of race-pkg.' });
+    const stored = (await req('GET', '/race-pkg')).body;
+    expect(Object.keys(stored.versions)).toEqual(['1.0.0']);
+    expect(stored.versions['1.0.0'].maintainers).toEqual([{ name: 'bob' }]);
+  });
+
   it('in an org\'s scope the membership rule stays: another member publishes a new version, a non-member cannot', async () => {
     const first = await req('PUT', '/@acme%2fshared', { token: BOB.token, body: publishBody('@acme/shared', '1.0.0') });
     expect(first.status).toBe(201);

@@ -63,16 +63,17 @@ export async function storedMaintainers(storage: VerdaccioStorage, pkg: string):
 }
 
 /**
- * Writes the publisher and the maintainers into every version of a package write's body (npm's
- * packument), whatever the client sent there. Verdaccio stores a published version's manifest as
+ * Writes the publisher and the maintainers (`{name, email}`, as npm's registry does) into every
+ * version of a package write's body (npm's packument), whatever the client sent there. Verdaccio stores a published version's manifest as
  * is, so this is what the next `storedMaintainers` reads; for other writes (deprecate, unpublish
  * some versions) Verdaccio reads only `deprecated` and which versions are present.
  */
-export function recordPublisher(body: unknown, publisher: string, maintainers: readonly string[]): void {
+export function recordPublisher(body: unknown, publisher: string, maintainers: readonly string[], emailOf: (name: string) => string | undefined): void {
   if (!isObject(body) || !isObject(body.versions)) return;
+  const person = (name: string) => ({ name, email: emailOf(name) });
   for (const version of Object.values(body.versions)) {
     if (!isObject(version)) continue;
-    version._npmUser = { name: publisher };
-    version.maintainers = maintainers.map((name) => ({ name }));
+    version._npmUser = person(publisher);
+    version.maintainers = maintainers.map(person);
   }
 }

@@ -240,7 +240,7 @@ export function createPlugin(pluginConfig: OrgctlPluginConfig, options: PluginOp
     core.packageWrite(actor, pkg, maintainers);
     if (maintainers === null && createGate) await createGate(pkg);
     // Verdaccio has parsed the body by now (its allow_* checks run inside its router).
-    if (actor) recordPublisher(ctx?.req.body, actor.user.name, maintainers ?? [actor.user.name]);
+    if (actor) recordPublisher(ctx?.req.body, actor.user.name, maintainers ?? [actor.user.name], (name) => core.user(name)?.email ?? undefined);
   }
 
   function decide(user: RemoteUser, pkg: PackageAccessInfo, want: 'read' | 'write', cb: AccessCallback): void {

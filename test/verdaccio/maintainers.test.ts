@@ -137,8 +137,8 @@ describe('Verdaccio: only maintainers change an existing package (finding: anyon
     // newbie's package.json names carol as a maintainer: the registry records newbie, not carol.
     expectOk(await npm.newbie.run(['publish', await pkgDir('newbie-pkg', '1.0.0', { maintainers: [{ name: 'carol' }] })]));
     const stored = (await req('GET', '/newbie-pkg')).body.versions['1.0.0'];
-    expect(stored._npmUser).toEqual({ name: 'newbie' });
-    expect(stored.maintainers).toEqual([{ name: 'newbie' }]);
+    expect(stored._npmUser).toEqual({ name: 'newbie', email: 'newbie@example.com' });
+    expect(stored.maintainers).toEqual([{ name: 'newbie', email: 'newbie@example.com' }]);
     expectNotMaintainer(await npm.carol.run(['publish', await pkgDir('newbie-pkg', '1.1.0')]), 'newbie-pkg');
     const carolTag = await req('PUT', '/-/package/newbie-pkg/dist-tags/evil', { token: CAROL.token, body: '1.0.0' });
     expect({ status: carolTag.status, error: carolTag.body.error }).toEqual({ status: 403, error: 'You are not a maintainer of newbie-pkg.' });
@@ -168,7 +168,7 @@ describe('Verdaccio: only maintainers change an existing package (finding: anyon
     expect({ status: after.status, error: after.body.error }).toEqual({ status: 403, error: 'You are not a maintainer of race-pkg.' });
     const stored = (await req('GET', '/race-pkg')).body;
     expect(Object.keys(stored.versions)).toEqual(['1.0.0']);
-    expect(stored.versions['1.0.0'].maintainers).toEqual([{ name: 'bob' }]);
+    expect(stored.versions['1.0.0'].maintainers).toEqual([{ name: 'bob', email: 'bob@example.com' }]);
   });
 
   it('in an org\'s scope the membership rule stays: another member publishes a new version, a non-member cannot', async () => {
@@ -205,6 +205,6 @@ describe('Verdaccio: only maintainers change an existing package (finding: anyon
     expect((await req('GET', '/pkg-a')).status).toBe(404);
     // As on the reference registry, a removed package's name is free for anyone.
     expectOk(await npm.newbie.run(['publish', await pkgDir('pkg-a', '1.0.0')]));
-    expect((await req('GET', '/pkg-a')).body.versions['1.0.0']._npmUser).toEqual({ name: 'newbie' });
+    expect((await req('GET', '/pkg-a')).body.versions['1.0.0']._npmUser).toEqual({ name: 'newbie', email: 'newbie@example.com' });
   }, 120_000);
 });

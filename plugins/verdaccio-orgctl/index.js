@@ -38,8 +38,9 @@ function orgctlPlugin(pluginConfig, options) {
     allow_publish: withCallback('allow_publish'),
     allow_unpublish: withCallback('allow_unpublish'),
     apiJWTmiddleware: (helpers) => lazyMiddleware((p) => p.apiJWTmiddleware(helpers)),
-    register_middlewares(app) {
-      app.use(lazyMiddleware((p) => p.middleware()));
+    // storage: Verdaccio's package storage, where the plugin reads a package's maintainers
+    register_middlewares(app, _auth, storage) {
+      app.use(lazyMiddleware((p) => p.middleware(storage)));
     },
   };
 }

@@ -5,7 +5,8 @@
  * module-level map, so Verdaccio's package routes and orgctl's endpoints see the same live state.
  *
  * No rule lives here: orgctl's endpoints are handed to the reference registry's own request
- * handler, and package access asks the core (`authenticate`, `packageAccess`, `otpGate`).
+ * handler, and package access asks the core (`authenticate`, `packageAccess`, `packageWrite`,
+ * `otpGate`); ./maintainers.ts records and reads a package's maintainers in Verdaccio's storage.
  * No runtime dependency on Verdaccio: the few shapes used are declared below.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,8 +14,9 @@ import path from 'node:path';
 import { openRegistry, readSeedFile, type OpenRegistry } from '../server/index.js';
 import { matchingRoutes, pathSegments, routeLogPath } from '../server/http/routes.js';
 import { credentialsOf, errorReply, send, HttpError } from '../server/http/http-util.js';
-import { CoreError } from '../server/core/errors.js';
+import { CoreError, conflict } from '../server/core/errors.js';
 import type { Actor, Credentials } from '../server/core/types.js';
+import { recordPublisher, storedMaintainers, type VerdaccioStorage } from './maintainers.js';
 
 // ---------------------------------------------------------------- the Verdaccio shapes we use
 
@@ -71,13 +73,18 @@ export interface OrgctlPlugin {
   allow_publish(user: RemoteUser, pkg: PackageAccessInfo, cb: AccessCallback): void;
   allow_unpublish(user: RemoteUser, pkg: PackageAccessInfo, cb: AccessCallback): void;
   apiJWTmiddleware(helpers: JwtHelpers): Middleware;
-  /** the middleware half: `register_middlewares(app)` does `app.use(plugin.middleware())` */
-  middleware(): Middleware;
+  /**
+   * The middleware half: `register_middlewares(app, auth, storage)` does
+   * `app.use(plugin.middleware(storage))`; the storage is where the auth half reads maintainers.
+   */
+  middleware(storage?: VerdaccioStorage): Middleware;
 }
 
 // ---------------------------------------------------------------- the shared assembly
 
 const shared = new Map<string, Promise<OpenRegistry>>();
+/** Verdaccio's package storage per data folder, handed over by the middleware half. */
+const storages = new Map<string, VerdaccioStorage>();
 
 /**
  * Makes `registry` the assembly the plugin uses for data folder `dataDir` (an absolute path), instead
@@ -92,6 +99,7 @@ export async function closeRegistry(dataDir: string): Promise<void> {
   const key = path.resolve(dataDir);
   const p = shared.get(key);
   shared.delete(key);
+  storages.delete(key);
   if (p) await (await p).close();
 }
 
@@ -148,6 +156,34 @@ interface RequestAuth {
 /** remote_user objects (and requests) this plugin authenticated → who, as the core saw it. */
 const byRemoteUser = new WeakMap<object, Actor>();
 const byRequest = new WeakMap<object, RequestAuth>();
+/** remote_user object → its request (one per request), so allow_publish sees the parsed body. */
+const requestOf = new WeakMap<object, { req: Req & { body?: unknown }; res: Res }>();
+
+/** Names being created (data folder + NUL + name) → the request creating them, until it is answered. */
+const creating = new Map<string, object>();
+
+/**
+ * Holds the new name `pkg` for this request until its response ends: Verdaccio stores a package
+ * some time after allow_publish, so two requests could otherwise both find the name free and both
+ * publish into it. Another request's creation in progress → 409.
+ */
+function claimCreation(key: string, pkg: string, ctx: { req: Req; res: Res }): void {
+  const holder = creating.get(key);
+  if (holder === ctx.req) return;
+  if (holder) throw conflict(`${pkg} is being published by another request. Try again.`);
+  // 'close' has fired already for a client that went away: holding the name would never end.
+  if (ctx.res.closed || ctx.res.destroyed) throw new HttpError(400, 'The client closed the request.', 'EABORTED');
+  creating.set(key, ctx.req);
+  ctx.res.once('close', () => {
+    if (creating.get(key) === ctx.req) creating.delete(key);
+  });
+}
+
+/** Test seam: awaited when a write that creates a package has passed its checks (race tests). */
+let createGate: ((pkg: string) => Promise<void>) | null = null;
+export function setCreateGate(gate: ((pkg: string) => Promise<void>) | null): void {
+  createGate = gate;
+}
 
 /** Answers with the reference registry's error shape (closing the connection if the body is unread). */
 function replyError(req: IncomingMessage, res: ServerResponse, err: unknown, cred?: Credentials): void {
@@ -185,10 +221,33 @@ export function createPlugin(pluginConfig: OrgctlPluginConfig, options: PluginOp
     return rec ? { user: rec, token: null, via: 'token' } : null;
   }
 
+  /**
+   * A write to `pkg` (Verdaccio's own name for it, decoded from the path by its router): the core
+   * rules with the maintainers Verdaccio's storage records; the publisher is recorded in the body.
+   */
+  async function mayWrite(user: RemoteUser, pkg: string): Promise<void> {
+    const { core } = await registry();
+    const actor = await actorOf(user);
+    const storage = storages.get(dataDir);
+    if (!storage) throw new Error('verdaccio-orgctl: list the plugin under `middlewares:` too (with the same `data:`)');
+    let maintainers = await storedMaintainers(storage, pkg);
+    const ctx = requestOf.get(user);
+    if (maintainers === null && ctx) {
+      // A new name: claim it, then read again (another request may have stored it meanwhile).
+      claimCreation(`${dataDir}\0${pkg}`, pkg, ctx);
+      maintainers = await storedMaintainers(storage, pkg);
+    }
+    core.packageWrite(actor, pkg, maintainers);
+    if (maintainers === null && createGate) await createGate(pkg);
+    // Verdaccio has parsed the body by now (its allow_* checks run inside its router).
+    if (actor) recordPublisher(ctx?.req.body, actor.user.name, maintainers ?? [actor.user.name], (name) => core.user(name)?.email ?? undefined);
+  }
+
   function decide(user: RemoteUser, pkg: PackageAccessInfo, want: 'read' | 'write', cb: AccessCallback): void {
     (async () => {
+      if (want === 'write') return mayWrite(user, pkg.name);
       const { core } = await registry();
-      core.packageAccess(await actorOf(user), pkg.name, want);
+      core.packageAccess(await actorOf(user), pkg.name, 'read');
     })().then(
       // Allowed by orgctl's rules: the `packages:` rules of the config decide the rest.
       () => cb(null, false),
@@ -220,6 +279,7 @@ export function createPlugin(pluginConfig: OrgctlPluginConfig, options: PluginOp
         };
         const setUser = (u: RemoteUser) => {
           req.remote_user = u;
+          requestOf.set(u, { req, res });
           if (res.locals) res.locals.remote_user = u;
         };
         setUser(helpers.createAnonymousRemoteUser());
@@ -239,7 +299,8 @@ export function createPlugin(pluginConfig: OrgctlPluginConfig, options: PluginOp
       };
     },
 
-    middleware() {
+    middleware(storage) {
+      if (storage) storages.set(dataDir, storage);
       return (req, res, next) => {
         req.pause(); // see apiJWTmiddleware
         const proceed = () => {

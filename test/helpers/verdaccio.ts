@@ -22,6 +22,7 @@ interface PluginModule {
   provideRegistry(dataDir: string, registry: OpenRegistry): void;
   sharedRegistry(dataDir: string): Promise<OpenRegistry>;
   closeRegistry(dataDir: string): Promise<void>;
+  setCreateGate(gate: ((pkg: string) => Promise<void>) | null): void;
 }
 
 type RunServer = (config: object) => Promise<Server>;
@@ -65,6 +66,11 @@ export function verdaccioConfig(dir: string, dataDir: string, seedFile?: string)
 export interface VerdaccioRegistry extends TestRegistry {
   /** Verdaccio's own HTTP server */
   server: Server;
+  /**
+   * Awaits `gate(pkg)` whenever a write that creates a package has passed the plugin's checks,
+   * before Verdaccio stores it (null: no gate); for forcing an interleaving in race tests.
+   */
+  gateCreations(gate: ((pkg: string) => Promise<void>) | null): void;
 }
 
 export interface StartVerdaccioOptions extends StartRegistryOptions {
@@ -113,7 +119,9 @@ export async function startVerdaccio(opts: StartVerdaccioOptions = {}): Promise<
     registry,
     logs,
     server,
+    gateCreations: (gate) => plugin.setCreateGate(gate),
     async close() {
+      plugin.setCreateGate(null);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -1586,6 +1586,20 @@ export class RegistryCore {
     return org;
   }
 
+  /**
+   * `packageAccess(actor, pkg, 'write')` plus the maintainer rule: outside an org's scope, a
+   * package that exists (`maintainers`: the names recorded for it; null while it does not exist)
+   * is changed by its maintainers only. Used for this registry's packages and by hosts that keep
+   * packages themselves (the Verdaccio plugin).
+   */
+  packageWrite(actor: Actor | null, pkg: string, maintainers: readonly string[] | null): string | null {
+    const org = this.packageAccess(actor, pkg, 'write');
+    if (org !== null || maintainers === null) return org;
+    if (!actor) throw new CoreError('unauthenticated', `Log in to change ${pkg}.`, { code: 'ENEEDAUTH' });
+    if (!maintainers.includes(actor.user.name)) throw forbidden(`You are not a maintainer of ${pkg}.`);
+    return null;
+  }
+
   // ---------------------------------------------------------------- packages (served by this registry)
 
   private packageRec(pkg: string): PackageRec | undefined {
@@ -1612,10 +1626,8 @@ export class RegistryCore {
    * each await.
    */
   private writablePackage(actor: Actor, pkg: string): { org: string | null; rec: PackageRec | undefined } {
-    const org = this.packageAccess(actor, pkg, 'write');
     const rec = this.packageRec(pkg);
-    if (org === null && rec && !rec.maintainers.includes(actor.user.name)) throw forbidden(`You are not a maintainer of ${pkg}.`);
-    return { org, rec };
+    return { org: this.packageWrite(actor, pkg, rec?.maintainers ?? null), rec };
   }
 
   /** `writablePackage` for a package that must exist (404), read at revision `rev` when given (409). */

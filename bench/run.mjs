@@ -8,7 +8,8 @@
 // Cases: startup, whoami, ls (org ls, 100 and 10,000 members), status (org 2fa status, 10,000),
 // enforce (org 2fa enforce --yes, 10,000 members of which 5,000 lack 2FA, a fresh registry each
 // run), invite (org invite --from-file, 1,000 users), server (GET /-/org/:org/user under load at
-// 100, 1,000 and 10,000 members). Commands are spawned alternately (orgctl, npm, orgctl, …) after
+// 100, 1,000 and 10,000 members), flood (a token write's latency, quiet and under a flood of
+// Basic-auth guesses with random names from 64 loopback addresses). Commands are spawned alternately (orgctl, npm, orgctl, …) after
 // a warm-up; the table shows medians, orgctl/npm ratios and peak RSS, and every budget is checked.
 // Writes bench/results.json (git-ignored). Loopback only; everything lives in a temp folder that
 // is removed at the end. No timing is asserted by the test suite: this script is the place.
@@ -37,7 +38,7 @@ const WARMUP = 2;
 const ENFORCE_RUNS = Math.max(3, Math.ceil(RUNS / 2));
 const LOAD_SECONDS = Number(flag('load-seconds', 3));
 const CONCURRENCY = 8;
-const ALL = ['startup', 'whoami', 'ls', 'status', 'enforce', 'invite', 'server'];
+const ALL = ['startup', 'whoami', 'ls', 'status', 'enforce', 'invite', 'server', 'flood'];
 const only = new Set((flag('only', ALL.join(',')) ?? '').split(',').filter(Boolean));
 
 if (!existsSync(join(ROOT, 'dist', 'main.js'))) {
@@ -480,6 +481,75 @@ async function main() {
     results.cases.enforce = r;
     rows.push(['org 2fa enforce --yes, 10,000 (5,000 removed)', r.orgctl, null]);
     budget('org 2fa enforce 10,000 (5,000 removed) < 2 s, durable', r.orgctl.median < 2000 && durable, `${r.orgctl.median} ms; after SIGKILL and restart: ${durable ? '5,000 members left, all with 2FA' : 'NOT as acknowledged'}`);
+  }
+
+  if (only.has('flood')) {
+    log('a token write, quiet and under a flood of Basic-auth guesses …');
+    await flood();
+  }
+}
+
+/** One request on a fresh connection from `localAddress`; resolves to its status (0 on a network error). */
+function rawRequest(url, { method = 'GET', path = '/', headers = {}, body, localAddress } = {}) {
+  return new Promise((resolve) => {
+    const target = new URL(path, url);
+    if (target.hostname !== '127.0.0.1') throw new Error('bench: loopback only');
+    const req = http.request(target, { method, headers, localAddress, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', () => resolve(0));
+    req.end(body);
+  });
+}
+
+/**
+ * Security round 2, finding 4: a flood of Basic-auth guesses (random names, so no per-account
+ * delay applies; 64 client addresses, so the per-address budget does not stop it either) must not
+ * queue durable writes behind password hashing. Budget: a token write's median latency under the
+ * flood <= 10x its quiet median.
+ */
+async function flood() {
+  const seedFile = join(TMP, 'flood-seed.json');
+  const token = 'npm_BenchFloodOwnerToken0000000000001';
+  writeFileSync(seedFile, JSON.stringify({ users: [{ name: 'fo', token }], orgs: [{ name: 'flood', members: { fo: 'owner' } }] }));
+  const reg = await startRegistry({ dataDir: join(TMP, 'flood-data'), seedFile });
+  let n = 0;
+  const write = async () => {
+    const t0 = performance.now();
+    const status = await rawRequest(reg.url, { method: 'PUT', path: '/-/org/flood/team', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `t${++n}` }) });
+    must(status === 201, `team create answered ${status}`);
+    return performance.now() - t0;
+  };
+  const writes = async (count) => {
+    const out = [];
+    for (let i = 0; i < count; i++) out.push(await write());
+    return out;
+  };
+  try {
+    await writes(5);
+    const quiet = await writes(30);
+    let stop = false;
+    let guesses = 0;
+    const refused = { 401: 0, 429: 0, other: 0 };
+    const attackers = Array.from({ length: 64 }, async (_, i) => {
+      while (!stop) {
+        const name = `rnd${i}x${guesses++}`;
+        const status = await rawRequest(reg.url, { path: '/-/whoami', headers: { authorization: `Basic ${Buffer.from(`${name}:guess`).toString('base64')}` }, localAddress: `127.0.2.${i + 1}` });
+        refused[status === 401 || status === 429 ? status : 'other']++;
+      }
+    });
+    const underFlood = await writes(30);
+    stop = true;
+    await Promise.all(attackers);
+    const q = median(quiet);
+    const f = median(underFlood);
+    results.cases.flood = { quietMedianMs: r1(q), floodMedianMs: r1(f), ratio: r2(f / q), guesses, answers: refused };
+    rows.push(['token write, quiet', { median: r1(q), rssMiB: null }, null]);
+    rows.push(['token write, under a flood of 64 Basic-auth guessers', { median: r1(f), rssMiB: null }, null]);
+    budget('token write under a Basic-auth flood <= 10x its quiet latency', f / q <= 10, `${r1(f)} ms vs ${r1(q)} ms = ${r2(f / q)}x (${guesses} guesses: ${refused[401]} checked, ${refused[429]} refused at once)`);
+  } finally {
+    await reg.stop();
   }
 }
 

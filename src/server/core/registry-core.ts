@@ -1,5 +1,5 @@
 import { isTfaMode, nameProblem, normalizeRole, type Role, type TfaMode } from '../../shared/names.js';
-import { collection, type Op, type Store } from '../store/store.js';
+import type { Op, Store } from '../store/store.js';
 import { CoreError, conflict, forbidden, invalid, notFound, unauthenticated } from './errors.js';
 import { Backoff, type BackoffOptions } from './throttle.js';
 import { PasswordPool, type PasswordPoolOptions } from './password-pool.js';
@@ -16,7 +16,10 @@ import {
 } from './secrets.js';
 import { matchTotp, newTotpSecret, totpUri } from './totp.js';
 import { ipInCidrs, isValidCidr } from './cidr.js';
-import { MemoryMailer, type Mailer, type OutboxMessage } from './outbox.js';
+import { MemoryMailer, type Mailer } from './outbox.js';
+import { article, invitationMessage, tfaRemovalMessage, tfaReminderMessage } from './messages.js';
+import { k2, k3, type TypedOp } from './schema.js';
+import { CoreState, DAY, DEVELOPERS, tfaOn } from './state.js';
 import { MemoryTarballs, tarballKey, type TarballStore } from '../store/tarballs.js';
 import { checkPackageName, checkTag, compareVersions, highest, isVersion, parsePublish, tarballFile } from './packages.js';
 import type {
@@ -60,9 +63,7 @@ export interface CoreOptions {
 export const INVITATION_DAYS = 7;
 export const REMOVAL_RECORD_DAYS = 90;
 export const RECOVERY_CODES = 5;
-const DAY = 86_400_000;
 const WEB_LOGIN_TTL = 10 * 60_000;
-const DEVELOPERS = 'developers';
 const PROFILE_FIELDS = ['email', 'fullname', 'homepage', 'freenode', 'twitter', 'github'] as const;
 
 /** Why an OTP is asked for: `auth` (login, profile, tokens, governance) or `write` (other writes). */
@@ -111,8 +112,6 @@ export interface TokenView {
   expires: string | null;
 }
 
-const k2 = (a: string, b: string) => `${a}:${b}`;
-const k3 = (a: string, b: string, c: string) => `${a}:${b}:${c}`;
 
 export class RegistryCore {
   readonly store: Store;
@@ -130,31 +129,18 @@ export class RegistryCore {
   readonly passwords: PasswordPool;
   private readonly webSessions = new Map<string, WebSession>();
   private readonly webByDone = new Map<string, WebSession>();
-  // Indexes over the store's collections, kept in step by commit().
-  private readonly orgMembers = new Map<string, Map<string, Role>>();
-  private readonly userOrgs = new Map<string, Set<string>>();
-  private readonly orgTeams = new Map<string, Map<string, Set<string>>>();
-  private readonly userTokens = new Map<string, Set<string>>();
-  private readonly orgAudit = new Map<string, string[]>();
-  /** package → its published versions */
-  private readonly pkgVersions = new Map<string, Set<string>>();
-  /**
-   * org → its member names sorted, and the roster's JSON, built on the first read after a
-   * membership change: reads then cost O(members) without sorting, and the roster none at all.
-   */
-  private readonly sortedMembers = new Map<string, { names: string[]; rosterJson?: string }>();
   /** `org:user` → ms until which a member who just left may still read the roster (npm org rm re-reads it) */
   private readonly justLeft = new Map<string, number>();
-  private auditSeq = 0;
   readonly mailer: Mailer;
   readonly tarballs: TarballStore;
-  private outboxFlush: Promise<void> = Promise.resolve();
+  private readonly state: CoreState;
 
   constructor(opts: CoreOptions) {
     this.store = opts.store;
     this.now = opts.now ?? Date.now;
     this.mailer = opts.mailer ?? new MemoryMailer();
     this.tarballs = opts.tarballs ?? new MemoryTarballs();
+    this.state = new CoreState(this.store, this.now, this.mailer, this.tarballs);
     const t = opts.throttle ?? {};
     const free = t.free ?? 5;
     this.pwSource = new Backoff(this.now, t);
@@ -162,136 +148,37 @@ export class RegistryCore {
     this.otpSource = new Backoff(this.now, t);
     this.otpAccount = new Backoff(this.now, { ...t, free: free * 4 });
     this.passwords = new PasswordPool(opts.passwords);
-    this.rebuildIndexes();
   }
 
-  // ---------------------------------------------------------------- storage and indexes
+  // ---------------------------------------------------------------- lookups
 
-  private col<T>(name: string): Map<string, T> {
-    return collection(this.store.data, name) as Map<string, T>;
+  user(name: string): UserRec | undefined {
+    return this.state.user(name);
   }
 
-  private rebuildIndexes(): void {
-    this.orgMembers.clear();
-    this.userOrgs.clear();
-    this.orgTeams.clear();
-    this.userTokens.clear();
-    this.orgAudit.clear();
-    this.pkgVersions.clear();
-    this.sortedMembers.clear();
-    for (const name of this.col<OrgRec>('orgs').keys()) {
-      this.orgMembers.set(name, new Map());
-      this.orgTeams.set(name, new Map([[DEVELOPERS, new Set()]]));
-    }
-    const ops: Op[] = [];
-    for (const [k, v] of this.col<unknown>('members')) ops.push({ c: 'members', k, v });
-    for (const [k, v] of this.col<unknown>('teams')) ops.push({ c: 'teams', k, v });
-    for (const [k, v] of this.col<unknown>('teamMembers')) ops.push({ c: 'teamMembers', k, v });
-    for (const [k, v] of this.col<unknown>('tokens')) ops.push({ c: 'tokens', k, v });
-    for (const [k, v] of this.col<unknown>('packageVersions')) ops.push({ c: 'packageVersions', k, v });
-    for (const k of [...this.col<AuditEvent>('audit').keys()].sort()) ops.push({ c: 'audit', k, v: this.col<AuditEvent>('audit').get(k) });
-    this.index(ops);
-    for (const k of this.col<AuditEvent>('audit').keys()) this.auditSeq = Math.max(this.auditSeq, Number(k));
+  org(name: string): OrgRec | undefined {
+    return this.state.org(name);
   }
 
-  private index(ops: Op[]): void {
-    for (const { c, k, v } of ops) {
-      if (c === 'orgs') {
-        if (v && !this.orgMembers.has(k)) {
-          this.orgMembers.set(k, new Map());
-          this.orgTeams.set(k, new Map([[DEVELOPERS, new Set()]]));
-        } else if (!v) {
-          this.orgMembers.delete(k);
-          this.orgTeams.delete(k);
-          this.sortedMembers.delete(k);
-        }
-      } else if (c === 'members') {
-        const [org, user] = k.split(':') as [string, string];
-        this.sortedMembers.delete(org);
-        if (v) {
-          this.orgMembers.get(org)?.set(user, (v as MemberRec).role);
-          setOf(this.userOrgs, user).add(org);
-        } else {
-          this.orgMembers.get(org)?.delete(user);
-          this.userOrgs.get(user)?.delete(org);
-        }
-      } else if (c === 'teams') {
-        const [org, team] = k.split(':') as [string, string];
-        const teams = this.orgTeams.get(org);
-        if (!teams) continue;
-        if (v && !teams.has(team)) teams.set(team, new Set());
-        else if (!v) teams.delete(team);
-      } else if (c === 'teamMembers') {
-        const [org, team, user] = k.split(':') as [string, string, string];
-        const set = this.orgTeams.get(org)?.get(team);
-        if (!set) continue;
-        if (v) set.add(user);
-        else set.delete(user);
-      } else if (c === 'audit') {
-        const org = (v as AuditEvent | null)?.org;
-        if (v && org) setList(this.orgAudit, org).push(k);
-      } else if (c === 'packageVersions') {
-        const rec = (v ?? this.col<PackageVersionRec>('packageVersions').get(k)) as PackageVersionRec | undefined;
-        if (!rec) continue;
-        if (v) setOf(this.pkgVersions, rec.name).add(rec.version);
-        else {
-          const set = this.pkgVersions.get(rec.name);
-          set?.delete(rec.version);
-          if (set?.size === 0) this.pkgVersions.delete(rec.name);
-        }
-      } else if (c === 'tokens') {
-        const rec = (v ?? this.col<TokenRec>('tokens').get(k)) as TokenRec | undefined;
-        if (!rec) continue;
-        if (v) setOf(this.userTokens, rec.user).add(k);
-        else this.userTokens.get(rec.user)?.delete(k);
-      }
-    }
+  roleIn(org: string, user: string): Role | undefined {
+    return this.state.roleIn(org, user);
   }
 
-  /**
-   * Applies a transaction: indexes and memory now, durable when the promise resolves. If the store
-   * fails to write it, the store has undone it, and the indexes are rebuilt to match.
-   */
-  private async commit(ops: Op[]): Promise<void> {
-    this.checkInvariants(ops);
-    this.index(ops);
-    try {
-      await this.store.commit(ops);
-    } catch (e) {
-      this.rebuildIndexes();
-      throw e;
-    }
-    if (ops.some((o) => o.c === 'outbox' && o.v)) this.flushOutbox();
+  /** Members of `org` (name → role), or undefined if no such org. Read-only view. */
+  members(org: string): ReadonlyMap<string, Role> | undefined {
+    return this.state.members(org);
   }
 
-  /**
-   * The core's invariants, checked on the state `ops` would leave, before anything is applied (so
-   * whatever path a change takes, it cannot commit a broken state): every member of an org that
-   * requires 2FA has 2FA on.
-   */
-  private checkInvariants(ops: Op[]): void {
-    const after = new Map<string, unknown>();
-    for (const o of ops) after.set(`${o.c}\n${o.k}`, o.v ?? null);
-    const get = <T>(c: string, k: string): T | undefined => {
-      const key = `${c}\n${k}`;
-      return after.has(key) ? ((after.get(key) ?? undefined) as T | undefined) : this.col<T>(c).get(k);
-    };
-    const check = (org: string, user: string): void => {
-      if (!get<OrgRec>('orgs', org)?.requireTfa || !get<MemberRec>('members', k2(org, user))) return;
-      const u = get<UserRec>('users', user);
-      if (u && RegistryCore.tfaOn(u)) return;
-      throw new CoreError('conflict', `This change would leave ${user}, a member of ${org}, without two-factor authentication, which ${org} requires. Nothing was changed; try again.`, { code: 'EINVARIANT' });
-    };
-    for (const o of ops) {
-      if (o.c === 'users' && o.v && !RegistryCore.tfaOn(o.v as UserRec)) {
-        for (const org of this.userOrgs.get(o.k) ?? []) check(org, o.k);
-      } else if (o.c === 'members' && o.v) {
-        const i = o.k.indexOf(':');
-        check(o.k.slice(0, i), o.k.slice(i + 1));
-      } else if (o.c === 'orgs' && (o.v as OrgRec | null)?.requireTfa) {
-        for (const user of this.orgMembers.get(o.k)?.keys() ?? []) check(o.k, user);
-      }
-    }
+  orgsOf(user: string): string[] {
+    return this.state.orgsOf(user);
+  }
+
+  teamsOf(org: string, user: string): string[] {
+    return this.state.teamsOf(org, user);
+  }
+
+  static tfaOn(u: UserRec): boolean {
+    return tfaOn(u);
   }
 
   /**
@@ -299,81 +186,7 @@ export class RegistryCore {
    * Call at start-up too: messages left by a crash are delivered then.
    */
   flushOutbox(): Promise<void> {
-    this.outboxFlush = this.outboxFlush.then(async () => {
-      const box = this.col<OutboxMessage>('outbox');
-      if (box.size === 0) return;
-      const msgs = [...box.values()];
-      try {
-        await this.mailer.deliver(msgs);
-        await this.store.commit(msgs.map((m) => ({ c: 'outbox', k: m.id, v: null })));
-      } catch {
-        // left in the store; the next flush or start retries
-      }
-    });
-    return this.outboxFlush;
-  }
-
-  private outboxOp(user: string, subject: string, text: string): Op {
-    const u = this.user(user);
-    const m: OutboxMessage = { id: newId(12), user, to: u?.email ?? null, subject, text, created: this.iso() };
-    return { c: 'outbox', k: m.id, v: m };
-  }
-
-  private iso(ms = this.now()): string {
-    return new Date(ms).toISOString();
-  }
-
-  private auditOp(org: string | null, actor: string, action: string, target?: string, detail?: Record<string, unknown>): Op {
-    const id = ++this.auditSeq;
-    const ev: AuditEvent = { id, time: this.iso(), org, actor, action, ...(target ? { target } : {}), ...(detail ? { detail } : {}) };
-    return { c: 'audit', k: String(id).padStart(12, '0'), v: ev };
-  }
-
-  // ---------------------------------------------------------------- lookups
-
-  user(name: string): UserRec | undefined {
-    return this.col<UserRec>('users').get(name);
-  }
-
-  org(name: string): OrgRec | undefined {
-    return this.col<OrgRec>('orgs').get(name);
-  }
-
-  roleIn(org: string, user: string): Role | undefined {
-    return this.orgMembers.get(org)?.get(user);
-  }
-
-  /** Members of `org` (name → role), or undefined if no such org. Read-only view. */
-  members(org: string): ReadonlyMap<string, Role> | undefined {
-    return this.orgMembers.get(org);
-  }
-
-  /** The member names of an existing `org`, sorted (a shared array: do not change it). */
-  private memberNames(org: string): readonly string[] {
-    return this.membersView(org).names;
-  }
-
-  private membersView(org: string): { names: string[]; rosterJson?: string } {
-    let view = this.sortedMembers.get(org);
-    if (!view) {
-      view = { names: [...this.orgMembers.get(org)!.keys()].sort() };
-      this.sortedMembers.set(org, view);
-    }
-    return view;
-  }
-
-  orgsOf(user: string): string[] {
-    return [...(this.userOrgs.get(user) ?? [])].sort();
-  }
-
-  teamsOf(org: string, user: string): string[] {
-    const out: string[] = [];
-    for (const [team, set] of this.orgTeams.get(org) ?? []) if (team !== DEVELOPERS && set.has(user)) out.push(team);
-    return out.sort();
-  }
-
-  static tfaOn(u: UserRec): boolean {
-    return !!u.tfa && !u.tfa.pending;
+    return this.state.flushOutbox();
   }
 
   // ---------------------------------------------------------------- authentication and OTP
@@ -381,7 +194,7 @@ export class RegistryCore {
   /** The acting user, or null when the request carries no credential. Bad credentials throw. */
   async authenticate(cred: Credentials): Promise<Actor | null> {
     if (cred.bearer !== undefined) {
-      const rec = this.col<TokenRec>('tokens').get(tokenKey(cred.bearer));
+      const rec = this.state.all('tokens').get(tokenKey(cred.bearer));
       if (!rec) throw unauthenticated('Invalid or revoked token. Log in again.');
       if (rec.expires && Date.parse(rec.expires) <= this.now()) throw unauthenticated('This token has expired. Log in again or create a new token.');
       if (rec.cidr && !ipInCidrs(cred.ip, rec.cidr)) {
@@ -401,7 +214,7 @@ export class RegistryCore {
       }
       const actor: Actor = { user, token: null, via: 'password', password: user.password };
       // A password is a first factor only: with 2FA on, every Basic-auth request needs an OTP.
-      return RegistryCore.tfaOn(user) ? this.otpGate(actor, cred, 'auth') : actor;
+      return tfaOn(user) ? this.otpGate(actor, cred, 'auth') : actor;
     }
     return null;
   }
@@ -448,7 +261,7 @@ export class RegistryCore {
     if (!user) throw unauthenticated('Invalid or revoked token. Log in again.');
     let token = actor.token;
     if (token) {
-      token = this.col<TokenRec>('tokens').get(token.key) ?? null;
+      token = this.state.all('tokens').get(token.key) ?? null;
       if (!token) throw unauthenticated('Invalid or revoked token. Log in again.');
     }
     if (actor.password !== undefined && !sameHash(user.password, actor.password)) throw new CoreError('unauthenticated', 'Incorrect username or password.', { code: 'EPASSWORD' });
@@ -458,7 +271,7 @@ export class RegistryCore {
   /** Whether `need` asks `actor` for an OTP that this request has not given yet. */
   private otpNeeded(actor: Actor, need: OtpNeed): boolean {
     const u = actor.user;
-    if (!RegistryCore.tfaOn(u) || actor.otpChecked) return false;
+    if (!tfaOn(u) || actor.otpChecked) return false;
     return !(need === 'write' && u.tfa!.mode !== 'auth-and-writes' && actor.via !== 'password');
   }
 
@@ -503,14 +316,14 @@ export class RegistryCore {
       const idx = tfa.recovery.findIndex((r) => safeEqual(r, h));
       if (idx >= 0) {
         this.otpSource.succeed(src);
-        const next: UserRec = { ...u, tfa: { ...tfa, recovery: tfa.recovery.filter((_, i) => i !== idx) }, updated: this.iso() };
-        await this.commit([{ c: 'users', k: u.name, v: next }, this.auditOp(null, u.name, 'user.tfa.recovery-code-used')]);
+        const next: UserRec = { ...u, tfa: { ...tfa, recovery: tfa.recovery.filter((_, i) => i !== idx) }, updated: this.state.iso() };
+        await this.state.commit([{ c: 'users', k: u.name, v: next }, this.state.auditOp(null, u.name, 'user.tfa.recovery-code-used')]);
         return;
       }
     } else {
       const step = matchTotp(tfa.secret, code, now);
       if (step !== null) {
-        const uses = (this.col<OtpUse[]>('otpUses').get(u.name) ?? []).filter((x) => x.until > now);
+        const uses = (this.state.all('otpUses').get(u.name) ?? []).filter((x) => x.until > now);
         const used = uses.find((x) => x.step === step);
         const tokKey = tok?.key ?? null;
         if (used) {
@@ -519,7 +332,7 @@ export class RegistryCore {
         }
         this.otpSource.succeed(src);
         uses.push({ step, tok: tokKey, until: (step + 2) * 30_000 });
-        await this.commit([{ c: 'otpUses', k: u.name, v: uses }]);
+        await this.state.commit([{ c: 'otpUses', k: u.name, v: uses }]);
         return;
       }
     }
@@ -552,7 +365,7 @@ export class RegistryCore {
     const scope = /^@([^/]+)\//.exec(pkg)?.[1];
     const covered = (!t.packages && !t.scopes) || !!t.packages?.includes(pkg) || (scope !== undefined && !!t.scopes?.includes(scope));
     if (!covered) {
-      if (want === 'write' || this.packageOrg(pkg) !== null) throw forbidden(`This token does not cover the package ${pkg}.`);
+      if (want === 'write' || this.state.packageOrg(pkg) !== null) throw forbidden(`This token does not cover the package ${pkg}.`);
       return false;
     }
     if (t.packagesPermission === 'no-access') throw forbidden(`This token has no access to packages, so it cannot ${want === 'read' ? 'read' : 'change'} ${pkg}.`);
@@ -573,9 +386,9 @@ export class RegistryCore {
     return { username: actor.user.name };
   }
 
-  private issueToken(user: string, extra: Partial<TokenRec> = {}): { token: string; rec: TokenRec; op: Op } {
+  private issueToken(user: string, extra: Partial<TokenRec> = {}): { token: string; rec: TokenRec; op: TypedOp } {
     const token = newToken();
-    const at = this.iso();
+    const at = this.state.iso();
     const rec: TokenRec = {
       key: tokenKey(token),
       user,
@@ -618,7 +431,7 @@ export class RegistryCore {
     const user = await this.checkPassword(name, password, cred.ip);
     const actor = await this.otpGate({ user, token: null, via: 'password', password: user.password }, { ip: cred.ip, otp: cred.otp }, 'auth');
     const t = this.issueToken(actor.user.name);
-    await this.commit([t.op]);
+    await this.state.commit([t.op]);
     return t.token;
   }
 
@@ -626,10 +439,10 @@ export class RegistryCore {
     if (password.length < 8) throw invalid('Password must be at least 8 characters long.');
     const hash = await this.passwords.run(ip, name, () => hashPassword(password));
     if (this.user(name)) throw conflict(`User ${name} already exists.`); // created while we hashed
-    const at = this.iso();
+    const at = this.state.iso();
     const rec: UserRec = { name, email, emailVerified: false, password: hash, created: at, updated: at, tfa: null };
     const t = this.issueToken(name);
-    await this.commit([{ c: 'users', k: name, v: rec }, t.op]);
+    await this.state.commit([{ c: 'users', k: name, v: rec }, t.op]);
     return t.token;
   }
 
@@ -691,15 +504,15 @@ export class RegistryCore {
   /** `npm logout`: revokes a token. A token may revoke itself; otherwise it must be the caller's. */
   async revokeTokenValue(actor: Actor, cred: Credentials, token: string): Promise<void> {
     const key = tokenKey(token);
-    const rec = this.col<TokenRec>('tokens').get(key);
+    const rec = this.state.all('tokens').get(key);
     if (!rec || rec.user !== actor.user.name) throw notFound('No such token.');
     if (actor.token?.key !== key) {
       // Revoking another token is a write like `token revoke`; a token revoking itself is a logout.
       if (actor.token?.readonly) throw forbidden('A read-only token cannot revoke other tokens.', 'EREADONLY');
       await this.otpGate(actor, cred, 'write');
     }
-    if (!this.col<TokenRec>('tokens').has(key)) return; // revoked meanwhile: the same outcome
-    await this.commit([{ c: 'tokens', k: key, v: null }]);
+    if (!this.state.all('tokens').has(key)) return; // revoked meanwhile: the same outcome
+    await this.state.commit([{ c: 'tokens', k: key, v: null }]);
   }
 
   // ---------------------------------------------------------------- tokens
@@ -719,8 +532,8 @@ export class RegistryCore {
   }
 
   listTokens(actor: Actor, page: number, perPage: number): { objects: TokenView[]; total: number } {
-    const all = [...(this.userTokens.get(actor.user.name) ?? [])]
-      .map((k) => this.col<TokenRec>('tokens').get(k)!)
+    const all = [...(this.state.tokenKeysOf(actor.user.name))]
+      .map((k) => this.state.all('tokens').get(k)!)
       .sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : a.key < b.key ? -1 : 1));
     return { objects: all.slice(page * perPage, page * perPage + perPage).map((t) => this.tokenView(t)), total: all.length };
   }
@@ -744,7 +557,7 @@ export class RegistryCore {
     if (body.expires !== undefined && body.expires !== null) {
       const days = Number(body.expires);
       if (!Number.isInteger(days) || days < 1 || days > 3650) throw invalid('expires must be a number of days between 1 and 3650');
-      expires = this.iso(this.now() + days * DAY);
+      expires = this.state.iso(this.now() + days * DAY);
     }
     let orgs: string[] | null = null;
     if (body.orgs !== undefined && body.orgs !== null) {
@@ -779,13 +592,13 @@ export class RegistryCore {
       scopes: packagesAll ? null : scopes?.map((sc) => sc.replace(/^@/, '')) ?? null,
       session: false,
     });
-    await this.commit([t.op]);
+    await this.state.commit([t.op]);
     return { ...this.tokenView(t.rec), token: t.token };
   }
 
   /** Deletes one of the caller's tokens by key (or by its value, as npm may send it). */
   async deleteToken(actor: Actor, cred: Credentials, keyOrToken: string): Promise<void> {
-    const tokens = this.col<TokenRec>('tokens');
+    const tokens = this.state.all('tokens');
     let rec = tokens.get(keyOrToken);
     if (!rec && keyOrToken.length < 200) rec = tokens.get(tokenKey(keyOrToken));
     if (!rec || rec.user !== actor.user.name) throw notFound('No such token.');
@@ -794,7 +607,7 @@ export class RegistryCore {
     // A token revoking itself is a logout and needs no second factor (as `revokeTokenValue`).
     if (!self) await this.otpGate(actor, cred, 'write');
     if (!tokens.has(rec.key)) return; // revoked meanwhile: the same outcome
-    await this.commit([{ c: 'tokens', k: rec.key, v: null }]);
+    await this.state.commit([{ c: 'tokens', k: rec.key, v: null }]);
   }
 
   // ---------------------------------------------------------------- profile and 2FA
@@ -878,8 +691,8 @@ export class RegistryCore {
     const next = changes(current);
     if (!next) return this.profile(current);
     if (hash) next.password = hash;
-    next.updated = this.iso();
-    await this.commit([{ c: 'users', k: current.name, v: next }, ...(hash ? [this.auditOp(null, current.name, 'user.password.change')] : [])]);
+    next.updated = this.state.iso();
+    await this.state.commit([{ c: 'users', k: current.name, v: next }, ...(hash ? [this.state.auditOp(null, current.name, 'user.password.change')] : [])]);
     return this.profile(next);
   }
 
@@ -899,10 +712,10 @@ export class RegistryCore {
     }
     // Changing an active 2FA setting needs the second factor; what is active is decided now and
     // again after the OTP check, on the account as it is then.
-    const wasOn = RegistryCore.tfaOn(a.user);
+    const wasOn = tfaOn(a.user);
     if (wasOn && !(mode !== 'disable' && a.user.tfa!.mode === mode)) a = await this.otpGate(a, cred, 'auth');
     const u = a.user;
-    if (RegistryCore.tfaOn(u) !== wasOn) throw conflict('Your two-factor settings changed while this request was processed. Try again.');
+    if (tfaOn(u) !== wasOn) throw conflict('Your two-factor settings changed while this request was processed. Try again.');
     if (mode === 'disable') {
       if (!u.tfa) return this.profile(u, false);
       if (!u.tfa.pending) {
@@ -914,21 +727,21 @@ export class RegistryCore {
           );
         }
       }
-      const next: UserRec = { ...u, tfa: null, updated: this.iso() };
-      await this.commit([{ c: 'users', k: u.name, v: next }, { c: 'otpUses', k: u.name, v: null }, this.auditOp(null, u.name, u.tfa.pending ? 'user.tfa.reset' : 'user.tfa.disable')]);
+      const next: UserRec = { ...u, tfa: null, updated: this.state.iso() };
+      await this.state.commit([{ c: 'users', k: u.name, v: next }, { c: 'otpUses', k: u.name, v: null }, this.state.auditOp(null, u.name, u.tfa.pending ? 'user.tfa.reset' : 'user.tfa.disable')]);
       return this.profile(next, false);
     }
     if (u.tfa && !u.tfa.pending) {
       if (u.tfa.mode === mode) return this.profile(u);
-      const next: UserRec = { ...u, tfa: { ...u.tfa, mode }, updated: this.iso() };
-      await this.commit([{ c: 'users', k: u.name, v: next }, this.auditOp(null, u.name, 'user.tfa.mode', undefined, { mode })]);
+      const next: UserRec = { ...u, tfa: { ...u.tfa, mode }, updated: this.state.iso() };
+      await this.state.commit([{ c: 'users', k: u.name, v: next }, this.state.auditOp(null, u.name, 'user.tfa.mode', undefined, { mode })]);
       return this.profile(next, { mode, pending: false });
     }
     // Off or pending: (re)start enrolment with a fresh secret.
     const secret = newTotpSecret();
     const pending: TfaRec = { mode, pending: true, secret, recovery: [] };
-    const next: UserRec = { ...u, tfa: pending, updated: this.iso() };
-    await this.commit([{ c: 'users', k: u.name, v: next }]);
+    const next: UserRec = { ...u, tfa: pending, updated: this.state.iso() };
+    await this.state.commit([{ c: 'users', k: u.name, v: next }]);
     return this.profile(next, totpUri(secret, u.name));
   }
 
@@ -949,9 +762,9 @@ export class RegistryCore {
     }
     this.otpSource.succeed(src);
     const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
-    const next: UserRec = { ...u, tfa: { ...u.tfa, pending: false, recovery: codes.map(sha256Hex) }, updated: this.iso() };
+    const next: UserRec = { ...u, tfa: { ...u.tfa, pending: false, recovery: codes.map(sha256Hex) }, updated: this.state.iso() };
     const uses: OtpUse[] = [{ step, tok: actor.token?.key ?? null, until: (step + 2) * 30_000 }];
-    await this.commit([{ c: 'users', k: u.name, v: next }, { c: 'otpUses', k: u.name, v: uses }, this.auditOp(null, u.name, 'user.tfa.enable', undefined, { mode: next.tfa!.mode })]);
+    await this.state.commit([{ c: 'users', k: u.name, v: next }, { c: 'otpUses', k: u.name, v: uses }, this.state.auditOp(null, u.name, 'user.tfa.enable', undefined, { mode: next.tfa!.mode })]);
     return this.profile(next, codes);
   }
 
@@ -983,7 +796,7 @@ export class RegistryCore {
   /** `roster()` as JSON text (the HTTP body), serialized once per membership change. */
   rosterJson(actor: Actor, org: string): string {
     this.rosterAccess(actor, org);
-    const view = this.membersView(org);
+    const view = this.state.membersView(org);
     return (view.rosterJson ??= JSON.stringify(this.rosterOf(org)));
   }
 
@@ -995,9 +808,9 @@ export class RegistryCore {
   }
 
   private rosterOf(org: string): Record<string, Role> {
-    const members = this.orgMembers.get(org)!;
+    const members = this.state.members(org)!;
     const out: Record<string, Role> = {};
-    for (const name of this.memberNames(org)) out[name] = members.get(name)!;
+    for (const name of this.state.memberNames(org)) out[name] = members.get(name)!;
     return out;
   }
 
@@ -1019,7 +832,7 @@ export class RegistryCore {
 
   private ownerCount(org: string): number {
     let n = 0;
-    for (const r of this.orgMembers.get(org)!.values()) if (r === 'owner') n++;
+    for (const r of this.state.members(org)!.values()) if (r === 'owner') n++;
     return n;
   }
 
@@ -1035,25 +848,25 @@ export class RegistryCore {
     const target = this.user(name);
     if (!target) throw notFound(`User ${name} not found.`);
     const current = this.roleIn(org, name);
-    const size = () => this.orgMembers.get(org)!.size;
+    const size = () => this.state.members(org)!.size;
     if (current) {
       if (current === role) return { org: { name: org, size: size() }, user: name, role, pending: false };
       if (current === 'owner' && this.ownerCount(org) === 1) throw conflict(`${name} is the last owner of ${org} and cannot be demoted. Make someone else an owner first.`);
-      const rec = this.col<MemberRec>('members').get(k2(org, name))!;
-      await this.commit([
+      const rec = this.state.all('members').get(k2(org, name))!;
+      await this.state.commit([
         { c: 'members', k: k2(org, name), v: { ...rec, role } },
-        this.auditOp(org, actor.user.name, 'org.member.set', name, { from: current, to: role }),
+        this.state.auditOp(org, actor.user.name, 'org.member.set', name, { from: current, to: role }),
         ...(current === 'owner' ? this.issuerLeftOps(org, name, actor.user.name, 'issuer_demoted') : []),
       ]);
       return { org: { name: org, size: size() }, user: name, role, pending: false };
     }
     const at = this.now();
-    const existing = this.col<InvitationRec>('invitations').get(k2(org, name));
+    const existing = this.state.all('invitations').get(k2(org, name));
     if (existing && Date.parse(existing.expires) > at) {
       // Already invited (perhaps to be reinstated): keep its teams and expiry, take the new role.
       if (existing.role !== role || existing.by !== actor.user.name) {
         // The invitation is now this owner's to answer for (see issuerLeftOps).
-        await this.commit([{ c: 'invitations', k: k2(org, name), v: { ...existing, role, by: actor.user.name } }, this.auditOp(org, actor.user.name, 'org.invite.create', name, { role, teams: existing.teams, reinstate: existing.reinstate })]);
+        await this.state.commit([{ c: 'invitations', k: k2(org, name), v: { ...existing, role, by: actor.user.name } }, this.state.auditOp(org, actor.user.name, 'org.invite.create', name, { role, teams: existing.teams, reinstate: existing.reinstate })]);
       }
       return { org: { name: org, size: size() }, user: name, role, pending: true };
     }
@@ -1062,15 +875,15 @@ export class RegistryCore {
       user: name,
       role,
       teams: [],
-      created: this.iso(at),
-      expires: this.iso(at + INVITATION_DAYS * DAY),
+      created: this.state.iso(at),
+      expires: this.state.iso(at + INVITATION_DAYS * DAY),
       by: actor.user.name,
       reinstate: false,
     };
-    await this.commit([
+    await this.state.commit([
       { c: 'invitations', k: k2(org, name), v: inv },
-      this.outboxOp(name, `You are invited to join the ${org} organization`, `Hello ${name},\n\n${actor.user.name} invited you to join ${org} as ${article(role)} ${role}. The invitation expires on ${inv.expires}.\n\nAccept it: orgctl invites accept ${org}\n`),
-      this.auditOp(org, actor.user.name, 'org.invite.create', name, { role, teams: [], reinstate: false }),
+      this.state.outboxOp(name, invitationMessage({ org, user: name, by: actor.user.name, role, teams: [], reinstate: false, expires: inv.expires })),
+      this.state.auditOp(org, actor.user.name, 'org.invite.create', name, { role, teams: [], reinstate: false }),
     ]);
     return { org: { name: org, size: size() }, user: name, role, pending: true };
   }
@@ -1095,21 +908,21 @@ export class RegistryCore {
     }
     const role = this.roleIn(org, name);
     if (!role) {
-      const inv = this.col<InvitationRec>('invitations').get(k2(org, name));
+      const inv = this.state.all('invitations').get(k2(org, name));
       if (inv) {
-        await this.commit([{ c: 'invitations', k: k2(org, name), v: null }, this.auditOp(org, actor.user.name, 'org.invite.revoke', name)]);
-        return { user: name, org, userCount: this.orgMembers.get(org)!.size };
+        await this.state.commit([{ c: 'invitations', k: k2(org, name), v: null }, this.state.auditOp(org, actor.user.name, 'org.invite.revoke', name)]);
+        return { user: name, org, userCount: this.state.members(org)!.size };
       }
       throw notFound(`${name} is not a member of ${org}.`);
     }
     if (role === 'owner' && this.ownerCount(org) === 1) throw conflict(`${name} is the last owner of ${org} and cannot be removed. Make someone else an owner first.`);
     const ops = this.removalOps(org, name, role, actor.user.name, self ? 'left' : 'removed');
-    await this.commit(ops);
+    await this.state.commit(ops);
     if (self) {
       for (const [k, until] of this.justLeft) if (until < this.now()) this.justLeft.delete(k);
       this.justLeft.set(k2(org, name), this.now() + 60_000);
     }
-    return { user: name, org, userCount: this.orgMembers.get(org)!.size };
+    return { user: name, org, userCount: this.state.members(org)!.size };
   }
 
   /**
@@ -1117,34 +930,34 @@ export class RegistryCore {
    * demoted): revoked in the same transaction, each with an audit event. Only owners invite, so
    * an invitation must not outlive its issuer's right to give it.
    */
-  private issuerLeftOps(org: string, issuer: string, by: string, reason: 'issuer_removed' | 'issuer_demoted'): Op[] {
-    const ops: Op[] = [];
-    for (const [k, inv] of this.col<InvitationRec>('invitations')) {
-      if (inv.org === org && inv.by === issuer) ops.push({ c: 'invitations', k, v: null }, this.auditOp(org, by, 'org.invite.revoke', inv.user, { reason, issuer }));
+  private issuerLeftOps(org: string, issuer: string, by: string, reason: 'issuer_removed' | 'issuer_demoted'): TypedOp[] {
+    const ops: TypedOp[] = [];
+    for (const [k, inv] of this.state.all('invitations')) {
+      if (inv.org === org && inv.by === issuer) ops.push({ c: 'invitations', k, v: null }, this.state.auditOp(org, by, 'org.invite.revoke', inv.user, { reason, issuer }));
     }
     return ops;
   }
 
   /** The ops that take `user` out of `org` and all its teams, with a removal record. */
-  removalOps(org: string, user: string, role: Role, by: string, reason: string): Op[] {
+  removalOps(org: string, user: string, role: Role, by: string, reason: string): TypedOp[] {
     const teams = this.teamsOf(org, user);
     const at = this.now();
-    const ops: Op[] = [{ c: 'members', k: k2(org, user), v: null }];
+    const ops: TypedOp[] = [{ c: 'members', k: k2(org, user), v: null }];
     for (const t of teams) ops.push({ c: 'teamMembers', k: k3(org, t, user), v: null });
     if (reason !== 'left') {
-      const rec: RemovalRec = { org, user, role, teams, removedAt: this.iso(at), by, reason, expires: this.iso(at + REMOVAL_RECORD_DAYS * DAY) };
+      const rec: RemovalRec = { org, user, role, teams, removedAt: this.state.iso(at), by, reason, expires: this.state.iso(at + REMOVAL_RECORD_DAYS * DAY) };
       ops.push({ c: 'removals', k: k2(org, user), v: rec });
     }
-    ops.push(this.auditOp(org, by, 'org.member.remove', user, { role, teams, reason }));
+    ops.push(this.state.auditOp(org, by, 'org.member.remove', user, { role, teams, reason }));
     if (role === 'owner') ops.push(...this.issuerLeftOps(org, user, by, 'issuer_removed'));
     return ops;
   }
 
   // ---------------------------------------------------------------- teams
 
-  private requireTeam(org: string, team: string): Set<string> {
+  private requireTeam(org: string, team: string): ReadonlySet<string> {
     checkTeamName(team);
-    const set = this.orgTeams.get(org)?.get(team);
+    const set = this.state.teams(org)?.get(team);
     if (!set) throw notFound(`Team ${org}:${team} not found.`);
     return set;
   }
@@ -1153,7 +966,7 @@ export class RegistryCore {
     this.requireOrg(org);
     this.tokenMayRead(actor, org);
     this.requireMember(actor, org);
-    return [...this.orgTeams.get(org)!.keys()].sort().map((t) => `${org}:${t}`);
+    return [...this.state.teams(org)!.keys()].sort().map((t) => `${org}:${t}`);
   }
 
   teamMembers(actor: Actor, org: string, team: string): string[] {
@@ -1162,8 +975,8 @@ export class RegistryCore {
     this.tokenMayRead(actor, org);
     this.requireMember(actor, org);
     this.requireTeam(org, team);
-    if (team === DEVELOPERS) return [...this.memberNames(org)];
-    return [...this.orgTeams.get(org)!.get(team)!].sort();
+    if (team === DEVELOPERS) return [...this.state.memberNames(org)];
+    return [...this.state.teams(org)!.get(team)!].sort();
   }
 
   async createTeam(actor: Actor, cred: Credentials, org: string, body: { name?: unknown; description?: unknown }): Promise<{ name: string; description: string | null; created: string }> {
@@ -1174,9 +987,9 @@ export class RegistryCore {
       throw invalid('description must be a string');
     }
     await this.governance(actor, cred, org, ['owner', 'admin']);
-    if (this.orgTeams.get(org)!.has(team as string)) throw conflict(`Team ${org}:${team} already exists.`);
-    const rec: TeamRec = { description: (body.description as string | undefined) ?? null, created: this.iso() };
-    await this.commit([{ c: 'teams', k: k2(org, team as string), v: rec }, this.auditOp(org, actor.user.name, 'org.team.create', team as string)]);
+    if (this.state.teams(org)!.has(team as string)) throw conflict(`Team ${org}:${team} already exists.`);
+    const rec: TeamRec = { description: (body.description as string | undefined) ?? null, created: this.state.iso() };
+    await this.state.commit([{ c: 'teams', k: k2(org, team as string), v: rec }, this.state.auditOp(org, actor.user.name, 'org.team.create', team as string)]);
     return { name: `${org}:${team}`, description: rec.description, created: rec.created };
   }
 
@@ -1185,10 +998,10 @@ export class RegistryCore {
     await this.governance(actor, cred, org, ['owner', 'admin']);
     const set = this.requireTeam(org, team);
     if (team === DEVELOPERS) throw conflict(`The ${DEVELOPERS} team holds every member of ${org} and cannot be destroyed.`);
-    const ops: Op[] = [{ c: 'teams', k: k2(org, team), v: null }];
+    const ops: TypedOp[] = [{ c: 'teams', k: k2(org, team), v: null }];
     for (const u of set) ops.push({ c: 'teamMembers', k: k3(org, team, u), v: null });
-    ops.push(this.auditOp(org, actor.user.name, 'org.team.destroy', team));
-    await this.commit(ops);
+    ops.push(this.state.auditOp(org, actor.user.name, 'org.team.destroy', team));
+    await this.state.commit(ops);
   }
 
   async addTeamMember(actor: Actor, cred: Credentials, org: string, team: string, body: { user?: unknown }): Promise<void> {
@@ -1198,7 +1011,7 @@ export class RegistryCore {
     const set = this.requireTeam(org, team);
     if (!this.roleIn(org, user)) throw notFound(`${user} is not a member of ${org}; add them to the org first.`);
     if (team === DEVELOPERS || set.has(user)) return;
-    await this.commit([{ c: 'teamMembers', k: k3(org, team, user), v: { added: this.iso() } }, this.auditOp(org, actor.user.name, 'org.team.add', user, { team })]);
+    await this.state.commit([{ c: 'teamMembers', k: k3(org, team, user), v: { added: this.state.iso() } }, this.state.auditOp(org, actor.user.name, 'org.team.add', user, { team })]);
   }
 
   async removeTeamMember(actor: Actor, cred: Credentials, org: string, team: string, body: { user?: unknown }): Promise<void> {
@@ -1208,7 +1021,7 @@ export class RegistryCore {
     const set = this.requireTeam(org, team);
     if (team === DEVELOPERS) throw conflict(`Every member of ${org} is in the ${DEVELOPERS} team; remove them from the org instead.`);
     if (!set.has(user)) throw notFound(`${user} is not in team ${org}:${team}.`);
-    await this.commit([{ c: 'teamMembers', k: k3(org, team, user), v: null }, this.auditOp(org, actor.user.name, 'org.team.remove', user, { team })]);
+    await this.state.commit([{ c: 'teamMembers', k: k3(org, team, user), v: null }, this.state.auditOp(org, actor.user.name, 'org.team.remove', user, { team })]);
   }
 
   // ---------------------------------------------------------------- org 2FA policy (extensions)
@@ -1228,24 +1041,24 @@ export class RegistryCore {
     const myRole = this.requireMember(actor, org);
     const seeTfa = myRole === 'owner' || myRole === 'admin';
     const teamsByUser = new Map<string, string[]>();
-    for (const [team, set] of this.orgTeams.get(org)!) {
+    for (const [team, set] of this.state.teams(org)!) {
       if (team === DEVELOPERS) continue;
       for (const u of set) (teamsByUser.get(u) ?? teamsByUser.set(u, []).get(u)!).push(team);
     }
-    const members = this.orgMembers.get(org)!;
-    return this.memberNames(org).map((user) => ({
+    const members = this.state.members(org)!;
+    return this.state.memberNames(org).map((user) => ({
       user,
       role: members.get(user)!,
-      twoFactor: seeTfa ? RegistryCore.tfaOn(this.user(user)!) : null,
+      twoFactor: seeTfa ? tfaOn(this.user(user)!) : null,
       teams: (teamsByUser.get(user) ?? []).sort(),
     }));
   }
 
   private withoutTfa(org: string): { user: string; role: Role; teams: string[] }[] {
-    const members = this.orgMembers.get(org)!;
+    const members = this.state.members(org)!;
     const out: { user: string; role: Role; teams: string[] }[] = [];
-    for (const user of this.memberNames(org)) {
-      if (!RegistryCore.tfaOn(this.user(user)!)) out.push({ user, role: members.get(user)!, teams: this.teamsOf(org, user) });
+    for (const user of this.state.memberNames(org)) {
+      if (!tfaOn(this.user(user)!)) out.push({ user, role: members.get(user)!, teams: this.teamsOf(org, user) });
     }
     return out;
   }
@@ -1254,7 +1067,7 @@ export class RegistryCore {
   tfaStatus(actor: Actor, org: string): { org: string; required: boolean; since: string | null; members: number; withoutTwoFactor: string[] } {
     this.requireRole(actor, org, ['owner', 'admin']);
     const rec = this.org(org)!;
-    return { org, required: rec.requireTfa, since: rec.tfaRequiredSince, members: this.orgMembers.get(org)!.size, withoutTwoFactor: this.withoutTfa(org).map((m) => m.user) };
+    return { org, required: rec.requireTfa, since: rec.tfaRequiredSince, members: this.state.members(org)!.size, withoutTwoFactor: this.withoutTfa(org).map((m) => m.user) };
   }
 
   /** Who enforcement would remove, with role and teams. Owners and admins. */
@@ -1273,7 +1086,7 @@ export class RegistryCore {
       this.requireOrg(org);
       const role = this.requireMember(a, org);
       if (role !== 'owner') throw forbidden(`Only owners of ${org} can require 2FA; you are ${article(role)} ${role}.`);
-      if (!RegistryCore.tfaOn(a.user)) {
+      if (!tfaOn(a.user)) {
         throw forbidden(`You must turn on two-factor authentication before you can require it for ${org}. Run \`orgctl profile enable-2fa\`.`, 'ETFAOWNER');
       }
       this.tokenMayWrite(a, org);
@@ -1289,20 +1102,14 @@ export class RegistryCore {
       });
     }
     const by = actor.user.name;
-    const ops: Op[] = [];
-    if (!rec.requireTfa) ops.push({ c: 'orgs', k: org, v: { ...rec, requireTfa: true, tfaRequiredSince: this.iso() } });
+    const ops: TypedOp[] = [];
+    if (!rec.requireTfa) ops.push({ c: 'orgs', k: org, v: { ...rec, requireTfa: true, tfaRequiredSince: this.state.iso() } });
     for (const m of removed) {
       ops.push(...this.removalOps(org, m.user, m.role, by, 'tfa_noncompliance'));
-      ops.push(
-        this.outboxOp(
-          m.user,
-          `You were removed from the ${org} organization`,
-          `Hello ${m.user},\n\nThe ${org} organization now requires two-factor authentication, and your account does not have it, so you were removed from ${org} (you were ${article(m.role)} ${m.role}${m.teams.length ? ` in team${m.teams.length > 1 ? 's' : ''} ${m.teams.join(', ')}` : ''}). You no longer have access to its packages.\n\nTo come back: turn on two-factor authentication (orgctl profile enable-2fa), then ask an owner of ${org} to re-invite you; accepting restores your former role and teams for ${REMOVAL_RECORD_DAYS} days.\n`,
-        ),
-      );
+      ops.push(this.state.outboxOp(m.user, tfaRemovalMessage({ org, user: m.user, role: m.role, teams: m.teams, recordDays: REMOVAL_RECORD_DAYS })));
     }
-    if (!rec.requireTfa || removed.length > 0) ops.push(this.auditOp(org, by, 'org.tfa.require', undefined, { removed: removed.map((m) => m.user) }));
-    if (ops.length > 0) await this.commit(ops);
+    if (!rec.requireTfa || removed.length > 0) ops.push(this.state.auditOp(org, by, 'org.tfa.require', undefined, { removed: removed.map((m) => m.user) }));
+    if (ops.length > 0) await this.state.commit(ops);
     return { org, required: true, alreadyRequired: rec.requireTfa, removed };
   }
 
@@ -1311,7 +1118,7 @@ export class RegistryCore {
     await this.governance(actor, cred, org, ['owner']);
     const rec = this.org(org)!;
     if (rec.requireTfa) {
-      await this.commit([{ c: 'orgs', k: org, v: { ...rec, requireTfa: false, tfaRequiredSince: null } }, this.auditOp(org, actor.user.name, 'org.tfa.disable')]);
+      await this.state.commit([{ c: 'orgs', k: org, v: { ...rec, requireTfa: false, tfaRequiredSince: null } }, this.state.auditOp(org, actor.user.name, 'org.tfa.disable')]);
     }
     return { org, required: false, wasRequired: rec.requireTfa };
   }
@@ -1321,15 +1128,9 @@ export class RegistryCore {
     await this.governance(actor, cred, org, ['owner', 'admin']);
     const users = this.withoutTfa(org).map((m) => m.user);
     if (users.length === 0) return { org, notified: [] };
-    const ops: Op[] = users.map((u) =>
-      this.outboxOp(
-        u,
-        `${org} will require two-factor authentication`,
-        `Hello ${u},\n\nThe owners of the ${org} organization plan to require two-factor authentication. Members without it will be removed from ${org} and lose access to its packages.\n\nTurn it on now: orgctl profile enable-2fa (or npm profile enable-2fa).\n`,
-      ),
-    );
-    ops.push(this.auditOp(org, actor.user.name, 'org.tfa.remind', undefined, { users }));
-    await this.commit(ops);
+    const ops: TypedOp[] = users.map((u) => this.state.outboxOp(u, tfaReminderMessage({ org, user: u })));
+    ops.push(this.state.auditOp(org, actor.user.name, 'org.tfa.remind', undefined, { users }));
+    await this.state.commit(ops);
     return { org, notified: users };
   }
 
@@ -1338,15 +1139,15 @@ export class RegistryCore {
     this.requireRole(actor, org, ['owner']);
     const now = this.now();
     const out: RemovalRec[] = [];
-    for (const [k, r] of this.col<RemovalRec>('removals')) if (k.startsWith(`${org}:`) && Date.parse(r.expires) > now) out.push(r);
+    for (const [k, r] of this.state.all('removals')) if (k.startsWith(`${org}:`) && Date.parse(r.expires) > now) out.push(r);
     return out.sort((a, b) => (a.removedAt > b.removedAt ? -1 : a.removedAt < b.removedAt ? 1 : a.user < b.user ? -1 : 1));
   }
 
   /** The org's audit events, newest first. Owners and admins. */
   audit(actor: Actor, org: string, opts: { since?: number; limit?: number } = {}): AuditEvent[] {
     this.requireRole(actor, org, ['owner', 'admin']);
-    const keys = this.orgAudit.get(org) ?? [];
-    const events = this.col<AuditEvent>('audit');
+    const keys = this.state.auditKeysOf(org) ?? [];
+    const events = this.state.all('audit');
     const out: AuditEvent[] = [];
     const limit = opts.limit ?? 1000;
     for (let i = keys.length - 1; i >= 0 && out.length < limit; i--) {
@@ -1360,7 +1161,7 @@ export class RegistryCore {
 
   /** Notifications written so far, when the mailer keeps them in memory (tests, no --data). */
   async outboxIdle(): Promise<void> {
-    await this.outboxFlush;
+    await this.state.outboxIdle();
   }
 
   // ---------------------------------------------------------------- invitations (extensions)
@@ -1390,16 +1191,16 @@ export class RegistryCore {
     }
     await this.governance(actor, cred, org, ['owner']);
     const now = this.now();
-    const removals = this.col<RemovalRec>('removals');
+    const removals = this.state.all('removals');
     if (req.reinstateAll === true) {
       for (const [k, r] of removals) if (k.startsWith(`${org}:`) && Date.parse(r.expires) > now) list.push({ user: r.user, reinstate: true });
       list.sort((a, b) => ((a.user as string) < (b.user as string) ? -1 : 1));
     }
     const invited: InvitationView[] = [];
     const failed: { user: string; error: string; code: string }[] = [];
-    const ops: Op[] = [];
+    const ops: TypedOp[] = [];
     const seen = new Set<string>();
-    const teams = this.orgTeams.get(org)!;
+    const teams = this.state.teams(org)!;
     for (const item of list) {
       const user = typeof item.user === 'string' ? item.user.replace(/^@/, '') : item.user;
       const shown = typeof user === 'string' ? user.slice(0, 214) : String(user);
@@ -1423,7 +1224,7 @@ export class RegistryCore {
         fail(`already a member of ${org}`, 'EMEMBER');
         continue;
       }
-      const existing = this.col<InvitationRec>('invitations').get(k2(org, name));
+      const existing = this.state.all('invitations').get(k2(org, name));
       if (existing && Date.parse(existing.expires) > now) {
         fail(`already invited (until ${existing.expires})`, 'EINVITED');
         continue;
@@ -1457,19 +1258,13 @@ export class RegistryCore {
         }
         inviteTeams = [...new Set((t as string[]).filter((x) => x !== DEVELOPERS))].sort();
       }
-      const inv: InvitationRec = { org, user: name, role, teams: inviteTeams, created: this.iso(now), expires: this.iso(now + INVITATION_DAYS * DAY), by: actor.user.name, reinstate };
+      const inv: InvitationRec = { org, user: name, role, teams: inviteTeams, created: this.state.iso(now), expires: this.state.iso(now + INVITATION_DAYS * DAY), by: actor.user.name, reinstate };
       ops.push({ c: 'invitations', k: k2(org, name), v: inv });
-      ops.push(
-        this.outboxOp(
-          name,
-          `You are invited to join the ${org} organization`,
-          `Hello ${name},\n\n${actor.user.name} invited you to join ${org} as ${article(role)} ${role}${inviteTeams.length ? ` in team${inviteTeams.length > 1 ? 's' : ''} ${inviteTeams.join(', ')}` : ''}${reinstate ? ' (your former role and teams)' : ''}. The invitation expires on ${inv.expires}.\n\nAccept it: orgctl invites accept ${org}${this.org(org)!.requireTfa ? `\n${org} requires two-factor authentication: turn it on first (orgctl profile enable-2fa).` : ''}\n`,
-        ),
-      );
-      ops.push(this.auditOp(org, actor.user.name, 'org.invite.create', name, { role, teams: inviteTeams, reinstate }));
+      ops.push(this.state.outboxOp(name, invitationMessage({ org, user: name, by: actor.user.name, role, teams: inviteTeams, reinstate, expires: inv.expires, orgRequiresTfa: this.org(org)!.requireTfa })));
+      ops.push(this.state.auditOp(org, actor.user.name, 'org.invite.create', name, { role, teams: inviteTeams, reinstate }));
       invited.push(this.invitationView(inv));
     }
-    if (ops.length > 0) await this.commit(ops);
+    if (ops.length > 0) await this.state.commit(ops);
     return { org, invited, failed };
   }
 
@@ -1477,7 +1272,7 @@ export class RegistryCore {
   orgInvitations(actor: Actor, org: string): InvitationView[] {
     this.requireRole(actor, org, ['owner', 'admin']);
     const out: InvitationView[] = [];
-    for (const [k, inv] of this.col<InvitationRec>('invitations')) if (k.startsWith(`${org}:`)) out.push(this.invitationView(inv));
+    for (const [k, inv] of this.state.all('invitations')) if (k.startsWith(`${org}:`)) out.push(this.invitationView(inv));
     return out.sort((a, b) => (a.user < b.user ? -1 : 1));
   }
 
@@ -1486,8 +1281,8 @@ export class RegistryCore {
     const p = nameProblem('user', user);
     if (p) throw invalid(p);
     await this.governance(actor, cred, org, ['owner']);
-    if (!this.col<InvitationRec>('invitations').has(k2(org, user))) throw notFound(`${user} has no invitation to ${org}.`);
-    await this.commit([{ c: 'invitations', k: k2(org, user), v: null }, this.auditOp(org, actor.user.name, 'org.invite.revoke', user)]);
+    if (!this.state.all('invitations').has(k2(org, user))) throw notFound(`${user} has no invitation to ${org}.`);
+    await this.state.commit([{ c: 'invitations', k: k2(org, user), v: null }, this.state.auditOp(org, actor.user.name, 'org.invite.revoke', user)]);
     return { org, user, revoked: true };
   }
 
@@ -1496,7 +1291,7 @@ export class RegistryCore {
     const out: InvitationView[] = [];
     const now = this.now();
     const suffix = `:${actor.user.name}`;
-    for (const [k, inv] of this.col<InvitationRec>('invitations')) {
+    for (const [k, inv] of this.state.all('invitations')) {
       if (k.endsWith(suffix) && inv.user === actor.user.name && Date.parse(inv.expires) > now) out.push(this.invitationView(inv));
     }
     return out.sort((a, b) => (a.org < b.org ? -1 : 1));
@@ -1504,7 +1299,7 @@ export class RegistryCore {
 
   private pendingInvitation(actor: Actor, org: string): InvitationRec {
     this.requireOrg(org);
-    const inv = this.col<InvitationRec>('invitations').get(k2(org, actor.user.name));
+    const inv = this.state.all('invitations').get(k2(org, actor.user.name));
     if (!inv) throw notFound(`You have no invitation to ${org} (it may have been revoked or declined).`);
     if (Date.parse(inv.expires) <= this.now()) throw new CoreError('not_found', `Your invitation to ${org} expired on ${inv.expires}. Ask an owner of ${org} to invite you again.`, { code: 'EEXPIRED' });
     return inv;
@@ -1518,7 +1313,7 @@ export class RegistryCore {
     const check = (a: Actor): InvitationRec => {
       this.tokenMayWrite(a, org);
       const inv = this.pendingInvitation(a, org);
-      if (this.org(org)!.requireTfa && !RegistryCore.tfaOn(a.user)) {
+      if (this.org(org)!.requireTfa && !tfaOn(a.user)) {
         throw forbidden(`${org} requires two-factor authentication. Turn it on (orgctl profile enable-2fa), then accept the invitation again; it stays pending until ${inv.expires}.`, 'ETFAREQUIRED');
       }
       return inv;
@@ -1530,34 +1325,34 @@ export class RegistryCore {
     if (this.roleIn(org, inv.by) !== 'owner') {
       // Only owners invite: an invitation whose issuer is no longer one grants nothing (stores
       // from before issuerLeftOps may still hold such invitations).
-      await this.commit([{ c: 'invitations', k: k2(org, name), v: null }, this.auditOp(org, name, 'org.invite.revoke', name, { reason: 'issuer_removed', issuer: inv.by })]);
+      await this.state.commit([{ c: 'invitations', k: k2(org, name), v: null }, this.state.auditOp(org, name, 'org.invite.revoke', name, { reason: 'issuer_removed', issuer: inv.by })]);
       throw forbidden(`Your invitation to ${org} is no longer valid: ${inv.by}, who sent it, is no longer an owner of ${org}. Ask a current owner to invite you again.`, 'EINVITEVOID');
     }
     if (this.roleIn(org, name)) {
-      await this.commit([{ c: 'invitations', k: k2(org, name), v: null }]);
+      await this.state.commit([{ c: 'invitations', k: k2(org, name), v: null }]);
       throw conflict(`You are already a member of ${org}.`);
     }
-    const teams = inv.teams.filter((t) => this.orgTeams.get(org)!.has(t));
-    const at = this.iso();
-    const ops: Op[] = [
+    const teams = inv.teams.filter((t) => this.state.teams(org)!.has(t));
+    const at = this.state.iso();
+    const ops: TypedOp[] = [
       { c: 'invitations', k: k2(org, name), v: null },
       { c: 'members', k: k2(org, name), v: { role: inv.role, joined: at } satisfies MemberRec },
-      ...teams.map((t) => ({ c: 'teamMembers', k: k3(org, t, name), v: { added: at } })),
-      this.auditOp(org, name, 'org.invite.accept', name, { role: inv.role, teams, reinstate: inv.reinstate }),
+      ...teams.map((t): TypedOp => ({ c: 'teamMembers', k: k3(org, t, name), v: { added: at } })),
+      this.state.auditOp(org, name, 'org.invite.accept', name, { role: inv.role, teams, reinstate: inv.reinstate }),
     ];
-    if (this.col<RemovalRec>('removals').has(k2(org, name))) ops.push({ c: 'removals', k: k2(org, name), v: null });
-    await this.commit(ops);
+    if (this.state.all('removals').has(k2(org, name))) ops.push({ c: 'removals', k: k2(org, name), v: null });
+    await this.state.commit(ops);
     return { org, role: inv.role, teams };
   }
 
   async declineInvitation(actor: Actor, cred: Credentials, org: string): Promise<{ org: string; declined: true }> {
     this.requireOrg(org);
     const name = actor.user.name;
-    if (!this.col<InvitationRec>('invitations').has(k2(org, name))) throw notFound(`You have no invitation to ${org}.`);
+    if (!this.state.all('invitations').has(k2(org, name))) throw notFound(`You have no invitation to ${org}.`);
     this.tokenMayWrite(actor, org);
     this.tokenMayWrite(await this.otpGate(actor, cred, 'auth'), org);
-    if (!this.col<InvitationRec>('invitations').has(k2(org, name))) throw notFound(`You have no invitation to ${org}.`);
-    await this.commit([{ c: 'invitations', k: k2(org, name), v: null }, this.auditOp(org, name, 'org.invite.decline', name)]);
+    if (!this.state.all('invitations').has(k2(org, name))) throw notFound(`You have no invitation to ${org}.`);
+    await this.state.commit([{ c: 'invitations', k: k2(org, name), v: null }, this.state.auditOp(org, name, 'org.invite.decline', name)]);
     return { org, declined: true };
   }
 
@@ -1579,7 +1374,7 @@ export class RegistryCore {
   packageAccess(actor: Actor | null, pkg: string, want: 'read' | 'write'): string | null {
     if (actor && !this.tokenMayUsePackage(actor, pkg, want)) actor = null; // a read outside the token's packages: as anonymous
     if (want === 'write' && actor) this.tokenMayWrite(actor);
-    const org = this.packageOrg(pkg);
+    const org = this.state.packageOrg(pkg);
     if (org === null) return null;
     if (!actor) throw new CoreError('unauthenticated', `Log in to use the packages of org ${org}.`, { code: 'ENEEDAUTH' });
     if (this.roleIn(org, actor.user.name) === undefined) throw forbidden(`${actor.user.name} is not a member of org ${org}.`);
@@ -1603,11 +1398,11 @@ export class RegistryCore {
   // ---------------------------------------------------------------- packages (served by this registry)
 
   private packageRec(pkg: string): PackageRec | undefined {
-    return this.col<PackageRec>('packages').get(pkg);
+    return this.state.all('packages').get(pkg);
   }
 
   private versionRec(pkg: string, version: string): PackageVersionRec | undefined {
-    return this.col<PackageVersionRec>('packageVersions').get(`${pkg}@${version}`);
+    return this.state.all('packageVersions').get(`${pkg}@${version}`);
   }
 
   /** A package `actor` (null: anonymous) may read: org scope → current members; others → anyone. */
@@ -1651,7 +1446,7 @@ export class RegistryCore {
     const rec = this.readablePackage(actor, pkg);
     const versions: Record<string, unknown> = {};
     const time: Record<string, string> = { created: rec.created, modified: rec.modified };
-    const list = [...(this.pkgVersions.get(pkg) ?? [])].sort(compareVersions);
+    const list = [...(this.state.versionsOf(pkg))].sort(compareVersions);
     for (const v of list) {
       const r = this.versionRec(pkg, v)!;
       versions[v] = {
@@ -1710,19 +1505,19 @@ export class RegistryCore {
     await this.tarballs.put(blob, p.data);
     actor = this.reread(actor);
     const { org, rec } = gate(); // again: the checks and the commit share one tick
-    const at = this.iso();
+    const at = this.state.iso();
     const distTags = { ...(rec?.distTags ?? {}), ...p.tags };
     if (!distTags.latest) distTags.latest = p.version;
     const next: PackageRec = rec
       ? { ...rec, distTags, rev: rec.rev + 1, modified: at }
       : { name: pkg, maintainers: [actor.user.name], distTags, rev: 1, created: at, modified: at };
     const ver: PackageVersionRec = { name: pkg, version: p.version, manifest: p.manifest, shasum: p.shasum, integrity: p.integrity, blob, size: p.data.length, publishedBy: actor.user.name, published: at };
-    const ops: Op[] = [
+    const ops: TypedOp[] = [
       { c: 'packages', k: pkg, v: next },
       { c: 'packageVersions', k: `${pkg}@${p.version}`, v: ver },
     ];
-    if (org) ops.push(this.auditOp(org, actor.user.name, 'package.publish', pkg, { version: p.version, tags: Object.keys(p.tags) }));
-    await this.commit(ops);
+    if (org) ops.push(this.state.auditOp(org, actor.user.name, 'package.publish', pkg, { version: p.version, tags: Object.keys(p.tags) }));
+    await this.state.commit(ops);
     return { ok: true, id: pkg, rev: this.revOf(next) };
   }
 
@@ -1739,8 +1534,8 @@ export class RegistryCore {
     check();
     actor = await this.otpGate(actor, cred, 'write');
     const rec = check();
-    const next: PackageRec = { ...rec, distTags: { ...rec.distTags, [tag]: version }, rev: rec.rev + 1, modified: this.iso() };
-    await this.commit([{ c: 'packages', k: pkg, v: next }]);
+    const next: PackageRec = { ...rec, distTags: { ...rec.distTags, [tag]: version }, rev: rec.rev + 1, modified: this.state.iso() };
+    await this.state.commit([{ c: 'packages', k: pkg, v: next }]);
     return { ...next.distTags };
   }
 
@@ -1759,8 +1554,8 @@ export class RegistryCore {
     const rec = check();
     const distTags = { ...rec.distTags };
     delete distTags[tag];
-    const next: PackageRec = { ...rec, distTags, rev: rec.rev + 1, modified: this.iso() };
-    await this.commit([{ c: 'packages', k: pkg, v: next }]);
+    const next: PackageRec = { ...rec, distTags, rev: rec.rev + 1, modified: this.state.iso() };
+    await this.state.commit([{ c: 'packages', k: pkg, v: next }]);
     return { ...distTags };
   }
 
@@ -1776,7 +1571,7 @@ export class RegistryCore {
     const keep = Object.keys(versions);
     const check = () => {
       const rec = this.writableExisting(actor, pkg, rev);
-      const have = this.pkgVersions.get(pkg) ?? new Set<string>();
+      const have = this.state.versionsOf(pkg);
       const added = keep.find((v) => !have.has(v));
       if (added !== undefined) throw invalid(`${pkg} has no version ${added.slice(0, 100)}; publish adds versions, this request only removes them.`);
       return rec;
@@ -1784,7 +1579,7 @@ export class RegistryCore {
     check();
     actor = await this.otpGate(actor, cred, 'write');
     const rec = check();
-    const gone = [...(this.pkgVersions.get(pkg) ?? [])].filter((v) => !keep.includes(v));
+    const gone = [...(this.state.versionsOf(pkg))].filter((v) => !keep.includes(v));
     const next = await this.removeVersions(actor, rec, gone);
     return { ok: true, id: pkg, rev: next ? this.revOf(next) : '0-0' };
   }
@@ -1814,30 +1609,30 @@ export class RegistryCore {
     check();
     actor = await this.otpGate(actor, cred, 'write');
     const rec = check();
-    await this.removeVersions(actor, rec, [...(this.pkgVersions.get(pkg) ?? [])], true);
+    await this.removeVersions(actor, rec, [...(this.state.versionsOf(pkg))], true);
     return { ok: true };
   }
 
   /** One transaction removing `gone` (all of them, or `whole`: the package too); then their tarballs. */
   private async removeVersions(actor: Actor, rec: PackageRec, gone: string[], whole = false): Promise<PackageRec | null> {
     const pkg = rec.name;
-    const left = [...(this.pkgVersions.get(pkg) ?? [])].filter((v) => !gone.includes(v));
+    const left = [...(this.state.versionsOf(pkg))].filter((v) => !gone.includes(v));
     const blobs = gone.map((v) => this.versionRec(pkg, v)!.blob);
-    const ops: Op[] = gone.map((v) => ({ c: 'packageVersions', k: `${pkg}@${v}`, v: null }));
+    const ops: TypedOp[] = gone.map((v) => ({ c: 'packageVersions', k: `${pkg}@${v}`, v: null }));
     let next: PackageRec | null = null;
     if (whole || left.length === 0) ops.push({ c: 'packages', k: pkg, v: null });
     else {
       const distTags: Record<string, string> = {};
       for (const [t, v] of Object.entries(rec.distTags)) if (!gone.includes(v)) distTags[t] = v;
       if (!distTags.latest) distTags.latest = highest(left)!;
-      next = { ...rec, distTags, rev: rec.rev + 1, modified: this.iso() };
+      next = { ...rec, distTags, rev: rec.rev + 1, modified: this.state.iso() };
       ops.push({ c: 'packages', k: pkg, v: next });
     }
-    const org = this.packageOrg(pkg);
-    if (org) ops.push(this.auditOp(org, actor.user.name, 'package.unpublish', pkg, next ? { versions: gone } : { versions: gone, package: true }));
-    await this.commit(ops);
+    const org = this.state.packageOrg(pkg);
+    if (org) ops.push(this.state.auditOp(org, actor.user.name, 'package.unpublish', pkg, next ? { versions: gone } : { versions: gone, package: true }));
+    await this.state.commit(ops);
     // Only now that nothing points at them (a crash before this leaves unreferenced files, no harm).
-    const inUse = new Set([...this.col<PackageVersionRec>('packageVersions').values()].map((r) => r.blob));
+    const inUse = new Set([...this.state.all('packageVersions').values()].map((r) => r.blob));
     for (const b of new Set(blobs)) if (!inUse.has(b)) await this.tarballs.delete(b).catch(() => {});
     return next;
   }
@@ -1846,7 +1641,7 @@ export class RegistryCore {
 
   /** Applies a validated seed as one transaction (see seed.ts). */
   async applySeedOps(ops: Op[]): Promise<void> {
-    await this.commit(ops);
+    await this.state.commit(ops as TypedOp[]); // seed.ts builds them from a validated seed
   }
 }
 
@@ -1857,15 +1652,6 @@ function setOf<K, V>(m: Map<K, Set<V>>, k: K): Set<V> {
     m.set(k, s);
   }
   return s;
-}
-
-function setList<K, V>(m: Map<K, V[]>, k: K): V[] {
-  let l = m.get(k);
-  if (!l) {
-    l = [];
-    m.set(k, l);
-  }
-  return l;
 }
 
 function checkTeamName(team: string): void {
@@ -1897,8 +1683,3 @@ function sameHash(a: string | null | undefined, b: string | null | undefined): b
 function otpChallenge(message: string): CoreError {
   return new CoreError('otp', message);
 }
-
-function article(role: string): string {
-  return /^[aeiou]/.test(role) ? 'an' : 'a';
-}
-

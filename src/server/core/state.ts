@@ -309,7 +309,8 @@ export class CoreState {
   }
 }
 
-function setOf<K, V>(m: Map<K, Set<V>>, k: K): Set<V> {
+/** The set at `m[k]`, created when missing. */
+export function setOf<K, V>(m: Map<K, Set<V>>, k: K): Set<V> {
   let s = m.get(k);
   if (!s) {
     s = new Set();

@@ -36,7 +36,7 @@ describe('constant-time comparison of secrets (source audit of src/server)', () 
     expect(secrets).toMatch(/export function safeEqual[\s\S]*?return timingSafeEqual\(ab, bb\);/);
     expect(secrets).toMatch(/export async function verifyPassword[\s\S]*?return timingSafeEqual\(key, expected\);/);
     expect(read('core/totp.ts')).toMatch(/safeEqual\(expected, code\)/);
-    expect(read('core/registry-core.ts')).toMatch(/tfa\.recovery\.findIndex\(\(r\) => safeEqual\(r, h\)\)/);
+    expect(read('core/auth.ts')).toMatch(/tfa\.recovery\.findIndex\(\(r\) => safeEqual\(r, h\)\)/);
   });
 
   it('no ===, !==, == or != has a secret on both sides', () => {

@@ -1,0 +1,57 @@
+import { nameProblem } from '../../shared/names.js';
+import type { Auth } from './auth.js';
+import { conflict, invalid } from './errors.js';
+import { hashPassword } from './secrets.js';
+import type { CoreState } from './state.js';
+import { issueToken } from './tokens.js';
+import type { Actor, Credentials, UserRec } from './types.js';
+
+/** Accounts and logins: npm's legacy (couch) login, account creation, password logins. */
+export class Accounts {
+  constructor(
+    private readonly state: CoreState,
+    private readonly auth: Auth,
+  ) {}
+
+  whoami(actor: Actor): { username: string } {
+    return { username: actor.user.name };
+  }
+
+  /**
+   * npm's legacy (couch) login: an unknown name creates the account; a known name checks the
+   * password and, with 2FA on, an OTP. Returns a new session token.
+   */
+  async legacyLogin(cred: Credentials, body: { name?: unknown; password?: unknown; email?: unknown }, pathName: string): Promise<{ token: string; created: boolean }> {
+    const name = body.name ?? pathName;
+    if (name !== pathName) throw invalid('The name in the body does not match the name in the URL.');
+    const problem = nameProblem('user', name);
+    if (problem) throw invalid(problem);
+    if (typeof body.password !== 'string' || body.password.length === 0) throw invalid('password is required');
+    if (body.email !== undefined && body.email !== null && typeof body.email !== 'string') throw invalid('email must be a string');
+    const existing = this.state.user(name as string);
+    if (!existing) {
+      return { token: await this.createAccount(name as string, body.password, (body.email as string | undefined) ?? null, cred.ip), created: true };
+    }
+    return { token: await this.passwordLogin(existing.name, body.password, cred), created: false };
+  }
+
+  /** A login with a password (and, with 2FA on, an OTP): a new session token. */
+  async passwordLogin(name: string, password: string, cred: Pick<Credentials, 'otp' | 'ip'>): Promise<string> {
+    const user = await this.auth.checkPassword(name, password, cred.ip);
+    const actor = await this.auth.otpGate({ user, token: null, via: 'password', password: user.password }, { ip: cred.ip, otp: cred.otp }, 'auth');
+    const t = issueToken(this.state, actor.user.name);
+    await this.state.commit([t.op]);
+    return t.token;
+  }
+
+  async createAccount(name: string, password: string, email: string | null, ip: string): Promise<string> {
+    if (password.length < 8) throw invalid('Password must be at least 8 characters long.');
+    const hash = await this.auth.passwords.run(ip, name, () => hashPassword(password));
+    if (this.state.user(name)) throw conflict(`User ${name} already exists.`); // created while we hashed
+    const at = this.state.iso();
+    const rec: UserRec = { name, email, emailVerified: false, password: hash, created: at, updated: at, tfa: null };
+    const t = issueToken(this.state, name);
+    await this.state.commit([{ c: 'users', k: name, v: rec }, t.op]);
+    return t.token;
+  }
+}

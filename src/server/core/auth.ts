@@ -1,0 +1,243 @@
+import { CoreError, conflict, forbidden, unauthenticated } from './errors.js';
+import { PasswordPool, type PasswordPoolOptions } from './password-pool.js';
+import { safeEqual, sha256Hex, tokenKey, verifyPassword } from './secrets.js';
+import { setOf, tfaOn, type CoreState } from './state.js';
+import { Backoff, type BackoffOptions } from './throttle.js';
+import { matchTotp } from './totp.js';
+import { ipInCidrs } from './cidr.js';
+import type { Actor, Credentials, UserRec } from './types.js';
+
+/** Why an OTP is asked for: `auth` (login, profile, tokens, governance) or `write` (other writes). */
+export type OtpNeed = 'auth' | 'write';
+
+/**
+ * Who is acting, and may they: credentials (tokens, passwords, OTPs and recovery codes), the
+ * throttles on guessing them (docs §4.5), bounded password hashing, and a token's limits. Every
+ * decision after an await starts from `reread`; `otpGate` returns the actor re-read once the OTP
+ * is checked, and callers decide on that.
+ */
+export class Auth {
+  /** wrong passwords per account and client address */
+  private readonly pwSource: Backoff;
+  /** wrong passwords per account, from addresses the account never logged in from (a backstop against spread-out guessing) */
+  private readonly pwAccount: Backoff;
+  /** wrong OTPs per account and source (the token, or the client address for passwords); also 2FA enrolment codes */
+  readonly otpSource: Backoff;
+  /** wrong OTPs per account, all sources: bounds guessing of a 6-digit code by someone who has the first factor */
+  readonly otpAccount: Backoff;
+  /** account → addresses it logged in from with its password (bounded), exempt from `pwAccount` */
+  private readonly knownAddresses = new Map<string, Set<string>>();
+  readonly passwords: PasswordPool;
+
+  constructor(
+    private readonly state: CoreState,
+    throttle: BackoffOptions = {},
+    passwords?: PasswordPoolOptions,
+  ) {
+    const t = throttle;
+    const free = t.free ?? 5;
+    this.pwSource = new Backoff(state.now, t);
+    this.pwAccount = new Backoff(state.now, { ...t, free: free * 10 });
+    this.otpSource = new Backoff(state.now, t);
+    this.otpAccount = new Backoff(state.now, { ...t, free: free * 4 });
+    this.passwords = new PasswordPool(passwords);
+  }
+
+  /** The acting user, or null when the request carries no credential. Bad credentials throw. */
+  async authenticate(cred: Credentials): Promise<Actor | null> {
+    if (cred.bearer !== undefined) {
+      const rec = this.state.all('tokens').get(tokenKey(cred.bearer));
+      if (!rec) throw unauthenticated('Invalid or revoked token. Log in again.');
+      if (rec.expires && Date.parse(rec.expires) <= this.state.now()) throw unauthenticated('This token has expired. Log in again or create a new token.');
+      if (rec.cidr && !ipInCidrs(cred.ip, rec.cidr)) {
+        throw new CoreError('ip', `This token may not be used from ${cred.ip}.`);
+      }
+      const user = this.state.user(rec.user);
+      if (!user) throw unauthenticated('Invalid or revoked token. Log in again.');
+      return { user, token: rec, via: 'token' };
+    }
+    if (cred.basic) {
+      let user: UserRec;
+      try {
+        user = await this.checkPassword(cred.basic.user, cred.basic.password, cred.ip);
+      } catch (e) {
+        if (e instanceof CoreError && e.kind === 'unauthenticated') throw new CoreError('unauthenticated', e.message, { code: 'EAUTH' });
+        throw e;
+      }
+      const actor: Actor = { user, token: null, via: 'password', password: user.password };
+      // A password is a first factor only: with 2FA on, every Basic-auth request needs an OTP.
+      return tfaOn(user) ? this.otpGate(actor, cred, 'auth') : actor;
+    }
+    return null;
+  }
+
+  async requireActor(cred: Credentials): Promise<Actor> {
+    const actor = await this.authenticate(cred);
+    if (!actor) throw new CoreError('unauthenticated', 'You must be logged in to do this. Run `orgctl login` or `npm login`.', { code: 'ENEEDAUTH' });
+    return actor;
+  }
+
+  /**
+   * Checks a user's password from client address `ip` and returns the user as it is once the check
+   * is done. Throttled per account and address (docs §4.5); the hash runs in the bounded pool.
+   */
+  async checkPassword(name: string, password: string, ip: string): Promise<UserRec> {
+    const src = `${name}\n${ip}`;
+    const known = this.knownAddresses.get(name)?.has(ip) ?? false;
+    const wait = Math.max(this.pwSource.waitFor(src), known ? 0 : this.pwAccount.waitFor(name));
+    if (wait > 0) throw new CoreError('rate_limited', `Too many failed password attempts for ${name}. Try again in ${wait} seconds.`, { retryAfter: wait });
+    this.passwords.admit(ip);
+    const before = this.state.user(name);
+    // Count the attempt as a failure before the (slow) check, so guesses sent in parallel cannot
+    // all be checked before the delay starts; a success takes it back.
+    this.pwSource.fail(src);
+    if (!known) this.pwAccount.fail(name);
+    const ok = await this.passwords.run(ip, name, () => verifyPassword(password, before?.password ?? null));
+    // Decided on the account as it is now: a password changed while we hashed no longer counts.
+    const user = this.state.user(name);
+    if (!ok || !before || !user || !sameHash(user.password, before.password)) throw new CoreError('unauthenticated', 'Incorrect username or password.', { code: 'EPASSWORD' });
+    this.pwSource.succeed(src);
+    if (!known) this.pwAccount.forgive(name);
+    const addrs = setOf(this.knownAddresses, name);
+    if (addrs.size >= 32) addrs.delete(addrs.values().next().value!);
+    addrs.add(ip);
+    return user;
+  }
+
+  /**
+   * `actor` as the store has it now: the same user and token (401 when the token was revoked or
+   * the password changed since it was checked). Every decision after an await starts here.
+   */
+  reread(actor: Actor): Actor {
+    const user = this.state.user(actor.user.name);
+    if (!user) throw unauthenticated('Invalid or revoked token. Log in again.');
+    let token = actor.token;
+    if (token) {
+      token = this.state.all('tokens').get(token.key) ?? null;
+      if (!token) throw unauthenticated('Invalid or revoked token. Log in again.');
+    }
+    if (actor.password !== undefined && !sameHash(user.password, actor.password)) throw new CoreError('unauthenticated', 'Incorrect username or password.', { code: 'EPASSWORD' });
+    return { ...actor, user, token };
+  }
+
+  /** Whether `need` asks `actor` for an OTP that this request has not given yet. */
+  private otpNeeded(actor: Actor, need: OtpNeed): boolean {
+    const u = actor.user;
+    if (!tfaOn(u) || actor.otpChecked) return false;
+    return !(need === 'write' && u.tfa!.mode !== 'auth-and-writes' && actor.via !== 'password');
+  }
+
+  /**
+   * Demands a one-time password from `actor` when the rules ask for one:
+   *   - `auth` (login, profile, tokens, governance): whenever 2FA is on;
+   *   - `write` (other writes): when 2FA is on in auth-and-writes mode, or the credential is a password.
+   * Returns the actor re-read from the store once that is done (see `reread`): callers decide on it.
+   */
+  async otpGate(actor: Actor, cred: Credentials, need: OtpNeed): Promise<Actor> {
+    let a = this.reread(actor);
+    if (!this.otpNeeded(a, need)) return a;
+    await this.checkOtp(a, cred.otp, cred.ip);
+    a = { ...this.reread(a), otpChecked: true };
+    return a;
+  }
+
+  /**
+   * Verifies an OTP or recovery code for the actor's user, read afresh here (a recovery code is
+   * consumed in the same tick as it is found, so it works once however many requests race).
+   * Throttled per account and source: the token, or the client address for a password.
+   */
+  private async checkOtp(actor: Actor, otp: string | undefined, ip: string): Promise<void> {
+    const tok = actor.token;
+    // A read-only token makes no change that needs a second factor, and must not spend (or lock)
+    // its owner's OTP budget.
+    if (tok?.readonly) throw forbidden('This token is read-only and cannot make changes.', 'EREADONLY');
+    const code = (otp ?? '').replace(/\s+/g, '');
+    if (!code) throw otpChallenge('This operation requires a one-time password from your authenticator app. Pass it with --otp.');
+    const name = actor.user.name;
+    const src = `${name}\n${tok ? `t:${tok.key}` : `a:${ip}`}`;
+    const wait = Math.max(this.otpSource.waitFor(src), this.otpAccount.waitFor(name));
+    if (wait > 0) {
+      throw new CoreError('rate_limited', `Too many wrong one-time passwords for ${name}. Try again in ${wait} seconds.`, { retryAfter: wait });
+    }
+    const u = this.state.user(name)!;
+    const tfa = u.tfa;
+    if (!tfa || tfa.pending) throw conflict('Your two-factor settings changed while this request was processed. Try again.');
+    const now = this.state.now();
+    if (/^[0-9a-f]{64}$/i.test(code)) {
+      const h = sha256Hex(code.toLowerCase());
+      const idx = tfa.recovery.findIndex((r) => safeEqual(r, h));
+      if (idx >= 0) {
+        this.otpSource.succeed(src);
+        const next: UserRec = { ...u, tfa: { ...tfa, recovery: tfa.recovery.filter((_, i) => i !== idx) }, updated: this.state.iso() };
+        await this.state.commit([{ c: 'users', k: u.name, v: next }, this.state.auditOp(null, u.name, 'user.tfa.recovery-code-used')]);
+        return;
+      }
+    } else {
+      const step = matchTotp(tfa.secret, code, now);
+      if (step !== null) {
+        const uses = (this.state.all('otpUses').get(u.name) ?? []).filter((x) => x.until > now);
+        const used = uses.find((x) => x.step === step);
+        const tokKey = tok?.key ?? null;
+        if (used) {
+          if (tokKey !== null && used.tok === tokKey) return; // the same token may reuse its code (one --otp, many requests)
+          throw otpChallenge('This one-time password has already been used. Wait for the next code from your authenticator app.');
+        }
+        this.otpSource.succeed(src);
+        uses.push({ step, tok: tokKey, until: (step + 2) * 30_000 });
+        await this.state.commit([{ c: 'otpUses', k: u.name, v: uses }]);
+        return;
+      }
+    }
+    this.otpSource.fail(src);
+    this.otpAccount.fail(name);
+    throw otpChallenge('The one-time password is wrong or has expired. Enter the current code from your authenticator app.');
+  }
+
+  /** Refuses writes with a read-only token, and org actions outside a granular token's orgs. */
+  tokenMayWrite(actor: Actor, org?: string): void {
+    const t = actor.token;
+    if (!t) return;
+    if (t.readonly) throw forbidden('This token is read-only and cannot make changes.', 'EREADONLY');
+    if (org !== undefined) {
+      if (t.orgs && !t.orgs.includes(org)) throw forbidden(`This token may not act on org ${org}.`);
+      if (t.orgsPermission && t.orgsPermission !== 'read-write') throw forbidden(`This token has ${t.orgsPermission} access to orgs and cannot change them.`, 'EREADONLY');
+    }
+  }
+
+  /**
+   * A granular token's package limits (npm 11 `token create --packages/--scopes/
+   * --packages-and-scopes-permission`): `no-access` denies reads and writes of the packages it
+   * covers, `read-only` denies writes; a package it does not cover may not be written, nor read in
+   * an org's scope. Returns false for a read to treat as anonymous (a public package the token does
+   * not cover), true otherwise; throws 403.
+   */
+  tokenMayUsePackage(actor: Actor, pkg: string, want: 'read' | 'write'): boolean {
+    const t = actor.token;
+    if (!t) return true;
+    const scope = /^@([^/]+)\//.exec(pkg)?.[1];
+    const covered = (!t.packages && !t.scopes) || !!t.packages?.includes(pkg) || (scope !== undefined && !!t.scopes?.includes(scope));
+    if (!covered) {
+      if (want === 'write' || this.state.packageOrg(pkg) !== null) throw forbidden(`This token does not cover the package ${pkg}.`);
+      return false;
+    }
+    if (t.packagesPermission === 'no-access') throw forbidden(`This token has no access to packages, so it cannot ${want === 'read' ? 'read' : 'change'} ${pkg}.`);
+    if (t.packagesPermission === 'read-only' && want === 'write') throw forbidden('This token has read-only access to packages and cannot change them.', 'EREADONLY');
+    return true;
+  }
+
+  tokenMayRead(actor: Actor, org: string): void {
+    const t = actor.token;
+    if (!t) return;
+    if (t.orgs && !t.orgs.includes(org)) throw forbidden(`This token may not act on org ${org}.`);
+    if (t.orgsPermission === 'no-access') throw forbidden('This token has no access to orgs.');
+  }
+}
+
+/** Whether two stored password hashes are the same (constant-time, as every secret comparison). */
+function sameHash(a: string | null | undefined, b: string | null | undefined): boolean {
+  return safeEqual(a ?? '', b ?? '');
+}
+
+function otpChallenge(message: string): CoreError {
+  return new CoreError('otp', message);
+}

@@ -1,0 +1,115 @@
+import type { Role } from '../../shared/names.js';
+import { CoreError, forbidden } from './errors.js';
+import { article, tfaRemovalMessage, tfaReminderMessage } from './messages.js';
+import { OrgDomain, REMOVAL_RECORD_DAYS } from './org-common.js';
+import type { TypedOp } from './schema.js';
+import { tfaOn } from './state.js';
+import type { Actor, AuditEvent, Credentials, RemovalRec } from './types.js';
+
+/** An org's 2FA policy (extensions): status, preview, require (with removals), lift, remind, removal records, audit log. */
+export class OrgTfa extends OrgDomain {
+  private withoutTfa(org: string): { user: string; role: Role; teams: string[] }[] {
+    const members = this.state.members(org)!;
+    const out: { user: string; role: Role; teams: string[] }[] = [];
+    for (const user of this.state.memberNames(org)) {
+      if (!tfaOn(this.state.user(user)!)) out.push({ user, role: members.get(user)!, teams: this.state.teamsOf(org, user) });
+    }
+    return out;
+  }
+
+  /** Whether 2FA is required, how many members, who has no 2FA. Owners and admins. */
+  tfaStatus(actor: Actor, org: string): { org: string; required: boolean; since: string | null; members: number; withoutTwoFactor: string[] } {
+    this.requireRole(actor, org, ['owner', 'admin']);
+    const rec = this.state.org(org)!;
+    return { org, required: rec.requireTfa, since: rec.tfaRequiredSince, members: this.state.members(org)!.size, withoutTwoFactor: this.withoutTfa(org).map((m) => m.user) };
+  }
+
+  /** Who enforcement would remove, with role and teams. Owners and admins. */
+  tfaPreview(actor: Actor, org: string): { org: string; required: boolean; wouldRemove: { user: string; role: Role; teams: string[] }[] } {
+    this.requireRole(actor, org, ['owner', 'admin']);
+    return { org, required: this.state.org(org)!.requireTfa, wouldRemove: this.withoutTfa(org) };
+  }
+
+  /**
+   * Requires 2FA for `org` and removes every member without it, in one all-or-nothing transaction:
+   * membership, teams, a removal record each (90 days), a notification each, audit events.
+   * The owner must have 2FA. `maxRemovals` refuses (409, nothing changed) when more would go.
+   */
+  async requireTfa(actor: Actor, cred: Credentials, org: string, opts: { maxRemovals?: number } = {}): Promise<{ org: string; required: true; alreadyRequired: boolean; removed: { user: string; role: Role; teams: string[] }[] }> {
+    const check = (a: Actor) => {
+      this.requireOrg(org);
+      const role = this.requireMember(a, org);
+      if (role !== 'owner') throw forbidden(`Only owners of ${org} can require 2FA; you are ${article(role)} ${role}.`);
+      if (!tfaOn(a.user)) {
+        throw forbidden(`You must turn on two-factor authentication before you can require it for ${org}. Run \`orgctl profile enable-2fa\`.`, 'ETFAOWNER');
+      }
+      this.auth.tokenMayWrite(a, org);
+    };
+    check(this.auth.reread(actor));
+    check(await this.auth.otpGate(actor, cred, 'auth'));
+    const rec = this.state.org(org)!;
+    const removed = this.withoutTfa(org);
+    if (opts.maxRemovals !== undefined && removed.length > opts.maxRemovals) {
+      throw new CoreError('conflict', `Requiring 2FA would remove ${removed.length} members of ${org}, more than the limit of ${opts.maxRemovals}. Nothing was changed.`, {
+        code: 'EMAXREMOVALS',
+        extra: { wouldRemove: removed.length },
+      });
+    }
+    const by = actor.user.name;
+    const ops: TypedOp[] = [];
+    if (!rec.requireTfa) ops.push({ c: 'orgs', k: org, v: { ...rec, requireTfa: true, tfaRequiredSince: this.state.iso() } });
+    for (const m of removed) {
+      ops.push(...this.removalOps(org, m.user, m.role, by, 'tfa_noncompliance'));
+      ops.push(this.state.outboxOp(m.user, tfaRemovalMessage({ org, user: m.user, role: m.role, teams: m.teams, recordDays: REMOVAL_RECORD_DAYS })));
+    }
+    if (!rec.requireTfa || removed.length > 0) ops.push(this.state.auditOp(org, by, 'org.tfa.require', undefined, { removed: removed.map((m) => m.user) }));
+    if (ops.length > 0) await this.state.commit(ops);
+    return { org, required: true, alreadyRequired: rec.requireTfa, removed };
+  }
+
+  /** Lifts the requirement. Owners, with an OTP. */
+  async liftTfa(actor: Actor, cred: Credentials, org: string): Promise<{ org: string; required: false; wasRequired: boolean }> {
+    await this.governance(actor, cred, org, ['owner']);
+    const rec = this.state.org(org)!;
+    if (rec.requireTfa) {
+      await this.state.commit([{ c: 'orgs', k: org, v: { ...rec, requireTfa: false, tfaRequiredSince: null } }, this.state.auditOp(org, actor.user.name, 'org.tfa.disable')]);
+    }
+    return { org, required: false, wasRequired: rec.requireTfa };
+  }
+
+  /** Notifies every member without 2FA that it will be required. Owners and admins. */
+  async remindTfa(actor: Actor, cred: Credentials, org: string): Promise<{ org: string; notified: string[] }> {
+    await this.governance(actor, cred, org, ['owner', 'admin']);
+    const users = this.withoutTfa(org).map((m) => m.user);
+    if (users.length === 0) return { org, notified: [] };
+    const ops: TypedOp[] = users.map((u) => this.state.outboxOp(u, tfaReminderMessage({ org, user: u })));
+    ops.push(this.state.auditOp(org, actor.user.name, 'org.tfa.remind', undefined, { users }));
+    await this.state.commit(ops);
+    return { org, notified: users };
+  }
+
+  /** Removal records that have not expired, newest first. Owners. */
+  removals(actor: Actor, org: string): RemovalRec[] {
+    this.requireRole(actor, org, ['owner']);
+    const now = this.state.now();
+    const out: RemovalRec[] = [];
+    for (const [k, r] of this.state.all('removals')) if (k.startsWith(`${org}:`) && Date.parse(r.expires) > now) out.push(r);
+    return out.sort((a, b) => (a.removedAt > b.removedAt ? -1 : a.removedAt < b.removedAt ? 1 : a.user < b.user ? -1 : 1));
+  }
+
+  /** The org's audit events, newest first. Owners and admins. */
+  audit(actor: Actor, org: string, opts: { since?: number; limit?: number } = {}): AuditEvent[] {
+    this.requireRole(actor, org, ['owner', 'admin']);
+    const keys = this.state.auditKeysOf(org) ?? [];
+    const events = this.state.all('audit');
+    const out: AuditEvent[] = [];
+    const limit = opts.limit ?? 1000;
+    for (let i = keys.length - 1; i >= 0 && out.length < limit; i--) {
+      const ev = events.get(keys[i]!);
+      if (!ev) continue;
+      if (opts.since !== undefined && Date.parse(ev.time) < opts.since) break;
+      out.push(ev);
+    }
+    return out;
+  }
+}

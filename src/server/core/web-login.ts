@@ -1,0 +1,84 @@
+import type { Accounts } from './accounts.js';
+import { conflict, invalid, notFound } from './errors.js';
+import { nameProblem } from '../../shared/names.js';
+import { newId } from './secrets.js';
+import type { CoreState } from './state.js';
+
+const WEB_LOGIN_TTL = 10 * 60_000;
+
+interface WebSession {
+  loginId: string;
+  doneId: string;
+  created: number;
+  create: boolean;
+  token: string | null;
+  user: string | null;
+  /** a form is being checked: a second one waits its turn (409) instead of minting a second token */
+  busy: boolean;
+}
+
+/** Web login (`npm login --auth-type=web`): sessions kept in memory for ten minutes. */
+export class WebLogin {
+  private readonly webSessions = new Map<string, WebSession>();
+  private readonly webByDone = new Map<string, WebSession>();
+
+  constructor(
+    private readonly state: CoreState,
+    private readonly accounts: Accounts,
+  ) {}
+
+  /** Starts a web login. The login id goes in the page URL; the done id only to the CLI. */
+  startWebLogin(create: boolean): { loginId: string; doneId: string } {
+    this.pruneWeb();
+    const s: WebSession = { loginId: newId(), doneId: newId(), created: this.state.now(), create, token: null, user: null, busy: false };
+    this.webSessions.set(s.loginId, s);
+    this.webByDone.set(s.doneId, s);
+    return { loginId: s.loginId, doneId: s.doneId };
+  }
+
+  webLoginPending(loginId: string): { create: boolean; done: boolean; user: string | null } | null {
+    this.pruneWeb();
+    const s = this.webSessions.get(loginId);
+    return s ? { create: s.create, done: s.token !== null, user: s.user } : null;
+  }
+
+  /** The login page's form, sent from client address `ip`: checks the password and, with 2FA on, the OTP. */
+  async completeWebLogin(loginId: string, form: { username?: string; password?: string; otp?: string }, ip: string): Promise<string> {
+    const s = this.webSessions.get(loginId);
+    if (!s || this.state.now() - s.created > WEB_LOGIN_TTL) throw notFound('This login link has expired. Run the login command again.');
+    if (s.token) throw conflict('This login is already complete. Return to your terminal.');
+    const name = (form.username ?? '').trim();
+    const problem = nameProblem('user', name);
+    if (problem) throw invalid(problem);
+    if (!form.password) throw invalid('password is required');
+    if (s.busy) throw conflict('This login form is already being checked. Wait for the answer.');
+    s.busy = true;
+    try {
+      s.token = !this.state.user(name) && s.create ? await this.accounts.createAccount(name, form.password, null, ip) : await this.accounts.passwordLogin(name, form.password, { otp: form.otp, ip });
+    } finally {
+      s.busy = false;
+    }
+    s.user = name;
+    return name;
+  }
+
+  /** The CLI's poll: null while pending; the token once (the session is then forgotten). */
+  pollWebLogin(doneId: string): { token: string } | null {
+    const s = this.webByDone.get(doneId);
+    if (!s || this.state.now() - s.created > WEB_LOGIN_TTL) throw notFound('Unknown or expired login session.');
+    if (!s.token) return null;
+    this.webByDone.delete(doneId);
+    this.webSessions.delete(s.loginId);
+    return { token: s.token };
+  }
+
+  private pruneWeb(): void {
+    const now = this.state.now();
+    for (const [id, s] of this.webSessions) {
+      if (now - s.created > WEB_LOGIN_TTL) {
+        this.webSessions.delete(id);
+        this.webByDone.delete(s.doneId);
+      }
+    }
+  }
+}

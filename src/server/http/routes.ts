@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { RegistryCore } from '../core/registry-core.js';
 import type { Actor, Credentials } from '../core/types.js';
 import { CoreError } from '../core/errors.js';
-import { HttpError, MAX_PUBLISH_BYTES, escapeHtml, parseJsonObject, readBody, type Reply } from './http-util.js';
+import { HttpError, MAX_PUBLISH_BYTES, escapeHtml, parseJson, parseJsonObject, readBody, type Reply } from './http-util.js';
 
 /**
  * The npm-compatible routes (docs/registry-api.md). Each handler turns HTTP into a core call and
@@ -67,12 +67,7 @@ async function tarballReply(c: RouteContext, pkg: string): Promise<Reply> {
 
 /** The body of `npm dist-tag add`: a JSON string (the version). */
 async function jsonString(c: RouteContext): Promise<unknown> {
-  const text = await c.text();
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HttpError(400, 'Request body is not valid JSON.', 'EBADJSON');
-  }
+  return parseJson(await c.text());
 }
 
 function intParam(q: URLSearchParams, name: string, dflt: number, min: number, max: number): number {

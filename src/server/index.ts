@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { RegistryCore } from './core/registry-core.js';
 import { buildSeedOps, SeedError, validateSeed } from './core/seed.js';
-import { createRegistryServer, type RegistryServer } from './http/server.js';
+import { createRegistryServer, type ConnectionOptions, type RegistryServer } from './http/server.js';
 import { FileStore } from './store/file-store.js';
 import { MemoryStore, type Store } from './store/store.js';
 import { FileMailer, MemoryMailer, type Mailer } from './core/outbox.js';
@@ -23,6 +23,8 @@ export interface OpenRegistryOptions {
   onError?: (err: unknown) => void;
   /** OTP/password failures allowed per account before 429 (tests lower it) */
   limits?: { maxFailures?: number; windowMs?: number };
+  /** HTTP timeouts and the per-address connection cap (defaults: CONNECTION_DEFAULTS) */
+  http?: ConnectionOptions;
 }
 
 export interface OpenRegistry {
@@ -55,7 +57,7 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Open
     await store.close();
     throw e;
   }
-  const http = createRegistryServer({ core, log: opts.log, onError: opts.onError });
+  const http = createRegistryServer({ ...opts.http, core, log: opts.log, onError: opts.onError });
   return {
     core,
     store,

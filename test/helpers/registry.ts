@@ -2,7 +2,7 @@ import { afterEach, beforeEach } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openRegistry, type OpenRegistry } from '../../src/server/index.js';
+import { openRegistry, type OpenRegistry, type OpenRegistryOptions } from '../../src/server/index.js';
 import { BASIC } from './fixtures.js';
 import { fakeClock, type TestClock } from './totp.js';
 
@@ -16,6 +16,8 @@ export interface StartRegistryOptions {
   dataDir?: string;
   /** the server's clock (ms); tests use it to control TOTP steps and expiry */
   now?: () => number;
+  /** HTTP timeouts and the per-address connection cap (the reference registry only) */
+  http?: OpenRegistryOptions['http'];
 }
 
 export interface TestRegistry {
@@ -44,6 +46,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
     seed: opts.seed === undefined ? undefined : loadSeed(opts.seed),
     dataDir: opts.dataDir,
     now: opts.now,
+    http: opts.http,
     log: (l) => logs.push(l),
     warn: (l) => logs.push(`warning: ${l}`),
     onError: (e) => logs.push(`error: ${(e as Error)?.stack ?? String(e)}`),

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { RegistryCore, type CoreOptions } from './core/registry-core.js';
 import { buildSeedOps, SeedError, validateSeed } from './core/seed.js';
-import { createRegistryServer, type RegistryServer } from './http/server.js';
+import { createRegistryServer, type ConnectionOptions, type RegistryServer } from './http/server.js';
 import { FileStore } from './store/file-store.js';
 import { MemoryStore, type Store } from './store/store.js';
 import { FileMailer, MemoryMailer, type Mailer } from './core/outbox.js';
@@ -25,6 +25,8 @@ export interface OpenRegistryOptions {
   throttle?: CoreOptions['throttle'];
   /** bounded password hashing; tests pass a `gate` to hold checks */
   passwords?: CoreOptions['passwords'];
+  /** HTTP timeouts and the per-address connection cap (defaults: CONNECTION_DEFAULTS) */
+  http?: ConnectionOptions;
 }
 
 export interface OpenRegistry {
@@ -57,7 +59,7 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Open
     await store.close();
     throw e;
   }
-  const http = createRegistryServer({ core, log: opts.log, onError: opts.onError });
+  const http = createRegistryServer({ ...opts.http, core, log: opts.log, onError: opts.onError });
   return {
     core,
     store,

@@ -61,12 +61,17 @@ function sendFrom(localAddress: string, url: URL, method: string, headers: Recor
   });
 }
 
-/** Plays the browser on the registry's web-login page: posts its form (username, password, otp). */
-export function submitLoginForm(loginUrl: string, fields: Record<string, string>): Promise<Response> {
+/**
+ * Plays the browser on the registry's web-login page: loads it, then posts its form (username,
+ * password, otp) with the page's hidden fields (the CSRF token).
+ */
+export async function submitLoginForm(loginUrl: string, fields: Record<string, string>): Promise<Response> {
+  const html = await (await fetch(loginUrl)).text();
+  const hidden = Object.fromEntries([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!]));
   return fetch(loginUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(fields).toString(),
+    body: new URLSearchParams({ ...hidden, ...fields }).toString(),
     redirect: 'manual',
   });
 }

@@ -18,6 +18,8 @@ export interface StartRegistryOptions {
   now?: () => number;
   /** password hashing limits, and a gate to hold checks (see ./gate.ts) */
   passwords?: OpenRegistryOptions['passwords'];
+  /** HTTP timeouts and the per-address connection cap (the reference registry only) */
+  http?: OpenRegistryOptions['http'];
 }
 
 export interface TestRegistry {
@@ -47,6 +49,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
     dataDir: opts.dataDir,
     now: opts.now,
     passwords: opts.passwords,
+    http: opts.http,
     log: (l) => logs.push(l),
     warn: (l) => logs.push(`warning: ${l}`),
     onError: (e) => logs.push(`error: ${(e as Error)?.stack ?? String(e)}`),

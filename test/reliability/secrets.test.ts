@@ -171,8 +171,10 @@ describe('end to end: the built server and CLI never show a secret, and store no
       const doneId = web.body.doneUrl.split('/').pop();
       secrets.add(loginId);
       secrets.add(doneId);
-      expect((await http(s.url, 'GET', `/-/v1/login/web/${loginId}`)).status).toBe(200);
-      const form = (password: string, code = '') => http(s.url, 'POST', `/-/v1/login/web/${loginId}`, { raw: `username=dave&password=${encodeURIComponent(password)}&otp=${code}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const page = await http(s.url, 'GET', `/-/v1/login/web/${loginId}`);
+      expect(page.status).toBe(200);
+      const csrf = /name="csrf" value="([\w-]+)"/.exec(page.text)![1]!;
+      const form = (password: string, code = '') => http(s.url, 'POST', `/-/v1/login/web/${loginId}`, { raw: `csrf=${csrf}&username=dave&password=${encodeURIComponent(password)}&otp=${code}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
       expect((await form('dave-wrong-password')).status).toBe(401);
       secrets.add('dave-wrong-password');
       expect((await http(s.url, 'GET', `/-/v1/login/done/${doneId}`)).status).toBe(202);

@@ -10,6 +10,8 @@ export interface ServeOptions {
   seed?: string;
   /** print a walkthrough for the demo seed on stderr */
   demo: boolean;
+  /** open connections allowed per client address (0: no cap); default CONNECTION_DEFAULTS */
+  maxConnectionsPerAddress?: number;
 }
 
 export interface ServeDeps {
@@ -35,11 +37,14 @@ export function registerServe(parent: Command, f: Factory, runF = serveRun): Com
     .option('--data <dir>', 'keep state in this folder (created 0700); without it, state is in memory')
     .option('--seed <file>', 'JSON seed applied when the store is new (see docs/registry-api.md)')
     .option('--demo', 'print a walkthrough of the demo seed on stderr')
+    .option('--max-connections-per-address <n>', 'open connections allowed from one client address (default 128; 0: no cap, e.g. behind a reverse proxy)')
     .option('--json', 'accepted for consistency: stdout is already only the URL')
     .addHelpText('after', EXAMPLES)
-    .action(async (flags: { host: string; port: string; data?: string; seed?: string; demo?: boolean }) => {
+    .action(async (flags: { host: string; port: string; data?: string; seed?: string; demo?: boolean; maxConnectionsPerAddress?: string }) => {
       if (!/^\d+$/.test(flags.port) || Number(flags.port) > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got "${flags.port}"`);
-      await runF({ host: flags.host, port: Number(flags.port), data: flags.data, seed: flags.seed, demo: !!flags.demo }, f);
+      const cap = flags.maxConnectionsPerAddress;
+      if (cap !== undefined && !/^\d{1,6}$/.test(cap)) throw new UsageError(`--max-connections-per-address must be a whole number (0 for no cap), got "${cap}"`);
+      await runF({ host: flags.host, port: Number(flags.port), data: flags.data, seed: flags.seed, demo: !!flags.demo, maxConnectionsPerAddress: cap === undefined ? undefined : Number(cap) }, f);
     });
 }
 
@@ -64,6 +69,7 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
       log: (line) => io.err(`${line}\n`),
       warn: (line) => io.err(`warning: ${line}\n`),
       onError: (e) => io.err(`error: ${(e as Error)?.stack ?? String(e)}\n`),
+      http: { maxConnectionsPerAddress: opts.maxConnectionsPerAddress },
     });
   } catch (e) {
     if (e instanceof SeedError || e instanceof StoreError) throw new CliError(e.message, ExitCode.Usage);

@@ -1,10 +1,10 @@
-import { isIPv4 } from 'node:net';
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
 
-/** IPv4 CIDR checks for token `cidr_whitelist` (npm accepts IPv4 ranges only). */
-function ipv4ToInt(ip: string): number {
-  return ip.split('.').reduce((acc, part) => (acc << 8) + Number(part), 0) >>> 0;
-}
-
+/**
+ * IPv4 CIDR checks for token `cidr_whitelist` (npm accepts IPv4 ranges only), on Node's
+ * `net.BlockList`: it matches an IPv4-mapped IPv6 client address (`::ffff:10.0.0.1`, as a
+ * dual-stack socket reports IPv4 peers, in any spelling) against IPv4 ranges.
+ */
 export function isValidCidr(v: unknown): v is string {
   if (typeof v !== 'string') return false;
   const [ip, bits, ...rest] = v.split('/');
@@ -13,14 +13,28 @@ export function isValidCidr(v: unknown): v is string {
   return /^\d{1,2}$/.test(bits) && Number(bits) <= 32;
 }
 
+/** BlockLists by their ranges: a token's list is built once, not on every request. */
+const lists = new Map<string, BlockList>();
+const MAX_CACHED = 1000;
+
+function blockListOf(cidrs: string[]): BlockList {
+  const key = cidrs.join(',');
+  let list = lists.get(key);
+  if (!list) {
+    list = new BlockList();
+    for (const c of cidrs) {
+      if (!isValidCidr(c)) continue; // stored ranges were validated; never match on a bad one
+      const [ip, bits] = c.split('/');
+      list.addSubnet(ip!, bits === undefined ? 32 : Number(bits), 'ipv4');
+    }
+    if (lists.size >= MAX_CACHED) lists.clear();
+    lists.set(key, list);
+  }
+  return list;
+}
+
 export function ipInCidrs(ip: string, cidrs: string[]): boolean {
-  const addr = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-  if (!isIPv4(addr)) return false;
-  const n = ipv4ToInt(addr);
-  return cidrs.some((c) => {
-    const [base, bitsStr] = c.split('/');
-    const bits = bitsStr === undefined ? 32 : Number(bitsStr);
-    const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-    return ((n & mask) >>> 0) === ((ipv4ToInt(base!) & mask) >>> 0);
-  });
+  const family = isIPv4(ip) ? 'ipv4' : isIPv6(ip) ? 'ipv6' : null;
+  if (!family || cidrs.length === 0) return false;
+  return blockListOf(cidrs).check(ip, family);
 }

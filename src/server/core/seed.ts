@@ -83,7 +83,9 @@ export function validateSeed(raw: unknown): Seed {
     orgNames.add(o.name as string);
     if (!isObj(o.members)) throw new SeedError(`seed: ${at}: "members" must be an object of user: role`);
     let owners = 0;
-    for (const [user, role] of Object.entries(o.members)) {
+    // A Map, not the members object: `"constructor" in {}` is true, and would admit ghost team members.
+    const members = new Map(Object.entries(o.members));
+    for (const [user, role] of members) {
       if (!byName.has(user)) throw new SeedError(`seed: ${at}: member "${user}" is not a user in the seed`);
       const r = normalizeRole(role);
       if (!r) throw new SeedError(`seed: ${at}: member "${user}" has bad role ${JSON.stringify(role)} (use owner, admin or developer)`);
@@ -101,7 +103,7 @@ export function validateSeed(raw: unknown): Seed {
         if (tp) throw new SeedError(`seed: ${at}: team: ${tp}`);
         if (!Array.isArray(list)) throw new SeedError(`seed: ${at}: team "${team}" must list user names`);
         for (const user of list) {
-          if (typeof user !== 'string' || !(user in (o.members as object))) {
+          if (typeof user !== 'string' || !members.has(user)) {
             throw new SeedError(`seed: ${at}: team "${team}" lists "${String(user)}", who is not a member of the org`);
           }
         }

@@ -6,6 +6,12 @@ import type { Credentials } from '../core/types.js';
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Largest publish body (npm's packument with the tarball in base64): its own, larger limit. */
 export const MAX_PUBLISH_BYTES = 16 * 1024 * 1024;
+/**
+ * Deepest nesting of arrays and objects accepted in a JSON body (the body itself is level 1).
+ * Deeper bodies are refused before JSON.parse: a manifest nested thousands of levels deep would
+ * later make JSON.stringify throw (a 500 on every read of the package).
+ */
+export const MAX_JSON_DEPTH = 64;
 
 export class HttpError extends Error {
   constructor(
@@ -110,15 +116,51 @@ export function readBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promi
   });
 }
 
-/** Parses a JSON body that must be an object (an empty body counts as `{}`). */
-export function parseJsonObject(text: string): Record<string, unknown> {
-  if (text.trim() === '') return {};
-  let v: unknown;
+/**
+ * True when `text`, read as JSON, nests arrays and objects deeper than `max`. One pass over the
+ * structure: strings are skipped with indexOf, so a large base64 tarball costs little.
+ */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  const structural = /["[\]{}]/g;
+  let depth = 0;
+  let m: RegExpExecArray | null;
+  while ((m = structural.exec(text))) {
+    const c = m[0];
+    if (c === '"') {
+      // Find the closing quote: one preceded by an even number of backslashes.
+      let from = m.index + 1;
+      for (;;) {
+        const q = text.indexOf('"', from);
+        if (q < 0) return false; // unterminated string: JSON.parse reports it
+        let slashes = 0;
+        while (text.charCodeAt(q - 1 - slashes) === 92) slashes++;
+        from = q + 1;
+        if (slashes % 2 === 0) break;
+      }
+      structural.lastIndex = from;
+    } else if (c === '[' || c === '{') {
+      if (++depth > max) return true;
+    } else depth--;
+  }
+  return false;
+}
+
+/** Parses a JSON body of any type: 400 EJSONDEPTH when nested too deep, 400 EBADJSON when not JSON. */
+export function parseJson(text: string): unknown {
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new HttpError(400, `Request body is nested deeper than ${MAX_JSON_DEPTH} levels.`, 'EJSONDEPTH');
+  }
   try {
-    v = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
     throw new HttpError(400, 'Request body is not valid JSON.', 'EBADJSON');
   }
+}
+
+/** Parses a JSON body that must be an object (an empty body counts as `{}`). */
+export function parseJsonObject(text: string): Record<string, unknown> {
+  if (text.trim() === '') return {};
+  const v = parseJson(text);
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new HttpError(400, 'Request body must be a JSON object.', 'EBADJSON');
   return v as Record<string, unknown>;
 }

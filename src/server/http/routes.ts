@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { RegistryCore } from '../core/registry-core.js';
 import type { Actor, Credentials } from '../core/types.js';
-import { CoreError } from '../core/errors.js';
-import { HttpError, MAX_PUBLISH_BYTES, escapeHtml, parseJsonObject, readBody, type Reply } from './http-util.js';
+import { HttpError, MAX_PUBLISH_BYTES, parseJson, parseJsonObject, readBody, type Reply } from './http-util.js';
+import { showLoginPage, submitLoginPage } from './web-login.js';
 
 /**
  * The npm-compatible routes (docs/registry-api.md). Each handler turns HTTP into a core call and
@@ -67,12 +67,7 @@ async function tarballReply(c: RouteContext, pkg: string): Promise<Reply> {
 
 /** The body of `npm dist-tag add`: a JSON string (the version). */
 async function jsonString(c: RouteContext): Promise<unknown> {
-  const text = await c.text();
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HttpError(400, 'Request body is not valid JSON.', 'EBADJSON');
-  }
+  return parseJson(await c.text());
 }
 
 function intParam(q: URLSearchParams, name: string, dflt: number, min: number, max: number): number {
@@ -106,24 +101,8 @@ export const routes: Route[] = [
     const { loginId, doneId } = c.core.startWebLogin(body.create === true);
     return json(200, { loginUrl: `${c.base}-/v1/login/web/${loginId}`, doneUrl: `${c.base}-/v1/login/done/${doneId}` });
   }),
-  route('GET', '/-/v1/login/web/:id', async (c) => {
-    const s = c.core.webLoginPending(c.params.id!);
-    if (!s) return { status: 404, raw: loginPage({ message: 'This login link has expired. Run the login command again.', closed: true }) };
-    if (s.done) return { status: 200, raw: loginPage({ message: `Logged in as ${s.user}. You can close this window and return to your terminal.`, closed: true }) };
-    return { status: 200, raw: loginPage({ create: s.create }) };
-  }),
-  route('POST', '/-/v1/login/web/:id', async (c) => {
-    const form = new URLSearchParams(await c.text());
-    const fields = { username: form.get('username') ?? '', password: form.get('password') ?? '', otp: form.get('otp') ?? '' };
-    try {
-      const user = await c.core.completeWebLogin(c.params.id!, fields, c.cred.ip);
-      return { status: 200, raw: loginPage({ message: `Logged in as ${user}. You can close this window and return to your terminal.`, closed: true }) };
-    } catch (e) {
-      if (!(e instanceof CoreError)) throw e;
-      const status = e.kind === 'otp' || e.kind === 'unauthenticated' ? 401 : e.kind === 'rate_limited' ? 429 : e.kind === 'not_found' ? 404 : e.kind === 'conflict' ? 409 : 400;
-      return { status, raw: loginPage({ message: e.message, error: true, username: fields.username, askOtp: e.kind === 'otp' }) };
-    }
-  }),
+  route('GET', '/-/v1/login/web/:id', showLoginPage),
+  route('POST', '/-/v1/login/web/:id', submitLoginPage),
   route('GET', '/-/v1/login/done/:id', async (c) => {
     const r = c.core.pollWebLogin(c.params.id!);
     if (!r) return json(202, {}, { 'retry-after': '1' });
@@ -313,21 +292,4 @@ export function bodyReaders(req: IncomingMessage, limit?: number): { text(): Pro
   let cached: Promise<string> | null = null;
   const text = () => (cached ??= readBody(req, limit));
   return { text, body: async () => parseJsonObject(await text()) };
-}
-
-function loginPage(o: { message?: string; error?: boolean; closed?: boolean; create?: boolean; username?: string; askOtp?: boolean }): string {
-  const msg = o.message ? `<p class="${o.error ? 'error' : 'ok'}" role="${o.error ? 'alert' : 'status'}">${escapeHtml(o.message)}</p>` : '';
-  const form = o.closed
-    ? ''
-    : `<form method="post" autocomplete="off">
-  <label>Username <input name="username" required autofocus value="${escapeHtml(o.username ?? '')}"></label>
-  <label>Password <input name="password" type="password" required></label>
-  <label>One-time code${o.askOtp ? '' : ' (if you use two-factor authentication)'} <input name="otp" inputmode="numeric" autocomplete="one-time-code"></label>
-  <button type="submit">${o.create ? 'Create account and log in' : 'Log in'}</button>
-</form>`;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>orgctl registry login</title>
-<style>body{font:16px system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem}label{display:block;margin:.8rem 0}input{display:block;width:100%;padding:.4rem;font:inherit}button{padding:.5rem 1rem;font:inherit}.error{color:#a00}.ok{color:#060}</style>
-</head><body><h1>Log in to the orgctl registry</h1>${msg}${form}</body></html>`;
 }

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { RegistryCore } from '../core/registry-core.js';
 import { CoreError } from '../core/errors.js';
 import type { Credentials } from '../core/types.js';
@@ -11,7 +11,32 @@ import { bodyReaders, matchingRoutes, pathSegments, routeLogPath, type RouteCont
  * mapping and one log line per request (never a token, password or OTP: paths that carry a token
  * or a login session id are redacted).
  */
-export interface RegistryServerOptions {
+export interface ConnectionOptions {
+  /** ms a client has to send the request line and headers (Node's `headersTimeout`) */
+  headersTimeout?: number;
+  /** ms a client has to send the whole request, body included (Node's `requestTimeout`) */
+  requestTimeout?: number;
+  /** ms an idle keep-alive connection stays open after an answer */
+  keepAliveTimeout?: number;
+  /** ms of silence (nothing sent either way) after which a connection is closed (Node's `server.timeout`) */
+  idleTimeout?: number;
+  /** open connections allowed from one client address; further ones are closed at once (0: no cap) */
+  maxConnectionsPerAddress?: number;
+}
+
+/**
+ * So that slow or idle clients cannot make the server unreachable: a connection that sends
+ * nothing is subject to no timeout but `idleTimeout`, hence the per-address cap.
+ */
+export const CONNECTION_DEFAULTS: Required<ConnectionOptions> = {
+  headersTimeout: 15_000,
+  requestTimeout: 120_000,
+  keepAliveTimeout: 5_000,
+  idleTimeout: 60_000,
+  maxConnectionsPerAddress: 128,
+};
+
+export interface RegistryServerOptions extends ConnectionOptions {
   core: RegistryCore;
   /** one line per request; default: none */
   log?: (line: string) => void;
@@ -119,7 +144,11 @@ export function createRegistryServer(opts: RegistryServerOptions): RegistryServe
     return url ?? '/';
   }
 
-  const server = createServer((req, res) => {
+  const limits = { ...CONNECTION_DEFAULTS };
+  for (const k of Object.keys(CONNECTION_DEFAULTS) as (keyof ConnectionOptions)[]) if (opts[k] !== undefined) limits[k] = opts[k]!;
+  // connectionsCheckingInterval: how often Node applies the two timeouts (its 30 s would let 15 s run to 45 s)
+  const serverOptions = { headersTimeout: limits.headersTimeout, requestTimeout: limits.requestTimeout, connectionsCheckingInterval: 1_000 };
+  const server = createServer(serverOptions, (req, res) => {
     inFlight++;
     res.on('close', () => {
       inFlight--;
@@ -130,6 +159,9 @@ export function createRegistryServer(opts: RegistryServerOptions): RegistryServe
       if (!res.headersSent) send(res, { status: 500, body: { error: 'Internal server error.', message: 'Internal server error.', code: 'EINTERNAL' } });
     });
   });
+  server.keepAliveTimeout = limits.keepAliveTimeout;
+  server.timeout = limits.idleTimeout;
+  limitConnectionsPerAddress(server, limits.maxConnectionsPerAddress);
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncache-control: no-store\r\ncontent-type: application/json\r\n\r\n{"error":"Bad request.","message":"Bad request.","code":"EBADREQUEST"}');
     else socket.destroy();
@@ -163,6 +195,29 @@ export function createRegistryServer(opts: RegistryServerOptions): RegistryServe
       });
     },
   };
+}
+
+/**
+ * Closes, as soon as it is accepted, a connection from an address that already has `max` open
+ * (0: no cap). The count is by the exact peer address.
+ */
+function limitConnectionsPerAddress(server: Server, max: number): void {
+  if (max <= 0) return;
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const addr = socket.remoteAddress ?? '';
+    const n = open.get(addr) ?? 0;
+    if (n >= max) {
+      socket.destroy();
+      return;
+    }
+    open.set(addr, n + 1);
+    socket.once('close', () => {
+      const left = open.get(addr)! - 1;
+      if (left === 0) open.delete(addr);
+      else open.set(addr, left);
+    });
+  });
 }
 
 export { CoreError };

@@ -4,6 +4,7 @@ import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
 import { fakeClock, totp } from '../helpers/totp.js';
 import { ALICE, BASIC, BOB } from '../helpers/fixtures.js';
+import { publishBody, pkgPath } from '../helpers/packages.js';
 
 /**
  * Names that are properties of every plain object (`Object.prototype`): an `in` check or a
@@ -95,5 +96,16 @@ describe('requests: Object.prototype names in paths and bodies', () => {
     expect([profile.status, profile.body.message]).toEqual([400, 'Unknown profile field: __proto__']);
     const login = await call(reg.url, 'POST', '/-/v1/login', { raw: '{"__proto__":{"create":true}}' });
     expect(login.status).toBe(200);
+  });
+
+  it('removing a dist-tag named "constructor" or "toString" that the package does not have is 404, and the package is unchanged', async () => {
+    const name = 'proto-tags';
+    expect((await call(reg.url, 'PUT', pkgPath(name), { token: BOB.token, body: publishBody(name, '1.0.0') })).status).toBe(201);
+    const before = (await call(reg.url, 'GET', pkgPath(name))).body._rev;
+    for (const tag of ['constructor', 'toString']) {
+      const r = await call(reg.url, 'DELETE', `/-/package/${name}/dist-tags/${tag}`, { token: BOB.token });
+      expect([tag, r.status, r.body.code]).toEqual([tag, 404, 'ENOTFOUND']);
+    }
+    expect((await call(reg.url, 'GET', pkgPath(name))).body._rev).toBe(before);
   });
 });

@@ -165,7 +165,7 @@ export class PackageStore {
     if (tag === 'latest') throw invalid('The latest tag cannot be removed; point it at another version instead.');
     const check = () => {
       const rec = this.writableExisting(actor, pkg);
-      if (rec.distTags[tag] === undefined) throw notFound(`${tag} is not a dist-tag of ${pkg}.`);
+      if (!Object.hasOwn(rec.distTags, tag)) throw notFound(`${tag} is not a dist-tag of ${pkg}.`);
       return rec;
     };
     check();

@@ -170,7 +170,7 @@ describe('registry strings printed for people show control characters escaped', 
   });
 
   it('--json output carries no raw control or format character either (they are \\u escapes)', async () => {
-    for (const line of ['org 2fa status acme --json', 'profile get --json', 'org audit acme --json']) {
+    for (const line of ['org ls acme --json', 'org 2fa status acme --json', 'profile get --json', 'org audit acme --json']) {
       const r = await orgctl(line.split(' '));
       expect(r.code).toBe(0);
       expectSafe(r, false);

@@ -10,6 +10,11 @@ import { dirname, join, resolve } from 'node:path';
 /** One `.npmrc` file after `${ENV}` expansion of keys and values. */
 export interface NpmrcFile {
   path: string;
+  /**
+   * `project`: the working tree's `.npmrc`, which whoever can commit to the project writes;
+   * `user`: the user's own (`npm_config_userconfig` or `~/.npmrc`).
+   */
+  scope: 'project' | 'user';
   values: Record<string, string>;
 }
 
@@ -117,14 +122,14 @@ function exists(p: string): boolean {
   }
 }
 
-function readNpmrc(path: string, env: NodeJS.ProcessEnv): NpmrcFile | undefined {
+function readNpmrc(path: string, scope: NpmrcFile['scope'], env: NodeJS.ProcessEnv): NpmrcFile | undefined {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
-  return { path, values: parseNpmrc(text, env) };
+  return { path, scope, values: parseNpmrc(text, env) };
 }
 
 /** Loads the project and user `.npmrc` (the project file is skipped when it is the user file, like npm). */
@@ -133,23 +138,26 @@ export function loadNpmConfig(env: NodeJS.ProcessEnv, cwd: string): NpmConfig {
   const project = projectNpmrcPath(cwd);
   const files: NpmrcFile[] = [];
   if (project !== user) {
-    const p = readNpmrc(project, env);
+    const p = readNpmrc(project, 'project', env);
     if (p) files.push(p);
   }
   if (user) {
-    const u = readNpmrc(user, env);
+    const u = readNpmrc(user, 'user', env);
     if (u) files.push(u);
   }
   return { files, env };
 }
 
-/** The value npm would use for a key: environment (`npm_config_<key>`) over the project file over the user file. */
-export function npmConfigValue(config: NpmConfig, key: string): { value: string; source: string } | undefined {
+/**
+ * The value npm would use for a key: environment (`npm_config_<key>`) over the project file over
+ * the user file. `source` names where it came from; `file` is set when that was a file.
+ */
+export function npmConfigValue(config: NpmConfig, key: string): { value: string; source: string; file?: NpmrcFile } | undefined {
   const fromEnv = npmEnv(config.env, key.replace(/-/g, '_'));
   if (fromEnv) return { value: fromEnv, source: `npm_config_${key.replace(/-/g, '_')}` };
   for (const f of config.files) {
     const v = f.values[key];
-    if (v !== undefined && v !== '') return { value: v, source: f.path };
+    if (v !== undefined && v !== '') return { value: v, source: f.path, file: f };
   }
   return undefined;
 }

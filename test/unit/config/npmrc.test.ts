@@ -13,7 +13,7 @@ import {
   type NpmConfig,
 } from '../../../src/config/npmrc.js';
 
-const cfg = (values: Record<string, string>, env: NodeJS.ProcessEnv = {}): NpmConfig => ({ files: [{ path: 'user', values }], env });
+const cfg = (values: Record<string, string>, env: NodeJS.ProcessEnv = {}): NpmConfig => ({ files: [{ path: 'user', scope: 'user', values }], env });
 
 describe('.npmrc parsing', () => {
   it('reads key=value lines, skips comments and sections, unquotes values', () => {
@@ -58,9 +58,9 @@ describe('npmrcTokenFor (nerf-dart lookup)', () => {
   });
 
   it('uses ${ENV} tokens, and skips ones whose variable is unset', () => {
-    const withVar = { files: [{ path: 'u', values: parseNpmrc('//h/:_authToken=${MY_TOK}', { MY_TOK: 'fromenv' }) }], env: {} };
+    const withVar: NpmConfig = { files: [{ path: 'u', scope: 'user', values: parseNpmrc('//h/:_authToken=${MY_TOK}', { MY_TOK: 'fromenv' }) }], env: {} };
     expect(npmrcTokenFor(withVar, 'https://h/')?.token).toBe('fromenv');
-    const without = { files: [{ path: 'u', values: parseNpmrc('//h/:_authToken=${MY_TOK}', {}) }], env: {} };
+    const without: NpmConfig = { files: [{ path: 'u', scope: 'user', values: parseNpmrc('//h/:_authToken=${MY_TOK}', {}) }], env: {} };
     expect(npmrcTokenFor(without, 'https://h/')).toBeUndefined();
   });
 
@@ -68,8 +68,8 @@ describe('npmrcTokenFor (nerf-dart lookup)', () => {
     const c: NpmConfig = {
       env: {},
       files: [
-        { path: 'project', values: { '//h/:_authToken': 'P' } },
-        { path: 'user', values: { '//h/:_authToken': 'U' } },
+        { path: 'project', scope: 'project', values: { '//h/:_authToken': 'P' } },
+        { path: 'user', scope: 'user', values: { '//h/:_authToken': 'U' } },
       ],
     };
     expect(npmrcTokenFor(c, 'https://h/')).toEqual({ token: 'P', key: '//h/:_authToken', source: 'project' });
@@ -88,8 +88,11 @@ describe('loading the files', () => {
     expect(projectNpmrcPath(sub)).toBe(join(project, '.npmrc'));
     const env = { npm_config_userconfig: join(root, 'user.npmrc'), UT: 'user-token' };
     const c = loadNpmConfig(env, sub);
-    expect(c.files.map((f) => f.path)).toEqual([join(project, '.npmrc'), join(root, 'user.npmrc')]);
-    expect(npmConfigValue(c, 'registry')).toEqual({ value: 'http://project.example/', source: join(project, '.npmrc') });
+    expect(c.files.map((f) => [f.path, f.scope])).toEqual([
+      [join(project, '.npmrc'), 'project'],
+      [join(root, 'user.npmrc'), 'user'],
+    ]);
+    expect(npmConfigValue(c, 'registry')).toEqual({ value: 'http://project.example/', source: join(project, '.npmrc'), file: c.files[0] });
     expect(npmrcTokenFor(c, 'http://user.example/')?.token).toBe('user-token');
     // npm_config_registry (any case) beats both files, as in npm.
     expect(npmConfigValue({ ...c, env: { NPM_CONFIG_REGISTRY: 'http://env.example/' } }, 'registry')?.value).toBe('http://env.example/');

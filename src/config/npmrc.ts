@@ -1,10 +1,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { parse as parseIni } from 'ini';
 
 /**
  * Just enough of npm's configuration to find a registry and a token, read the way npm 11 reads it
- * (@npmcli/config, npm-registry-fetch lib/auth.js). Synchronous and dependency-free on purpose:
- * it runs on every command that talks to a registry, and `orgctl --version` must not pay for it.
+ * (@npmcli/config, npm-registry-fetch lib/auth.js): files are parsed by `ini`, npm's own parser
+ * (the version npm 11 ships), then npm's `${VAR}` expansion is applied. Synchronous, and `ini`
+ * is one small file: this runs on every command that talks to a registry.
  */
 
 /** One `.npmrc` file after `${ENV}` expansion of keys and values. */
@@ -39,42 +41,18 @@ export function envReplace(s: string, env: NodeJS.ProcessEnv): string {
 }
 
 /**
- * Parses the subset of the ini format that `.npmrc` files use: `key = value` lines, `;` and `#`
- * comments, optional quotes. Section headers are ignored (npm does not use them).
+ * The settings of one `.npmrc` text, as npm reads them: `ini` parses it (`;` and `#` comments,
+ * also at the end of a value; quoted values; `\;` and `\#` escapes), then keys and values get
+ * `${VAR}` expansion. Only top-level string settings are kept: npm reads nothing inside a
+ * `[section]`, and `true`/`false`/`null` values (which `ini` turns into those) are no registry
+ * or token.
  */
 export function parseNpmrc(text: string, env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith(';') || line.startsWith('#') || line.startsWith('[')) continue;
-    const eq = line.indexOf('=');
-    if (eq <= 0) continue;
-    const key = unquote(line.slice(0, eq).trim());
-    const value = unquote(line.slice(eq + 1).trim());
-    out[envReplace(key, env)] = envReplace(value, env);
+  for (const [key, value] of Object.entries(parseIni(text))) {
+    if (typeof value === 'string') out[envReplace(key, env)] = envReplace(value.trim(), env);
   }
   return out;
-}
-
-function unquote(s: string): string {
-  if (s.length >= 2 && ((s.startsWith('"') && s.endsWith('"')) || (s.startsWith("'") && s.endsWith("'")))) {
-    if (s.startsWith('"')) {
-      try {
-        return JSON.parse(s) as string;
-      } catch {
-        /* fall through: keep the inner text */
-      }
-    }
-    return s.slice(1, -1);
-  }
-  return s;
-}
-
-/** npm's nerf-dart: `https://host:8443/reg/x` → `//host:8443/reg/` (@npmcli/config lib/nerf-dart.js). */
-export function nerfDart(url: string): string {
-  const parsed = new URL(url);
-  const rel = new URL('.', `${parsed.protocol}//${parsed.host}${parsed.pathname}`);
-  return `//${rel.host}${rel.pathname}`;
 }
 
 /** Case-insensitive read of an `npm_config_*` variable, as npm does. */

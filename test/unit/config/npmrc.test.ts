@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import {
   envReplace,
   loadNpmConfig,
-  nerfDart,
   npmConfigValue,
   npmrcTokenFor,
   parseNpmrc,
@@ -16,8 +15,8 @@ import {
 const cfg = (values: Record<string, string>, env: NodeJS.ProcessEnv = {}): NpmConfig => ({ files: [{ path: 'user', scope: 'user', values }], env });
 
 describe('.npmrc parsing', () => {
-  it('reads key=value lines, skips comments and sections, unquotes values', () => {
-    const text = '; comment\n# another\n[section]\nregistry = http://r.example/ \n//h/:_authToken="tok en"\nbad line\nk=\'v\'\n';
+  it('reads key=value lines, skips comments and what is inside sections, unquotes values', () => {
+    const text = '; comment\n# another\nregistry = http://r.example/ \n//h/:_authToken="tok en"\nbad line\nk=\'v\'\n[section]\nregistry=http://section.example/\n';
     expect(parseNpmrc(text, {})).toEqual({ registry: 'http://r.example/', '//h/:_authToken': 'tok en', k: 'v' });
   });
 
@@ -30,11 +29,6 @@ describe('.npmrc parsing', () => {
     expect(parseNpmrc('//${HOST}/:_authToken=${TOK}', env)).toEqual({ '//h.example/:_authToken': 'secret' });
   });
 
-  it('nerf-darts URLs like @npmcli/config', () => {
-    expect(nerfDart('https://registry.example.com/')).toBe('//registry.example.com/');
-    expect(nerfDart('http://localhost:4873/reg/x')).toBe('//localhost:4873/reg/');
-    expect(nerfDart('http://localhost:4873/reg/?q=1')).toBe('//localhost:4873/reg/');
-  });
 });
 
 describe('npmrcTokenFor (nerf-dart lookup)', () => {
@@ -101,8 +95,15 @@ describe('loading the files', () => {
   it('falls back to ~/.npmrc and tolerates missing files', () => {
     const home = mkdtempSync(join(tmpdir(), 'orgctl-home-'));
     writeFileSync(join(home, '.npmrc'), 'registry=http://home.example/\n');
+    // A package.json makes home the project folder, whatever lies above the temp folder.
+    writeFileSync(join(home, 'package.json'), '{}');
     const c = loadNpmConfig({ HOME: home }, join(home, 'nowhere'));
     expect(npmConfigValue(c, 'registry')?.value).toBe('http://home.example/');
-    expect(loadNpmConfig({ HOME: join(home, 'missing') }, home).files.length).toBeLessThanOrEqual(1);
+    // ~/.npmrc is the user file; as the project file it is the same file, so it is read once.
+    expect(c.files).toEqual([{ path: join(home, '.npmrc'), scope: 'user', values: { registry: 'http://home.example/' } }]);
+    // The user file (HOME/missing/.npmrc) does not exist: only the project file is read.
+    expect(loadNpmConfig({ HOME: join(home, 'missing') }, home).files).toEqual([
+      { path: join(home, '.npmrc'), scope: 'project', values: { registry: 'http://home.example/' } },
+    ]);
   });
 });

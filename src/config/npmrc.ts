@@ -1,13 +1,24 @@
 import { readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { parse as parseIni } from 'ini';
 
 /**
  * Just enough of npm's configuration to find a registry and a token, read the way npm 11 reads it
  * (@npmcli/config, npm-registry-fetch lib/auth.js): files are parsed by `ini`, npm's own parser
- * (the version npm 11 ships), then npm's `${VAR}` expansion is applied. Synchronous, and `ini`
- * is one small file: this runs on every command that talks to a registry.
+ * (the version npm 11 ships), then npm's `${VAR}` expansion is applied. Synchronous: this runs on
+ * every command that talks to a registry.
  */
+
+let ini: typeof import('ini') | undefined;
+/**
+ * `ini` is loaded on first use, when there is an `.npmrc` to read (with `--registry` or
+ * ORGCTL_REGISTRY and ORGCTL_TOKEN, none is), and with `require`: it is CommonJS, and loading it
+ * through the ES module loader costs more memory than the parser itself.
+ */
+function parseIni(text: string): Record<string, unknown> {
+  ini ??= createRequire(import.meta.url)('ini') as typeof import('ini');
+  return ini.parse(text);
+}
 
 /** One `.npmrc` file after `${ENV}` expansion of keys and values. */
 export interface NpmrcFile {

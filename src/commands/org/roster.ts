@@ -70,8 +70,12 @@ const NAME = '"[a-z0-9._-]+"';
 const MEMBER = `\\{"user":${NAME},"role":"(?:developer|admin|owner)","twoFactor":(?:true|false|null),"teams":\\[(?:${NAME}(?:,${NAME})*)?\\]\\}`;
 /** As many members as there are, each followed by a comma. */
 const MEMBERS_THEN_COMMA = new RegExp(`(?:${MEMBER},)*`, 'y');
-/** What is left at the end: the last member and the closing bracket (or only the bracket, for `[]`). */
-const LAST = new RegExp(`^${MEMBER}\\]$`);
+
+/** True when all of `text` is members, each followed by a comma (one regular expression serves all checks). */
+function allMembersThenComma(text: string): boolean {
+  MEMBERS_THEN_COMMA.lastIndex = 0;
+  return MEMBERS_THEN_COMMA.test(text) && MEMBERS_THEN_COMMA.lastIndex === text.length;
+}
 
 /**
  * True when the bytes are exactly what the reference registry writes for a roster (compact
@@ -81,7 +85,7 @@ const LAST = new RegExp(`^${MEMBER}\\]$`);
  * would be most of the command's memory). Anything else is parsed in full by `parseRoster`.
  *
  * The bytes are read one chunk at a time as latin1 (a byte outside ASCII fails the match), and
- * the regular expressions do the work: no JavaScript loop runs per member (on 10,000 members, a
+ * one regular expression does the work: no JavaScript loop runs per member (on 10,000 members, a
  * loop that gets hot costs more memory in compiled code than the check is worth).
  */
 export function isCompactRoster(chunks: readonly Buffer[]): boolean {
@@ -108,5 +112,7 @@ export function isCompactRoster(chunks: readonly Buffer[]): boolean {
     const close = rest.indexOf('}');
     if (close >= 0 && close < rest.length - (rest.endsWith(']') ? 2 : 1) && i < chunks.length - 1) return false;
   }
-  return opened && (LAST.test(rest) || (!members && rest === ']'));
+  // What is left: the last member and the closing bracket, or only the bracket of `[]`.
+  if (!opened || !rest.endsWith(']')) return false;
+  return rest === ']' ? !members : allMembersThenComma(`${rest.slice(0, -1)},`);
 }

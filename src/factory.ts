@@ -78,7 +78,13 @@ export function createDeps(io: IO, overrides: DepsOverrides = {}): AppDeps {
         const [{ RegistryClient }, creds] = await Promise.all([import('./client/client.js'), import('./auth/credentials.js')]);
         let token: ResolvedToken | undefined;
         if (opts.auth !== 'none') {
-          token = await creds.resolveToken({ registry: registry.url, env: io.env, store: () => deps.tokenStore(), npm: () => deps.npmConfig() });
+          token = await creds.resolveToken({
+            registry: registry.url,
+            projectFile: registry.projectFile,
+            env: io.env,
+            store: () => deps.tokenStore(),
+            npm: () => deps.npmConfig(),
+          });
           if (!token && opts.auth === 'required') throw creds.notLoggedIn(registry.url);
         }
         const client = new RegistryClient({

@@ -1,5 +1,6 @@
 import { CliError, ExitCode, exitCodeFor } from './errors.js';
 import { systemIO, type ProcessLike } from './ui/io.js';
+import { visible } from './ui/visible.js';
 import { VERSION } from './version.js';
 
 /**
@@ -23,7 +24,11 @@ export async function main(proc: ProcessLike): Promise<void> {
   }
 }
 
-/** Prints an error the way the exit-code contract promises and returns its exit code. */
+/**
+ * Prints an error the way the exit-code contract promises and returns its exit code. Messages and
+ * hints often quote the registry, so their control characters are made visible here, for every
+ * error at once.
+ */
 export function reportError(err: unknown, write: (s: string) => void, debug = false): ExitCode {
   const code = exitCodeFor(err);
   // commander already printed its own usage error; it arrives here as a CommanderError.
@@ -35,12 +40,12 @@ export function reportError(err: unknown, write: (s: string) => void, debug = fa
     return ExitCode.Usage;
   }
   if (err instanceof CliError) {
-    write(`orgctl: ${err.message}\n`);
-    if (err.hint) write(`${err.hint}\n`);
+    write(`orgctl: ${visible(err.message)}\n`);
+    if (err.hint) write(`${visible(err.hint)}\n`);
   } else {
     const msg = err instanceof Error ? err.message : String(err);
-    write(`orgctl: unexpected error: ${msg}\n`);
-    if (debug && err instanceof Error && err.stack) write(`${err.stack}\n`);
+    write(`orgctl: unexpected error: ${visible(msg)}\n`);
+    if (debug && err instanceof Error && err.stack) write(`${err.stack.split('\n').map(visible).join('\n')}\n`);
     else write('Run again with ORGCTL_DEBUG=1 for details.\n');
   }
   return code;

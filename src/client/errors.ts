@@ -1,4 +1,5 @@
 import { CliError, ExitCode } from '../errors.js';
+import { visible } from '../ui/visible.js';
 
 /** The parts of a response an error keeps (never the request's headers: they hold credentials). */
 export interface HttpErrorInit {
@@ -26,7 +27,8 @@ function serverCode(body: unknown): string | undefined {
 
 /**
  * A response with status >= 400. 401 means the credential was missing or refused, so it exits 4;
- * everything else is a failed operation (exit 1).
+ * everything else is a failed operation (exit 1). The message quotes the server with its control
+ * characters made visible; `serverMessage` keeps the server's words as sent (for `--json`).
  */
 export class HttpError extends CliError {
   readonly status: number;
@@ -40,7 +42,7 @@ export class HttpError extends CliError {
     const msg = serverMessage(init.body);
     const path = redactPath(init.url);
     super(
-      `${msg ?? `the registry answered ${init.status}`} (${init.method} ${path}: ${init.status})`,
+      `${msg === undefined ? `the registry answered ${init.status}` : visible(msg)} (${init.method} ${visible(path)}: ${init.status})`,
       exitCode ?? (init.status === 401 ? ExitCode.Auth : ExitCode.Failure),
       hint ?? (init.status === 401 ? 'Your token was refused: run `orgctl login` again or check ORGCTL_TOKEN.' : undefined),
     );

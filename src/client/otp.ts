@@ -1,6 +1,7 @@
 import { AuthError } from '../errors.js';
 import type { IO } from '../ui/io.js';
 import type { Prompter } from '../ui/prompter.js';
+import { visible } from '../ui/visible.js';
 import { OtpRequiredError } from './errors.js';
 
 export const OTP_HINT = 'Pass a one-time password from your authenticator (or a recovery code) with --otp <code>.';
@@ -23,7 +24,7 @@ export async function withOtp<T>(
     }
     if (deps.otp) deps.io.err('The one-time password was not accepted (wrong or expired).\n');
     const code = await deps.prompter.otp(
-      `${err.serverMessage ?? 'This operation requires a one-time password.'}\nEnter OTP (or a recovery code):`,
+      `${err.serverMessage === undefined ? 'This operation requires a one-time password.' : visible(err.serverMessage)}\nEnter OTP (or a recovery code):`,
     );
     try {
       return await fn(code);
@@ -35,6 +36,7 @@ export async function withOtp<T>(
 }
 
 function otpMessage(err: OtpRequiredError, supplied: boolean): string {
-  if (supplied) return `the one-time password was refused${err.serverMessage ? `: ${err.serverMessage}` : ''}`;
-  return err.serverMessage ?? 'this operation requires a one-time password';
+  const said = err.serverMessage === undefined ? undefined : visible(err.serverMessage);
+  if (supplied) return `the one-time password was refused${said ? `: ${said}` : ''}`;
+  return said ?? 'this operation requires a one-time password';
 }

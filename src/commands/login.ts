@@ -7,6 +7,7 @@ import { parseRetryAfter } from '../client/client.js';
 import { withOtp } from '../client/otp.js';
 import { writeJson } from '../ui/json.js';
 import { colorScheme } from '../ui/color.js';
+import { safe } from '../ui/visible.js';
 import { withSpinner } from '../ui/spinner.js';
 import { readPassword, type PasswordDeps } from './password.js';
 import {
@@ -100,7 +101,7 @@ export async function loginRun(opts: LoginOptions, deps: LoginDeps): Promise<voi
   );
   await (await deps.tokenStore()).set(registry.url, { token, username });
   if (opts.json) writeJson(io, { username, registry: registry.url });
-  else io.err(`${colorScheme(io).success} Logged in as ${username} on ${registry.url}\n`);
+  else io.err(`${colorScheme(io).success} ${safe`Logged in as ${username} on ${registry.url}`}\n`);
 }
 
 /** The couch flow: `PUT /-/user/org.couchdb.user:<name>` inside the OTP retry. */
@@ -151,7 +152,7 @@ async function webLogin(client: RegistryClient, deps: LoginDeps): Promise<{ user
   }
   const { loginUrl, doneUrl } = (start.body ?? {}) as { loginUrl?: unknown; doneUrl?: unknown };
   if (!isHttpUrl(loginUrl) || !isHttpUrl(doneUrl)) throw new CliError('invalid response from the web login endpoint (no loginUrl/doneUrl).');
-  io.err(`Login at:\n${loginUrl}\n`);
+  io.err(safe`Login at:\n${loginUrl}\n`);
   const deadline = clock.now() + WEB_LOGIN_TIMEOUT_MS;
   const token = await withSpinner(io, 'Waiting for the login to complete in your browser…', async () => {
     for (;;) {

@@ -4,6 +4,7 @@ import { HttpError, OtpRequiredError } from '../client/errors.js';
 import { withOtp } from '../client/otp.js';
 import { writeJson } from '../ui/json.js';
 import { colorScheme } from '../ui/color.js';
+import { safe } from '../ui/visible.js';
 import { addExamples, addJsonOption, addOtpOption, addRegistryOption, checkOtp, withConnection, type RegistryFlags } from './common.js';
 
 export interface LogoutOptions {
@@ -53,6 +54,6 @@ export async function logoutRun(opts: LogoutOptions, deps: LogoutDeps): Promise<
       io.err(`${cs.success} Logged out of ${registry.url}\n`);
     }
     if (tok.source === 'ORGCTL_TOKEN') io.err('Note: ORGCTL_TOKEN is still set in your environment; unset it.\n');
-    if (tok.source === '.npmrc') io.err(`Note: the token came from ${tok.file} (${tok.key}); remove that line or run \`npm logout\`.\n`);
+    if (tok.source === '.npmrc') io.err(safe`Note: the token came from ${tok.file} (${tok.key}); remove that line or run \`npm logout\`.\n`);
   });
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import type { AppDeps } from '../factory.js';
 import { writeJson } from '../ui/json.js';
+import { visible } from '../ui/visible.js';
 import { addExamples, addJsonOption, addRegistryOption, withConnection, type RegistryFlags } from './common.js';
 
 export interface WhoamiOptions {
@@ -26,7 +27,7 @@ export async function whoamiRun(opts: WhoamiOptions, deps: WhoamiDeps): Promise<
   await withConnection(deps, { registry: opts.registry, command: 'whoami', auth: 'required' }, async ({ client, registry }) => {
     const username = await fetchUsername(client);
     if (opts.json) writeJson(deps.io, { username, registry: registry.url });
-    else deps.io.out(`${username}\n`);
+    else deps.io.out(`${visible(username)}\n`);
   });
 }
 

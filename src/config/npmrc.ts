@@ -1,15 +1,33 @@
 import { readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 
 /**
  * Just enough of npm's configuration to find a registry and a token, read the way npm 11 reads it
- * (@npmcli/config, npm-registry-fetch lib/auth.js). Synchronous and dependency-free on purpose:
- * it runs on every command that talks to a registry, and `orgctl --version` must not pay for it.
+ * (@npmcli/config, npm-registry-fetch lib/auth.js): files are parsed by `ini`, npm's own parser
+ * (the version npm 11 ships), then npm's `${VAR}` expansion is applied. Synchronous: this runs on
+ * every command that talks to a registry.
  */
+
+let ini: typeof import('ini') | undefined;
+/**
+ * `ini` is loaded on first use, when there is an `.npmrc` to read (with `--registry` or
+ * ORGCTL_REGISTRY and ORGCTL_TOKEN, none is), and with `require`: it is CommonJS, and loading it
+ * through the ES module loader costs more memory than the parser itself.
+ */
+function parseIni(text: string): Record<string, unknown> {
+  ini ??= createRequire(import.meta.url)('ini') as typeof import('ini');
+  return ini.parse(text);
+}
 
 /** One `.npmrc` file after `${ENV}` expansion of keys and values. */
 export interface NpmrcFile {
   path: string;
+  /**
+   * `project`: the working tree's `.npmrc`, which whoever can commit to the project writes;
+   * `user`: the user's own (`npm_config_userconfig` or `~/.npmrc`).
+   */
+  scope: 'project' | 'user';
   values: Record<string, string>;
 }
 
@@ -34,42 +52,18 @@ export function envReplace(s: string, env: NodeJS.ProcessEnv): string {
 }
 
 /**
- * Parses the subset of the ini format that `.npmrc` files use: `key = value` lines, `;` and `#`
- * comments, optional quotes. Section headers are ignored (npm does not use them).
+ * The settings of one `.npmrc` text, as npm reads them: `ini` parses it (`;` and `#` comments,
+ * also at the end of a value; quoted values; `\;` and `\#` escapes), then keys and values get
+ * `${VAR}` expansion. Only top-level string settings are kept: npm reads nothing inside a
+ * `[section]`, and `true`/`false`/`null` values (which `ini` turns into those) are no registry
+ * or token.
  */
 export function parseNpmrc(text: string, env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith(';') || line.startsWith('#') || line.startsWith('[')) continue;
-    const eq = line.indexOf('=');
-    if (eq <= 0) continue;
-    const key = unquote(line.slice(0, eq).trim());
-    const value = unquote(line.slice(eq + 1).trim());
-    out[envReplace(key, env)] = envReplace(value, env);
+  for (const [key, value] of Object.entries(parseIni(text))) {
+    if (typeof value === 'string') out[envReplace(key, env)] = envReplace(value.trim(), env);
   }
   return out;
-}
-
-function unquote(s: string): string {
-  if (s.length >= 2 && ((s.startsWith('"') && s.endsWith('"')) || (s.startsWith("'") && s.endsWith("'")))) {
-    if (s.startsWith('"')) {
-      try {
-        return JSON.parse(s) as string;
-      } catch {
-        /* fall through: keep the inner text */
-      }
-    }
-    return s.slice(1, -1);
-  }
-  return s;
-}
-
-/** npm's nerf-dart: `https://host:8443/reg/x` → `//host:8443/reg/` (@npmcli/config lib/nerf-dart.js). */
-export function nerfDart(url: string): string {
-  const parsed = new URL(url);
-  const rel = new URL('.', `${parsed.protocol}//${parsed.host}${parsed.pathname}`);
-  return `//${rel.host}${rel.pathname}`;
 }
 
 /** Case-insensitive read of an `npm_config_*` variable, as npm does. */
@@ -117,14 +111,14 @@ function exists(p: string): boolean {
   }
 }
 
-function readNpmrc(path: string, env: NodeJS.ProcessEnv): NpmrcFile | undefined {
+function readNpmrc(path: string, scope: NpmrcFile['scope'], env: NodeJS.ProcessEnv): NpmrcFile | undefined {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
-  return { path, values: parseNpmrc(text, env) };
+  return { path, scope, values: parseNpmrc(text, env) };
 }
 
 /** Loads the project and user `.npmrc` (the project file is skipped when it is the user file, like npm). */
@@ -133,23 +127,26 @@ export function loadNpmConfig(env: NodeJS.ProcessEnv, cwd: string): NpmConfig {
   const project = projectNpmrcPath(cwd);
   const files: NpmrcFile[] = [];
   if (project !== user) {
-    const p = readNpmrc(project, env);
+    const p = readNpmrc(project, 'project', env);
     if (p) files.push(p);
   }
   if (user) {
-    const u = readNpmrc(user, env);
+    const u = readNpmrc(user, 'user', env);
     if (u) files.push(u);
   }
   return { files, env };
 }
 
-/** The value npm would use for a key: environment (`npm_config_<key>`) over the project file over the user file. */
-export function npmConfigValue(config: NpmConfig, key: string): { value: string; source: string } | undefined {
+/**
+ * The value npm would use for a key: environment (`npm_config_<key>`) over the project file over
+ * the user file. `source` names where it came from; `file` is set when that was a file.
+ */
+export function npmConfigValue(config: NpmConfig, key: string): { value: string; source: string; file?: NpmrcFile } | undefined {
   const fromEnv = npmEnv(config.env, key.replace(/-/g, '_'));
   if (fromEnv) return { value: fromEnv, source: `npm_config_${key.replace(/-/g, '_')}` };
   for (const f of config.files) {
     const v = f.values[key];
-    if (v !== undefined && v !== '') return { value: v, source: f.path };
+    if (v !== undefined && v !== '') return { value: v, source: f.path, file: f };
   }
   return undefined;
 }

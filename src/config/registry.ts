@@ -6,6 +6,11 @@ export interface ResolvedRegistry {
   /** Normalised: http(s), no query or hash, ends with `/`. */
   url: string;
   source: string;
+  /**
+   * Set when the URL came from the project `.npmrc`: a file in the working tree, written by
+   * whoever can commit to the project, not chosen by the user (ORGCTL_TOKEN is not sent there).
+   */
+  projectFile?: string;
 }
 
 export const REGISTRY_HINT =
@@ -25,7 +30,10 @@ export function resolveRegistry(input: {
   const fromEnv = input.env.ORGCTL_REGISTRY;
   if (fromEnv) return { url: normalizeRegistryUrl(fromEnv, 'ORGCTL_REGISTRY'), source: 'ORGCTL_REGISTRY' };
   const fromNpm = npmConfigValue(input.npm(), 'registry');
-  if (fromNpm) return { url: normalizeRegistryUrl(fromNpm.value, fromNpm.source), source: fromNpm.source };
+  if (fromNpm) {
+    const url = normalizeRegistryUrl(fromNpm.value, fromNpm.source);
+    return fromNpm.file?.scope === 'project' ? { url, source: fromNpm.source, projectFile: fromNpm.file.path } : { url, source: fromNpm.source };
+  }
   throw new UsageError('no registry configured.', REGISTRY_HINT);
 }
 

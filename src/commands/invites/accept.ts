@@ -4,6 +4,7 @@ import { HttpError, OtpRequiredError } from '../../client/errors.js';
 import type { AppDeps } from '../../factory.js';
 import { colorScheme } from '../../ui/color.js';
 import { writeJson } from '../../ui/json.js';
+import { safe, visible } from '../../ui/visible.js';
 import type { RegistryFlags } from '../common.js';
 import { addBaseOptions, baseOptions, checkOrgName, withArticle, withOrgApi, type BaseOptions, type OrgDeps } from '../org/api.js';
 import { invitePaths, type AcceptWire } from './api.js';
@@ -32,8 +33,8 @@ export async function invitesAcceptRun(opts: InvitesAcceptOptions, deps: OrgDeps
   });
   const result = { org: res.org, role: res.role, teams: res.teams };
   if (opts.json) return writeJson(io, result);
-  const teams = result.teams.length ? ` in ${result.teams.join(', ')}` : '';
-  io.err(`${colorScheme(io).success} Joined ${result.org} as ${withArticle(result.role)}${teams}\n`);
+  const teams = result.teams.length ? ` in ${result.teams.map(visible).join(', ')}` : '';
+  io.err(`${colorScheme(io).success} ${safe`Joined ${result.org} as ${withArticle(result.role)}`}${teams}\n`);
 }
 
 /** Turns the registry's refusals of an accept or decline into errors that say what to do next. */

@@ -6,6 +6,7 @@ import { CliError, UsageError } from '../../errors.js';
 import { nameProblem, type Role } from '../../shared/names.js';
 import type { IO } from '../../ui/io.js';
 import type { Prompter } from '../../ui/prompter.js';
+import { expectMembers, type MemberDetail } from './roster.js';
 import { addExamples, addJsonOption, addOtpOption, addRegistryOption, checkOtp, withConnection, type RegistryFlags } from '../common.js';
 
 /**
@@ -23,14 +24,7 @@ export interface BaseOptions {
 
 export type OrgDeps = Pick<AppDeps, 'io' | 'connect' | 'prompter'>;
 
-/** A member as the detailed roster reports it (`GET …/members`). */
-export interface MemberDetail {
-  user: string;
-  role: Role;
-  /** null when the caller may not see it (developers). */
-  twoFactor: boolean | null;
-  teams: string[];
-}
+export type { MemberDetail } from './roster.js';
 
 /** A member enforcement removes (or would remove). */
 export interface RemovedMember {
@@ -161,7 +155,8 @@ export function plural(n: number, word: string): string {
 export async function callerIn(api: OrgApi, org: string): Promise<MemberDetail> {
   const { fetchUsername } = await import('../whoami.js');
   const me = await fetchUsername(api.client);
-  const [member] = await api.get<MemberDetail[]>(paths.ext(org, 'members'), { user: me });
+  const path = paths.ext(org, 'members');
+  const [member] = expectMembers(await api.get(path, { user: me }), `GET /${path}`);
   if (!member) throw new CliError(`you (${me}) are not a member of ${org}.`);
   return member;
 }

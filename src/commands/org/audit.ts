@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { AppDeps } from '../../factory.js';
 import { UsageError } from '../../errors.js';
 import { writeJson } from '../../ui/json.js';
+import { visible } from '../../ui/visible.js';
 import type { RegistryFlags } from '../common.js';
 import { addBaseOptions, baseOptions, checkOrgName, parseCount, paths, withOrgApi, type BaseOptions, type OrgDeps } from './api.js';
 
@@ -63,10 +64,10 @@ export async function auditRun(opts: AuditOptions, deps: OrgDeps): Promise<void>
     io.err(`No audit events for ${opts.org}${opts.since ? ` since ${opts.since}` : ''}.\n`);
     return;
   }
-  for (const e of events) io.out(`${auditLine(e)}\n`);
+  for (const e of events) io.out(`${visible(auditLine(e))}\n`);
 }
 
-/** `time  actor  action  target  key=value …` */
+/** `time  actor  action  target  key=value …`, as the registry sent it (escape it to print it). */
 export function auditLine(e: AuditEvent): string {
   const detail = Object.entries(e.detail ?? {}).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') || '-' : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`);
   return [e.time, e.actor, e.action, e.target ?? '-', ...detail].join('  ');

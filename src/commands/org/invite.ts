@@ -5,6 +5,7 @@ import type { AppDeps } from '../../factory.js';
 import { nameProblem, normalizeRole, type Role } from '../../shared/names.js';
 import { colorScheme } from '../../ui/color.js';
 import { writeJson } from '../../ui/json.js';
+import { safe, visible } from '../../ui/visible.js';
 import type { RegistryFlags } from '../common.js';
 import type { InviteItem, InviteRequest, InviteResultWire } from '../invites/api.js';
 import { addBaseOptions, baseOptions, checkMemberName, checkOrgName, paths, plural, withOrgApi, type BaseOptions, type OrgDeps } from './api.js';
@@ -151,12 +152,12 @@ async function collectInvitations(opts: OrgInviteOptions): Promise<{ items: Invi
 function printResult(io: OrgDeps['io'], r: OrgInviteResult, reinstateAll: boolean): void {
   const cs = colorScheme(io);
   if (reinstateAll && r.invited.length === 0 && r.failed.length === 0) {
-    io.err(`No one has a removal record in ${r.org}: nobody to reinstate.\n`);
+    io.err(safe`No one has a removal record in ${r.org}: nobody to reinstate.\n`);
     return;
   }
   for (const i of r.invited) {
-    const teams = i.teams.length ? ` in ${i.teams.join(', ')}` : '';
-    io.err(`${cs.success} Invited ${i.user} to ${r.org} as ${i.role}${teams}${i.reinstate ? ' (former role and teams)' : ''}; expires ${i.expires}\n`);
+    const teams = i.teams.length ? ` in ${i.teams.map(visible).join(', ')}` : '';
+    io.err(`${cs.success} ${safe`Invited ${i.user} to ${r.org} as ${i.role}`}${teams}${i.reinstate ? ' (former role and teams)' : ''}${safe`; expires ${i.expires}`}\n`);
   }
-  for (const f of r.failed) io.err(`${cs.failure} ${f.user || '(no user)'}: ${f.error}\n`);
+  for (const f of r.failed) io.err(`${cs.failure} ${safe`${f.user || '(no user)'}: ${f.error}`}\n`);
 }

@@ -5,6 +5,7 @@ import type { AppDeps } from '../../factory.js';
 import type { Role } from '../../shared/names.js';
 import { colorScheme } from '../../ui/color.js';
 import { writeJson } from '../../ui/json.js';
+import { safe } from '../../ui/visible.js';
 import { formatTable } from '../../ui/table.js';
 import type { RegistryFlags } from '../common.js';
 import { expectList, type InvitationWire } from '../invites/api.js';
@@ -100,7 +101,7 @@ export async function orgInvitesRevokeRun(opts: OrgInvitesRevokeOptions, deps: O
   else {
     const cs = colorScheme(io);
     for (const u of result.revoked) io.err(`${cs.success} Revoked the invitation of ${u} to ${opts.org}\n`);
-    for (const f of result.failed) io.err(`${cs.failure} ${f.user}: ${f.error}\n`);
+    for (const f of result.failed) io.err(`${cs.failure} ${safe`${f.user}: ${f.error}`}\n`);
   }
   if (result.failed.length > 0) throw new CliError(`${result.failed.length} of ${plural(opts.users.length, 'invitation')} could not be revoked.`);
 }

@@ -3,6 +3,7 @@ import type { AppDeps } from '../../factory.js';
 import { UsageError } from '../../errors.js';
 import { isRole, type Role } from '../../shared/names.js';
 import { writeJson } from '../../ui/json.js';
+import { safe } from '../../ui/visible.js';
 import type { RegistryFlags } from '../common.js';
 import { addBaseOptions, baseOptions, checkMemberName, checkOrgName, paths, plural, withArticle, withOrgApi, type BaseOptions, type OrgDeps } from './api.js';
 
@@ -46,8 +47,8 @@ export async function orgSetRun(opts: OrgSetOptions, deps: OrgDeps): Promise<voi
   );
   if (opts.json) return writeJson(io, res);
   if (res.pending) {
-    io.out(`Invited ${res.user} to ${res.org.name} as ${withArticle(res.role)}; the membership starts when they accept. You have ${plural(res.org.size, 'member')} in this org.\n`);
+    io.out(safe`Invited ${res.user} to ${res.org.name} as ${withArticle(res.role)}; the membership starts when they accept. You have ${plural(res.org.size, 'member')} in this org.\n`);
   } else {
-    io.out(`Added ${res.user} as ${res.role} to ${res.org.name}. You now have ${plural(res.org.size, 'member')} in this org.\n`);
+    io.out(safe`Added ${res.user} as ${res.role} to ${res.org.name}. You now have ${plural(res.org.size, 'member')} in this org.\n`);
   }
 }

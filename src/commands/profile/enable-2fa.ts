@@ -8,6 +8,7 @@ import { HttpError, OtpRequiredError } from '../../client/errors.js';
 import { CliError, UsageError } from '../../errors.js';
 import { writeJson } from '../../ui/json.js';
 import { colorScheme } from '../../ui/color.js';
+import { safe, visible } from '../../ui/visible.js';
 import type { IO } from '../../ui/io.js';
 import { readPassword } from '../password.js';
 import { addExamples, addJsonOption, addOtpOption, addRegistryOption, checkOtp, withConnection, type RegistryFlags } from '../common.js';
@@ -108,15 +109,15 @@ export async function enable2faRun(opts: Enable2faOptions, deps: Enable2faDeps):
     if (opts.verify !== undefined) return finishScripted(client, profile, opts, deps);
     if (tfa.state === 'on' && tfa.mode === opts.mode) {
       if (opts.json) writeJson(io, { mode: tfa.mode, changed: false });
-      else io.err(`Two-factor authentication is already enabled in ${tfa.mode} mode.\n`);
+      else io.err(safe`Two-factor authentication is already enabled in ${tfa.mode} mode.\n`);
       return;
     }
     const interactive = !opts.passwordStdin;
     const noTtyHint = tfa.state === 'on' ? 'Without a terminal, pass --password-stdin and --otp <code> to change the mode.' : NO_TTY_HINT;
     if (interactive && !io.canPrompt()) throw new UsageError('enable-2fa needs a terminal to ask for your password and a code.', noTtyHint);
     if (interactive) {
-      const what = tfa.state === 'on' ? `Changing two-factor authentication from ${tfa.mode} to ${opts.mode}` : `Enabling two-factor authentication (${opts.mode})`;
-      io.err(`${what} for ${profile.name}.\n`);
+      const what = tfa.state === 'on' ? safe`Changing two-factor authentication from ${tfa.mode} to ${opts.mode}` : `Enabling two-factor authentication (${opts.mode})`;
+      io.err(`${what}${safe` for ${profile.name}.`}\n`);
     }
     const password = await readPassword(deps, { stdin: opts.passwordStdin, noTtyHint, missing: 'enable-2fa needs your password.' });
     if (tfa.state === 'on') return changeMode(client, password, opts, deps);
@@ -152,9 +153,9 @@ async function changeMode(client: RegistryClient, password: string, opts: Enable
 /** Scripted start: the secret is the command's output (stdout); 2FA stays pending until `--verify`. */
 function printPending(io: IO, user: string, opts: Enable2faOptions, otpauth: string, secret: string): void {
   if (opts.json) writeJson(io, { otpauth, secret });
-  else io.out(`otpauth: ${otpauth}\nsecret: ${secret}\n`);
+  else io.out(safe`otpauth: ${otpauth}\nsecret: ${secret}\n`);
   io.err(
-    `Two-factor authentication (${opts.mode}) is pending for ${user}. Add the secret to an authenticator, then finish with:\n` +
+    safe`Two-factor authentication (${opts.mode}) is pending for ${user}. Add the secret to an authenticator, then finish with:\n` +
       '  orgctl profile enable-2fa --verify <code>\n',
   );
 }
@@ -209,8 +210,8 @@ async function showSecret(io: IO, otpauth: string, secret: string): Promise<void
   const qr = await new Promise<string>((done) => qrcode.generate(otpauth, { small: true }, done));
   io.err(
     `Scan this QR code with your authenticator app:\n${qr}\n` +
-      `Or enter this secret by hand: ${secret}\n` +
-      `Or open this URI: ${otpauth}\n`,
+      safe`Or enter this secret by hand: ${secret}\n` +
+      safe`Or open this URI: ${otpauth}\n`,
   );
 }
 
@@ -272,7 +273,7 @@ async function deliverRecoveryCodes(io: IO, opts: Enable2faOptions, mode: string
       'Each works once in place of a code if you lose your authenticator.\n',
   );
   if (opts.json) writeJson(io, { mode, recoveryCodes: codes });
-  else io.out(codes.map((c) => `${c}\n`).join(''));
+  else io.out(codes.map((c) => `${visible(c)}\n`).join(''));
 }
 
 /** Creates `path` with mode 0600; refuses to overwrite (an existing file is an error). */

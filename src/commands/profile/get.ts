@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { AppDeps } from '../../factory.js';
 import { writeJson } from '../../ui/json.js';
+import { visible } from '../../ui/visible.js';
 import { fetchProfile, tfaState } from './api.js';
 import { addExamples, addJsonOption, addRegistryOption, withConnection, type RegistryFlags } from '../common.js';
 
@@ -21,7 +22,7 @@ export function registerProfileGet(profile: Command, deps: AppDeps, runF = profi
   });
 }
 
-/** Prints `key: value` lines on stdout, or the server's profile object with `--json`. */
+/** Prints `key: value` lines on stdout (values made visible), or the server's profile object with `--json`. */
 export async function profileGetRun(opts: ProfileGetOptions, deps: ProfileGetDeps): Promise<void> {
   const p = await withConnection(deps, { registry: opts.registry, command: 'profile', auth: 'required' }, ({ client }) => fetchProfile(client));
   if (opts.json) return writeJson(deps.io, p);
@@ -35,5 +36,5 @@ export async function profileGetRun(opts: ProfileGetOptions, deps: ProfileGetDep
     ['created', p.created ?? ''],
     ['updated', p.updated ?? ''],
   ];
-  deps.io.out(rows.map(([k, v]) => `${k}: ${v}\n`).join(''));
+  deps.io.out(rows.map(([k, v]) => `${k}: ${visible(v)}\n`).join(''));
 }

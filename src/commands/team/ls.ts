@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { AppDeps } from '../../factory.js';
 import { writeJson } from '../../ui/json.js';
+import { safe } from '../../ui/visible.js';
 import type { RegistryFlags } from '../common.js';
 import { addBaseOptions, baseOptions, parseTeamSpec, paths, plural, withOrgApi, type BaseOptions, type OrgDeps } from '../org/api.js';
 
@@ -36,8 +37,8 @@ export async function teamLsRun(opts: TeamLsOptions, deps: OrgDeps): Promise<voi
   const sorted = [...names].sort();
   if (opts.json) return writeJson(io, sorted);
   if (team === undefined) {
-    io.out(`@${org} has ${plural(sorted.length, 'team')}${sorted.length ? ':' : ''}\n${sorted.map((t) => `@${t}\n`).join('')}`);
+    io.out(`@${org} has ${plural(sorted.length, 'team')}${sorted.length ? ':' : ''}\n${sorted.map((t) => safe`@${t}\n`).join('')}`);
   } else {
-    io.out(`@${org}:${team} has ${plural(sorted.length, 'user')}${sorted.length ? ':' : ''}\n${sorted.map((u) => `${u}\n`).join('')}`);
+    io.out(`@${org}:${team} has ${plural(sorted.length, 'user')}${sorted.length ? ':' : ''}\n${sorted.map((u) => safe`${u}\n`).join('')}`);
   }
 }

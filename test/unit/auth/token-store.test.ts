@@ -46,7 +46,7 @@ describe('confTokenStore', () => {
 
 describe('resolveToken order', () => {
   const registry = 'http://127.0.0.1:4873/';
-  const npm = (): NpmConfig => ({ env: {}, files: [{ path: '/home/u/.npmrc', values: { '//127.0.0.1:4873/:_authToken': 'NPMRC' } }] });
+  const npm = (): NpmConfig => ({ env: {}, files: [{ path: '/home/u/.npmrc', scope: 'user', values: { '//127.0.0.1:4873/:_authToken': 'NPMRC' } }] });
 
   it('ORGCTL_TOKEN > stored token > .npmrc token', async () => {
     const store = memoryTokenStore({ [registry]: { token: 'STORED', username: 'alice' } });

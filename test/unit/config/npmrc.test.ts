@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import {
   envReplace,
   loadNpmConfig,
-  nerfDart,
   npmConfigValue,
   npmrcTokenFor,
   parseNpmrc,
@@ -13,11 +12,11 @@ import {
   type NpmConfig,
 } from '../../../src/config/npmrc.js';
 
-const cfg = (values: Record<string, string>, env: NodeJS.ProcessEnv = {}): NpmConfig => ({ files: [{ path: 'user', values }], env });
+const cfg = (values: Record<string, string>, env: NodeJS.ProcessEnv = {}): NpmConfig => ({ files: [{ path: 'user', scope: 'user', values }], env });
 
 describe('.npmrc parsing', () => {
-  it('reads key=value lines, skips comments and sections, unquotes values', () => {
-    const text = '; comment\n# another\n[section]\nregistry = http://r.example/ \n//h/:_authToken="tok en"\nbad line\nk=\'v\'\n';
+  it('reads key=value lines, skips comments and what is inside sections, unquotes values', () => {
+    const text = '; comment\n# another\nregistry = http://r.example/ \n//h/:_authToken="tok en"\nbad line\nk=\'v\'\n[section]\nregistry=http://section.example/\n';
     expect(parseNpmrc(text, {})).toEqual({ registry: 'http://r.example/', '//h/:_authToken': 'tok en', k: 'v' });
   });
 
@@ -30,11 +29,6 @@ describe('.npmrc parsing', () => {
     expect(parseNpmrc('//${HOST}/:_authToken=${TOK}', env)).toEqual({ '//h.example/:_authToken': 'secret' });
   });
 
-  it('nerf-darts URLs like @npmcli/config', () => {
-    expect(nerfDart('https://registry.example.com/')).toBe('//registry.example.com/');
-    expect(nerfDart('http://localhost:4873/reg/x')).toBe('//localhost:4873/reg/');
-    expect(nerfDart('http://localhost:4873/reg/?q=1')).toBe('//localhost:4873/reg/');
-  });
 });
 
 describe('npmrcTokenFor (nerf-dart lookup)', () => {
@@ -58,9 +52,9 @@ describe('npmrcTokenFor (nerf-dart lookup)', () => {
   });
 
   it('uses ${ENV} tokens, and skips ones whose variable is unset', () => {
-    const withVar = { files: [{ path: 'u', values: parseNpmrc('//h/:_authToken=${MY_TOK}', { MY_TOK: 'fromenv' }) }], env: {} };
+    const withVar: NpmConfig = { files: [{ path: 'u', scope: 'user', values: parseNpmrc('//h/:_authToken=${MY_TOK}', { MY_TOK: 'fromenv' }) }], env: {} };
     expect(npmrcTokenFor(withVar, 'https://h/')?.token).toBe('fromenv');
-    const without = { files: [{ path: 'u', values: parseNpmrc('//h/:_authToken=${MY_TOK}', {}) }], env: {} };
+    const without: NpmConfig = { files: [{ path: 'u', scope: 'user', values: parseNpmrc('//h/:_authToken=${MY_TOK}', {}) }], env: {} };
     expect(npmrcTokenFor(without, 'https://h/')).toBeUndefined();
   });
 
@@ -68,8 +62,8 @@ describe('npmrcTokenFor (nerf-dart lookup)', () => {
     const c: NpmConfig = {
       env: {},
       files: [
-        { path: 'project', values: { '//h/:_authToken': 'P' } },
-        { path: 'user', values: { '//h/:_authToken': 'U' } },
+        { path: 'project', scope: 'project', values: { '//h/:_authToken': 'P' } },
+        { path: 'user', scope: 'user', values: { '//h/:_authToken': 'U' } },
       ],
     };
     expect(npmrcTokenFor(c, 'https://h/')).toEqual({ token: 'P', key: '//h/:_authToken', source: 'project' });
@@ -88,8 +82,11 @@ describe('loading the files', () => {
     expect(projectNpmrcPath(sub)).toBe(join(project, '.npmrc'));
     const env = { npm_config_userconfig: join(root, 'user.npmrc'), UT: 'user-token' };
     const c = loadNpmConfig(env, sub);
-    expect(c.files.map((f) => f.path)).toEqual([join(project, '.npmrc'), join(root, 'user.npmrc')]);
-    expect(npmConfigValue(c, 'registry')).toEqual({ value: 'http://project.example/', source: join(project, '.npmrc') });
+    expect(c.files.map((f) => [f.path, f.scope])).toEqual([
+      [join(project, '.npmrc'), 'project'],
+      [join(root, 'user.npmrc'), 'user'],
+    ]);
+    expect(npmConfigValue(c, 'registry')).toEqual({ value: 'http://project.example/', source: join(project, '.npmrc'), file: c.files[0] });
     expect(npmrcTokenFor(c, 'http://user.example/')?.token).toBe('user-token');
     // npm_config_registry (any case) beats both files, as in npm.
     expect(npmConfigValue({ ...c, env: { NPM_CONFIG_REGISTRY: 'http://env.example/' } }, 'registry')?.value).toBe('http://env.example/');
@@ -98,8 +95,15 @@ describe('loading the files', () => {
   it('falls back to ~/.npmrc and tolerates missing files', () => {
     const home = mkdtempSync(join(tmpdir(), 'orgctl-home-'));
     writeFileSync(join(home, '.npmrc'), 'registry=http://home.example/\n');
+    // A package.json makes home the project folder, whatever lies above the temp folder.
+    writeFileSync(join(home, 'package.json'), '{}');
     const c = loadNpmConfig({ HOME: home }, join(home, 'nowhere'));
     expect(npmConfigValue(c, 'registry')?.value).toBe('http://home.example/');
-    expect(loadNpmConfig({ HOME: join(home, 'missing') }, home).files.length).toBeLessThanOrEqual(1);
+    // ~/.npmrc is the user file; as the project file it is the same file, so it is read once.
+    expect(c.files).toEqual([{ path: join(home, '.npmrc'), scope: 'user', values: { registry: 'http://home.example/' } }]);
+    // The user file (HOME/missing/.npmrc) does not exist: only the project file is read.
+    expect(loadNpmConfig({ HOME: join(home, 'missing') }, home).files).toEqual([
+      { path: join(home, '.npmrc'), scope: 'project', values: { registry: 'http://home.example/' } },
+    ]);
   });
 });

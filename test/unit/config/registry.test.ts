@@ -5,7 +5,7 @@ import type { NpmConfig } from '../../../src/config/npmrc.js';
 
 const npm = (registry?: string, env: NodeJS.ProcessEnv = {}) => (): NpmConfig => ({
   env,
-  files: registry ? [{ path: '/proj/.npmrc', values: { registry } }] : [],
+  files: registry ? [{ path: '/proj/.npmrc', scope: 'project', values: { registry } }] : [],
 });
 
 describe('resolveRegistry', () => {
@@ -16,7 +16,11 @@ describe('resolveRegistry', () => {
       source: '--registry',
     });
     expect(resolveRegistry({ env, npm: npm('http://npm.example/') })).toEqual({ url: 'http://env.example/', source: 'ORGCTL_REGISTRY' });
-    expect(resolveRegistry({ env: {}, npm: npm('http://npm.example/reg') })).toEqual({ url: 'http://npm.example/reg/', source: '/proj/.npmrc' });
+    expect(resolveRegistry({ env: {}, npm: npm('http://npm.example/reg') })).toEqual({
+      url: 'http://npm.example/reg/',
+      source: '/proj/.npmrc',
+      projectFile: '/proj/.npmrc',
+    });
   });
 
   it('with nothing configured, is a usage error (exit 2) that says how to set one', () => {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { AppDeps } from '../../../factory.js';
 import { writeJson } from '../../../ui/json.js';
+import { visible } from '../../../ui/visible.js';
 import type { RegistryFlags } from '../../common.js';
 import { addBaseOptions, baseOptions, checkOrgName, paths, plural, withOrgApi, type BaseOptions, type OrgDeps } from '../api.js';
 
@@ -34,5 +35,5 @@ export async function remindRun(opts: RemindOptions, deps: OrgDeps): Promise<voi
     io.out(`Every member of ${opts.org} has 2FA on; nobody to remind.\n`);
     return;
   }
-  io.out(`Reminded ${plural(res.notified.length, 'member')} of ${opts.org} to turn on 2FA: ${res.notified.join(', ')}\n`);
+  io.out(`Reminded ${plural(res.notified.length, 'member')} of ${opts.org} to turn on 2FA: ${res.notified.map(visible).join(', ')}\n`);
 }

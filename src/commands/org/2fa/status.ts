@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { AppDeps } from '../../../factory.js';
 import { writeJson } from '../../../ui/json.js';
+import { safe, visible } from '../../../ui/visible.js';
 import type { RegistryFlags } from '../../common.js';
 import { addBaseOptions, baseOptions, checkOrgName, paths, withOrgApi, type BaseOptions, type OrgDeps } from '../api.js';
 
@@ -36,10 +37,10 @@ export async function statusRun(opts: StatusOptions, deps: OrgDeps): Promise<voi
   );
   const withoutTwoFactor = [...s.withoutTwoFactor].sort();
   if (opts.json) return writeJson(io, { org: s.org, required: s.required, members: s.members, withoutTwoFactor });
-  io.out(`2FA required: ${s.required ? `yes${s.since ? ` (since ${s.since})` : ''}` : 'no'}\n`);
-  io.out(`Members: ${s.members}\n`);
-  io.out(`Without 2FA: ${withoutTwoFactor.length ? `${withoutTwoFactor.length} (${withoutTwoFactor.join(', ')})` : 'none'}\n`);
+  io.out(`2FA required: ${s.required ? `yes${s.since ? safe` (since ${s.since})` : ''}` : 'no'}\n`);
+  io.out(safe`Members: ${s.members}\n`);
+  io.out(`Without 2FA: ${withoutTwoFactor.length ? `${withoutTwoFactor.length} (${withoutTwoFactor.map(visible).join(', ')})` : 'none'}\n`);
   if (!s.required && withoutTwoFactor.length) {
-    io.err(`Next: \`orgctl org 2fa remind ${s.org}\` warns them; \`orgctl org 2fa enforce ${s.org} --dry-run\` shows who would be removed.\n`);
+    io.err(safe`Next: \`orgctl org 2fa remind ${s.org}\` warns them; \`orgctl org 2fa enforce ${s.org} --dry-run\` shows who would be removed.\n`);
   }
 }

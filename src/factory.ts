@@ -1,6 +1,7 @@
 import type { IO } from './ui/io.js';
 import { inquirerPrompter, type Prompter } from './ui/prompter.js';
-import type { Clock, RegistryClient, RegistryClientOptions } from './client/client.js';
+import type { RegistryClient, RegistryClientOptions } from './client/client.js';
+import { systemClock, type Clock } from './client/clock.js';
 import type { TokenStore } from './auth/token-store.js';
 import type { NpmConfig } from './config/npmrc.js';
 import type { ResolvedToken } from './auth/credentials.js';
@@ -44,10 +45,6 @@ export interface AppDeps {
 /** Optional overrides; anything not given is wired to the real implementation. */
 export type DepsOverrides = Partial<Omit<AppDeps, 'io'>> & { clientOptions?: Partial<RegistryClientOptions> };
 
-const realClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-};
 
 /**
  * Wires the real dependencies lazily. Creating this costs nothing: no file is read and no heavy
@@ -58,7 +55,7 @@ export function createDeps(io: IO, overrides: DepsOverrides = {}): AppDeps {
   let store: Promise<TokenStore> | undefined;
   const deps: AppDeps = {
     io,
-    clock: overrides.clock ?? realClock,
+    clock: overrides.clock ?? systemClock,
     // inquirerPrompter imports @inquirer/prompts on the first question only.
     prompter: overrides.prompter ?? inquirerPrompter(io),
     npmConfig: overrides.npmConfig ?? (() => (npm ??= loadNpmConfig(io.env, io.cwd))),

@@ -4,16 +4,9 @@ import { VERSION } from '../version.js';
 import { isSecureForCredentials } from '../config/registry.js';
 import { errorForResponse, InsecureRegistryError, NETWORK_HINT, NetworkError, redactPath } from './errors.js';
 
-/** Time, injected so tests control backoff waits and web-login polling. */
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
+import { systemClock, type Clock } from './clock.js';
 
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-};
+export { systemClock, type Clock };
 
 export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE' | 'PATCH' | 'OPTIONS';
 

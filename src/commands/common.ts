@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { nameProblem } from '../shared/names.js';
+import { nameProblem, normalizeOtp } from '../shared/names.js';
 import type { AppDeps, Connection, ConnectOptions } from '../factory.js';
 
 /** The flags shared by commands that talk to a registry. */
@@ -37,8 +37,8 @@ export function checkUserName(name: string): string {
 /** Checks an `--otp` value: digits or a recovery code, spaces allowed (exit 2 when invalid). */
 export function checkOtp(otp: string | undefined): string | undefined {
   if (otp === undefined) return undefined;
-  const s = otp.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9-]{6,64}$/.test(s)) throw new UsageError('invalid --otp value: use the code from your authenticator or a recovery code.');
+  const s = normalizeOtp(otp);
+  if (s === null) throw new UsageError('invalid --otp value: use the code from your authenticator or a recovery code.');
   return s;
 }
 

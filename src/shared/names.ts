@@ -23,9 +23,6 @@ export function nameProblem(kind: NameKind, name: unknown): string | null {
   return null;
 }
 
-export function isValidName(kind: NameKind, name: unknown): name is string {
-  return nameProblem(kind, name) === null;
-}
 
 export const ROLES = ['developer', 'admin', 'owner'] as const;
 export type Role = (typeof ROLES)[number];
@@ -39,6 +36,21 @@ export function normalizeRole(v: unknown): Role | null {
   if (v === 'team-admin') return 'admin';
   if (v === 'super-admin') return 'owner';
   return isRole(v) ? v : null;
+}
+
+/** "a developer", "an admin", "an owner": the role with its article. */
+export function withArticle(role: string): string {
+  return `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}`;
+}
+
+/**
+ * A one-time password or recovery code as typed (spaces allowed, as npm allows them): the code
+ * without spaces, or null when it cannot be one (6 to 8 digits, or a recovery code of 8 to 64
+ * letters, digits and dashes). The CLI's `--otp` flag and its OTP prompt both use this rule.
+ */
+export function normalizeOtp(v: string): string | null {
+  const s = v.replace(/\s+/g, '');
+  return /^\d{6,8}$/.test(s) || /^[A-Za-z0-9-]{8,64}$/.test(s) ? s : null;
 }
 
 export const TFA_MODES = ['auth-only', 'auth-and-writes'] as const;

@@ -1,5 +1,6 @@
 import { CancelError, UsageError } from '../errors.js';
 import type { IO } from './io.js';
+import { normalizeOtp } from '../shared/names.js';
 
 /** Every question orgctl asks goes through this interface, so run functions get a fake in tests. */
 export interface Prompter {
@@ -11,11 +12,9 @@ export interface Prompter {
   confirm(message: string, defaultValue: boolean): Promise<boolean>;
 }
 
-/** What a one-time password may look like: digits (spaces allowed, as npm does) or a recovery code. */
+/** The OTP prompt's check: the shared rule (normalizeOtp). */
 export function validateOtp(v: string): true | string {
-  const s = v.replace(/\s+/g, '');
-  if (/^\d{6,8}$/.test(s) || /^[A-Za-z0-9-]{8,64}$/.test(s)) return true;
-  return 'Enter the code from your authenticator app, or a recovery code.';
+  return normalizeOtp(v) !== null || 'Enter the code from your authenticator app, or a recovery code.';
 }
 
 /**

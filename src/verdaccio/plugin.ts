@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { openRegistry, readSeedFile, type OpenRegistry } from '../server/index.js';
 import { matchingRoutes, pathSegments, routeLogPath } from '../server/http/routes.js';
-import { credentialsOf, errorReply, send, HttpError } from '../server/http/http-util.js';
+import { credentialsOf, errorReply, hasRequestBody, send, HttpError } from '../server/http/http-util.js';
 import { CoreError, conflict } from '../server/core/errors.js';
 import type { Actor, Credentials } from '../server/core/types.js';
 import { recordPublisher, storedMaintainers, type VerdaccioStorage } from './maintainers.js';
@@ -188,8 +188,7 @@ export function setCreateGate(gate: ((pkg: string) => Promise<void>) | null): vo
 /** Answers with the reference registry's error shape (closing the connection if the body is unread). */
 function replyError(req: IncomingMessage, res: ServerResponse, err: unknown, cred?: Credentials): void {
   const reply = errorReply(err, cred);
-  const hasBody = (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
-  if (hasBody && !req.readableEnded) reply.headers = { ...(reply.headers ?? {}), connection: 'close' };
+  if (hasRequestBody(req) && !req.readableEnded) reply.headers = { ...(reply.headers ?? {}), connection: 'close' };
   if (!res.headersSent) send(res, reply);
 }
 

@@ -3,7 +3,7 @@ import type { AppDeps, Connection } from '../../factory.js';
 import type { HttpMethod, RegistryClient } from '../../client/client.js';
 import { withOtp } from '../../client/otp.js';
 import { CliError, UsageError } from '../../errors.js';
-import { nameProblem, type Role } from '../../shared/names.js';
+import { nameProblem, withArticle, type Role } from '../../shared/names.js';
 import type { IO } from '../../ui/io.js';
 import type { Prompter } from '../../ui/prompter.js';
 import { expectMembers, type MemberDetail } from './roster.js';
@@ -137,10 +137,7 @@ export function withOrgApi<T>(
   );
 }
 
-/** "a developer", "an admin", "an owner". */
-export function withArticle(role: string): string {
-  return `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}`;
-}
+export { withArticle };
 
 /** "1 member", "3 members". */
 export function plural(n: number, word: string): string {

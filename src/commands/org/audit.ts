@@ -24,7 +24,7 @@ export interface AuditEvent {
   detail?: Record<string, unknown>;
 }
 
-export function registerAudit(parent: Command, deps: AppDeps, runF = auditRun): Command {
+export function registerOrgAudit(parent: Command, deps: AppDeps, runF = auditRun): Command {
   const cmd = parent
     .command('audit')
     .argument('<org>', 'organization name')

@@ -10,7 +10,7 @@ const SUBCOMMANDS: LazyCommand<AppDeps>[] = [
   [['2fa'], async () => { const m = await import('./2fa/index.js'); return (p, d, rest) => m.registerOrg2fa(p, d, rest); }],
   [['invite'], async () => { const m = await import('./invite.js'); return (p, d) => m.registerOrgInvite(p, d); }],
   [['invites'], async () => { const m = await import('./invites.js'); return (p, d) => m.registerOrgInvites(p, d); }],
-  [['audit'], async () => { const m = await import('./audit.js'); return (p, d) => m.registerAudit(p, d); }],
+  [['audit'], async () => { const m = await import('./audit.js'); return (p, d) => m.registerOrgAudit(p, d); }],
 ];
 
 /** `orgctl org …`: members, roles, the 2FA policy, invitations and the audit log of an org. */

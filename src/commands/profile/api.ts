@@ -4,14 +4,14 @@ import { HttpError, OtpRequiredError } from '../../client/errors.js';
 import { withOtp } from '../../client/otp.js';
 import { AuthError, CliError } from '../../errors.js';
 import type { PasswordDeps } from '../password.js';
+import { TFA_MODES, type TfaMode } from '../../shared/names.js';
 
 /**
  * What the profile commands share: the profile endpoint (`/-/npm/v1/user`, npm-profile), its wire
  * types, and the 2FA state as npm reads it (docs/registry-api.md, 2FA state machine).
  */
 
-export type TfaMode = 'auth-only' | 'auth-and-writes';
-export const TFA_MODES: readonly TfaMode[] = ['auth-only', 'auth-and-writes'];
+export { TFA_MODES, type TfaMode };
 
 export const PROFILE_PATH = '-/npm/v1/user';
 

@@ -1,4 +1,4 @@
-import type { Role } from '../../shared/names.js';
+import { withArticle, type Role } from '../../shared/names.js';
 import type { Message } from './state.js';
 
 /**
@@ -7,8 +7,9 @@ import type { Message } from './state.js';
  * the change.
  */
 
+/** "a" or "an" before `role` (see withArticle). */
 export function article(role: string): string {
-  return /^[aeiou]/.test(role) ? 'an' : 'a';
+  return withArticle(role).split(' ')[0]!;
 }
 
 function inTeams(teams: readonly string[]): string {

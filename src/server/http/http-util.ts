@@ -84,6 +84,11 @@ export function send(res: ServerResponse, reply: Reply): void {
 }
 
 /** Reads the body up to `maxBytes` (default MAX_BODY_BYTES). Throws HttpError 413 beyond that. */
+/** Whether the request announces a body (a non-zero Content-Length, or chunked). */
+export function hasRequestBody(req: IncomingMessage): boolean {
+  return (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
 export function readBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<string> {
   // A larger limit applies only to a body of declared length: a chunked one, which could stall
   // without end, keeps the ordinary limit (npm sends Content-Length with a publish).

@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { RegistryCore } from '../core/registry-core.js';
 import { CoreError } from '../core/errors.js';
 import type { Credentials } from '../core/types.js';
-import { HttpError, credentialsOf, errorReply, send, type Reply } from './http-util.js';
+import { HttpError, credentialsOf, errorReply, hasRequestBody, send, type Reply } from './http-util.js';
 import { bodyReaders, matchingRoutes, pathSegments, routeLogPath, type RouteContext } from './routes.js';
 
 /**
@@ -87,8 +87,7 @@ export function createRegistryServer(opts: RegistryServerOptions): RegistryServe
       reply = errorReply(err, cred);
       if (reply.status >= 500) opts.onError?.(err);
     }
-    const hasBody = (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
-    if (reply.status === 413 || (hasBody && !req.readableEnded && reply.status >= 400)) {
+    if (reply.status === 413 || (hasRequestBody(req) && !req.readableEnded && reply.status >= 400)) {
       // Do not read an unread (possibly huge) body; close the connection after answering.
       reply.headers = { ...(reply.headers ?? {}), connection: 'close' };
     }

@@ -19,7 +19,7 @@ export interface DisableResult {
   wasRequired: boolean;
 }
 
-export function registerDisable(parent: Command, deps: AppDeps, runF = disableRun): Command {
+export function registerOrgTfaDisable(parent: Command, deps: AppDeps, runF = disableRun): Command {
   const cmd = parent
     .command('disable')
     .argument('<org>', 'organization name')

@@ -45,7 +45,7 @@ export interface EnforceResult {
 const RECORD_DAYS = 90;
 const ENABLE_2FA = 'orgctl profile enable-2fa';
 
-export function registerEnforce(parent: Command, deps: AppDeps, runF = enforceRun): Command {
+export function registerOrgTfaEnforce(parent: Command, deps: AppDeps, runF = enforceRun): Command {
   const cmd = parent
     .command('enforce')
     .argument('<org>', 'organization name')

@@ -4,10 +4,10 @@ import { registerLazily, type LazyCommand } from '../../lazy.js';
 
 /** The subcommands of `org 2fa`, in help order, imported only when the command line needs them. */
 const SUBCOMMANDS: LazyCommand<AppDeps>[] = [
-  [['status'], async () => { const m = await import('./status.js'); return (p, d) => m.registerStatus(p, d); }],
-  [['enforce'], async () => { const m = await import('./enforce.js'); return (p, d) => m.registerEnforce(p, d); }],
-  [['disable'], async () => { const m = await import('./disable.js'); return (p, d) => m.registerDisable(p, d); }],
-  [['remind'], async () => { const m = await import('./remind.js'); return (p, d) => m.registerRemind(p, d); }],
+  [['status'], async () => { const m = await import('./status.js'); return (p, d) => m.registerOrgTfaStatus(p, d); }],
+  [['enforce'], async () => { const m = await import('./enforce.js'); return (p, d) => m.registerOrgTfaEnforce(p, d); }],
+  [['disable'], async () => { const m = await import('./disable.js'); return (p, d) => m.registerOrgTfaDisable(p, d); }],
+  [['remind'], async () => { const m = await import('./remind.js'); return (p, d) => m.registerOrgTfaRemind(p, d); }],
 ];
 
 /** `orgctl org 2fa …`: an org's two-factor policy. */

@@ -15,7 +15,7 @@ export interface RemindResult {
   notified: string[];
 }
 
-export function registerRemind(parent: Command, deps: AppDeps, runF = remindRun): Command {
+export function registerOrgTfaRemind(parent: Command, deps: AppDeps, runF = remindRun): Command {
   const cmd = parent
     .command('remind')
     .argument('<org>', 'organization name')

@@ -18,7 +18,7 @@ export interface StatusResult {
   withoutTwoFactor: string[];
 }
 
-export function registerStatus(parent: Command, deps: AppDeps, runF = statusRun): Command {
+export function registerOrgTfaStatus(parent: Command, deps: AppDeps, runF = statusRun): Command {
   const cmd = parent
     .command('status')
     .argument('<org>', 'organization name')

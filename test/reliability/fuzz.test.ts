@@ -7,7 +7,7 @@
  * is refused with 400, and that the server keeps serving. ORGCTL_STRESS=1 runs 10x more cases.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { routes } from '../../src/server/http/routes.js';
+import { matchingRoutes, pathSegments, routes } from '../../src/server/http/routes.js';
 import { nameProblem, type NameKind } from '../../src/shared/names.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
@@ -87,6 +87,8 @@ interface Case {
   hostile: boolean;
   /** a name parameter that nameProblem refuses, on a request that otherwise passes authentication */
   badName: boolean;
+  /** the path's percent-encoding is bad: 400 EBADURL before anything else */
+  badUrl: boolean;
   /** the route answers HTML (web login page) */
   html: boolean;
 }
@@ -125,42 +127,33 @@ function makeCase(r: Rng, n: number): Case {
   // 1 in 12: not a route at all
   if (r.int(12) === 0) {
     const path = r.pick(['/', '/-/', '/../../etc/passwd', '/-/org', '*', 'http://evil.example/-/ping', `/${'a'.repeat(9000)}`, '/%', '/-/org/acme/user/extra', '/-/v1/login/web', `/-/${r.pick(ODD_SEGMENTS)}`]);
-    return { req: { method: r.pick(['GET', 'POST', 'DELETE', 'FOO']), path, headers: r.chance(0.5) ? { authorization: r.pick(BAD_AUTH) } : {} }, label: `no route ${path.slice(0, 80)}`, hostile: true, badName: false, html: false };
+    return { req: { method: r.pick(['GET', 'POST', 'DELETE', 'FOO']), path, headers: r.chance(0.5) ? { authorization: r.pick(BAD_AUTH) } : {} }, label: `no route ${path.slice(0, 80)}`, hostile: true, badName: false, badUrl: false, html: false };
   }
   const route = r.pick(routes);
-  let badName = false;
-  let hostilePath = false;
   const segs = route.path.map((seg) => {
     if (!seg.startsWith(':')) return seg;
-    const name = seg.slice(1);
-    if (r.chance(0.35)) {
-      const odd = r.pick(ODD_SEGMENTS);
-      const kind = NAME_PARAMS[name];
-      if (kind) {
-        let decoded: string | null;
-        try {
-          decoded = decodeURIComponent(odd);
-        } catch {
-          decoded = null; // bad percent-encoding: 400 EBADURL
-        }
-        // the couch segment needs its prefix (else 404); what follows it is a user name
-        const value = decoded !== null && name === 'couch' ? (decoded.startsWith(COUCH) ? decoded.slice(COUCH.length) : 'no-prefix') : decoded;
-        if (value === null || nameProblem(kind, value) !== null) badName = true;
-        if (value === 'no-prefix') hostilePath = true;
-      }
-      return odd;
-    }
-    return r.pick(VALID[name] ?? ['x']);
+    return r.chance(0.35) ? r.pick(ODD_SEGMENTS) : r.pick(VALID[seg.slice(1)] ?? ['x']);
   });
   let path = '/' + segs.join('/');
   if (r.chance(0.1)) path += r.pick(['?page=-1', '?perPage=abc', '?limit=0', '?since=garbage', '?user=%00', '?page=99999999999', '?format=cli', '?limit=100001']);
-  let method = route.method;
-  let badMethod = false;
-  if (r.chance(0.15)) {
-    method = r.pick([...BAD_METHODS, 'GET', 'PUT', 'POST', 'DELETE']);
-    badMethod = !routes.some((x) => x.method === method && x.path.length === route.path.length && x.path.every((p, i) => p.startsWith(':') || p === route.path[i]));
+  const method = r.chance(0.15) ? r.pick([...BAD_METHODS, 'GET', 'PUT', 'POST', 'DELETE']) : route.method;
+  // What the request is expected to meet is read from the route the server's own matcher picks
+  // for this method and path, not from the route the path was built from: a switched method can
+  // land on a sibling route (GET and PUT /-/org/:org/user) that reads no body, or on none at all.
+  const decoded = pathSegments(path);
+  const target = decoded && [...matchingRoutes(decoded)].find((m) => m.route.method === method);
+  const badUrl = decoded === null; // bad percent-encoding: 400 EBADURL
+  const badMethod = !badUrl && !target; // 405 (another method matches) or 404
+  let badName = false;
+  let hostilePath = false;
+  for (const [name, value] of Object.entries(target?.params ?? {})) {
+    const kind = NAME_PARAMS[name];
+    if (!kind) continue;
+    // the couch segment needs its prefix (else 404); what follows it is a user name
+    if (name === 'couch' && !value.startsWith(COUCH)) hostilePath = true;
+    else if (nameProblem(kind, name === 'couch' ? value.slice(COUCH.length) : value) !== null) badName = true;
   }
-  const uses = routeUses(route);
+  const uses = target ? routeUses(target.route) : { body: false, user: false };
   const headers: Record<string, string> = {};
   let badAuth = false;
   const a = r.int(10);
@@ -181,13 +174,14 @@ function makeCase(r: Rng, n: number): Case {
   // a body the route does not read is not hostile in itself (docs §2.3: it is never read)
   const readsBody = uses.body && !badMethod;
   const hugeBody = b.filler !== undefined && readsBody;
-  const hostile = badName || hostilePath || badMethod || badAuth || badOtp || hugeBody || (b.bad && readsBody) || method === 'FOO' || method === 'get';
+  const hostile = badName || badUrl || hostilePath || badMethod || badAuth || badOtp || hugeBody || (b.bad && readsBody) || method === 'FOO' || method === 'get';
   return {
     req: { method, path, headers, body: b.body, fillerBytes: b.filler },
     label: `#${n} ${method} ${path.slice(0, 100)} auth=${(headers.authorization ?? '-').slice(0, 30)} otp=${(headers['npm-otp'] ?? '-').slice(0, 10)} body=${String(b.body ?? (b.filler ? `<${b.filler} bytes>` : '-')).slice(0, 60)}`,
     hostile,
     badName: badName && !badAuth && !badMethod && !hugeBody && !badOtp && headers.authorization !== undefined && !(b.bad && readsBody),
-    html: route.path.includes('web'),
+    badUrl,
+    html: !!target?.route.path.includes('web'),
   };
 }
 
@@ -197,6 +191,7 @@ function problems(c: Case, res: RawResponse): string[] {
   if (res.status >= 500) out.push(`status ${res.status}`);
   if (c.hostile && !(res.status >= 400 && res.status < 500)) out.push(`hostile request answered ${res.status}`);
   if (c.badName && res.status !== 400) out.push(`a name nameProblem refuses answered ${res.status}, not 400`);
+  if (c.badUrl && res.status !== 400) out.push(`a bad percent-encoding answered ${res.status}, not 400`);
   if (res.status >= 400 && res.status < 500 && c.req.method !== 'HEAD' && !(c.html && res.headers['content-type']?.startsWith('text/html'))) {
     let body: any;
     try {

@@ -8,16 +8,17 @@ import { describe, expect, it, jest } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { spawnPty } from '../helpers/pty.js';
-import { REPO_ROOT, isolatedDirs, isolatedEnv } from '../helpers/run-cli.js';
+import { isolatedDirs, isolatedEnv } from '../helpers/run-cli.js';
+import { ROOT } from '../helpers/fixtures.js';
 
 jest.setTimeout(90_000);
 
-const DEMO = join(REPO_ROOT, 'scripts', 'demo.mjs');
+const DEMO = join(ROOT, 'scripts', 'demo.mjs');
 
 function runDemo(): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env = isolatedEnv(isolatedDirs('orgctl-demo-test-'));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEMO], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DEMO], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -54,7 +55,7 @@ describe('npm run demo', () => {
   });
 
   it('on a terminal: asks to type the org name, then enforces', async () => {
-    const s = spawnPty(process.execPath, [DEMO], { env: isolatedEnv(isolatedDirs('orgctl-demo-test-')), cwd: REPO_ROOT, timeoutMs: 80_000, expectTimeoutMs: 40_000 });
+    const s = spawnPty(process.execPath, [DEMO], { env: isolatedEnv(isolatedDirs('orgctl-demo-test-')), cwd: ROOT, timeoutMs: 80_000, expectTimeoutMs: 40_000 });
     await s.expect(/enforce asks you to type the org name \("acme"\)/);
     await s.expect(/Type acme to confirm:/);
     s.sendLine('acme');

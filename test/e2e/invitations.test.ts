@@ -5,10 +5,10 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSeed, startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
 import { fakeClock, totp } from '../helpers/totp.js';
-import { ALICE, BASIC, BOB, CAROL, DAVE } from '../helpers/fixtures.js';
+import { ALICE, BOB, CAROL, DAVE, basicSeed } from '../helpers/fixtures.js';
 import { NpmClient } from '../helpers/npm.js';
 import { isolatedDirs, runCli, type CliResult } from '../helpers/run-cli.js';
 
@@ -16,7 +16,7 @@ import { isolatedDirs, runCli, type CliResult } from '../helpers/run-cli.js';
 const NEWUSER = { name: 'newuser', token: 'npm_TestNewuserToken00000000000000006' };
 const FRANK = { name: 'frank', token: 'npm_TestFrankToken0000000000000000007' };
 const SEED = (() => {
-  const basic = loadSeed(BASIC) as { users: object[]; orgs: object[] };
+  const basic = basicSeed() as { users: object[]; orgs: object[] };
   const extra = [NEWUSER, FRANK].map((u) => ({ name: u.name, password: `${u.name}-password`, email: `${u.name}@example.com`, token: u.token }));
   return { ...basic, users: [...basic.users, ...extra] };
 })();

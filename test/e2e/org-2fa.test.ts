@@ -4,8 +4,7 @@
  * and the registry's state afterwards. Interactive confirmation runs under a pseudo-terminal.
  */
 import { describe, expect, it, jest } from '@jest/globals';
-import { loadSeed } from '../helpers/registry.js';
-import { BASIC } from '../helpers/fixtures.js';
+import { ACME_ROSTER as ACME, basicSeed } from '../helpers/fixtures.js';
 import { NpmClient } from '../helpers/npm.js';
 import { spawnPty } from '../helpers/pty.js';
 import { CLI, isolatedDirs, isolatedEnv } from '../helpers/run-cli.js';
@@ -13,7 +12,6 @@ import { USERS, withOrgCli, writesLogged, type OrgCliContext } from '../helpers/
 
 jest.setTimeout(60_000);
 
-const ACME = { alice: 'owner', bob: 'developer', dave: 'admin', erin: 'developer' };
 const REMOVED = [
   { user: 'bob', role: 'developer', teams: ['core'] },
   { user: 'erin', role: 'developer', teams: [] },
@@ -21,7 +19,7 @@ const REMOVED = [
 
 /** The basic seed plus an org `plain` whose only owner, erin, has no 2FA. */
 const withPlainOrg = (() => {
-  const seed = loadSeed(BASIC) as { orgs: object[] };
+  const seed = basicSeed();
   return { ...seed, orgs: [...seed.orgs, { name: 'plain', members: { erin: 'owner', bob: 'developer' }, requireTfa: false }] };
 })();
 

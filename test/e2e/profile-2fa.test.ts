@@ -9,15 +9,12 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSync } from 'otplib';
 import { call } from '../helpers/http.js';
-import { basicUser, useBasicRegistry } from '../helpers/basic-registry.js';
+import { useBasicRegistry } from '../helpers/basic-registry.js';
+import { BOB, CAROL, DAVE, ERIN } from '../helpers/fixtures.js';
 import { spawnPty } from '../helpers/pty.js';
 import { CLI, isolatedDirs, isolatedEnv, runCli, type IsolatedDirs } from '../helpers/run-cli.js';
 
 const ctx = useBasicRegistry();
-const BOB = basicUser('bob');
-const DAVE = basicUser('dave');
-const ERIN = basicUser('erin');
-const CAROL = basicUser('carol');
 
 /** The current code for `secret` on the registry's clock, computed with otplib (as an authenticator does). */
 const code = (secret: string) => generateSync({ secret, epoch: Math.floor(ctx.clock.now() / 1000) });
@@ -146,7 +143,7 @@ describe('scripted enrolment, OTP replay, recovery codes (bob)', () => {
 
 describe('disable-2fa in an org that requires 2FA (dave in secure)', () => {
   it('is refused with exit 1, naming the org and saying to leave it first', async () => {
-    const r = await orgctl(DAVE.token, ['profile', 'disable-2fa', '--password-stdin', '--otp', code(DAVE.tfa!.secret)], `${DAVE.password}\n`);
+    const r = await orgctl(DAVE.token, ['profile', 'disable-2fa', '--password-stdin', '--otp', code(DAVE.secret)], `${DAVE.password}\n`);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('secure');
     expect(r.stderr).toMatch(/leave/i);
@@ -155,9 +152,9 @@ describe('disable-2fa in an org that requires 2FA (dave in secure)', () => {
 
   it('is allowed after leaving the org: {"tfa": false}', async () => {
     ctx.clock.nextStep();
-    const left = await call(ctx.url, 'DELETE', '/-/org/secure/user', { token: DAVE.token, body: { user: 'dave' }, otp: code(DAVE.tfa!.secret) });
+    const left = await call(ctx.url, 'DELETE', '/-/org/secure/user', { token: DAVE.token, body: { user: 'dave' }, otp: code(DAVE.secret) });
     expect(left.status).toBeLessThan(300);
-    const r = await orgctl(DAVE.token, ['profile', 'disable-2fa', '--password-stdin', '--otp', code(DAVE.tfa!.secret), '--json'], `${DAVE.password}\n`);
+    const r = await orgctl(DAVE.token, ['profile', 'disable-2fa', '--password-stdin', '--otp', code(DAVE.secret), '--json'], `${DAVE.password}\n`);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ tfa: false });
     expect(await tfaOf(DAVE.token)).toBeNull();

@@ -2,12 +2,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { CLI, REPO_ROOT, isolatedDirs, isolatedEnv } from '../helpers/run-cli.js';
+import { CLI, isolatedDirs, isolatedEnv } from '../helpers/run-cli.js';
+import { ROOT } from '../helpers/fixtures.js';
 
 const HEAVY = ['undici', 'conf', '@inquirer', 'ora', 'otplib', 'qrcode-terminal'];
 
 function importsOf(args: string[], env: NodeJS.ProcessEnv = {}): string[] {
-  const r = spawnSync(process.execPath, ['--import', join(REPO_ROOT, 'test', 'helpers', 'trace-imports.mjs'), CLI, ...args], {
+  const r = spawnSync(process.execPath, ['--import', join(ROOT, 'test', 'helpers', 'trace-imports.mjs'), CLI, ...args], {
     env: isolatedEnv(isolatedDirs(), env),
     encoding: 'utf8',
   });

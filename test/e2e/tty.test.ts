@@ -7,11 +7,11 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { totp } from '../helpers/totp.js';
-import { basicUser, useBasicRegistry } from '../helpers/basic-registry.js';
+import { useBasicRegistry } from '../helpers/basic-registry.js';
+import { ALICE } from '../helpers/fixtures.js';
 import { spawnPty } from '../helpers/pty.js';
 import { CLI, isolatedDirs, isolatedEnv } from '../helpers/run-cli.js';
 
-const ALICE_SECRET = basicUser('alice').tfa!.secret;
 const ctx = useBasicRegistry();
 
 /** `orgctl login --auth-type legacy` in a pseudo-terminal, with its own isolated temp tree. */
@@ -30,9 +30,9 @@ describe('on a terminal', () => {
     await s.expect(/Username:/);
     s.sendLine('alice');
     await s.expect(/Password:/);
-    s.sendLine('alice-password');
+    s.sendLine(ALICE.password);
     await s.expect(/Enter OTP/);
-    s.sendLine(totp(ALICE_SECRET, ctx.clock.now()));
+    s.sendLine(totp(ALICE.secret, ctx.clock.now()));
     const r = await s.wait();
     expect(r.code).toBe(0);
     expect(r.output).toContain(`Logged in as alice on ${ctx.url}`);

@@ -1,13 +1,7 @@
 import { afterEach, beforeEach } from '@jest/globals';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openRegistry, type OpenRegistry } from '../../src/server/index.js';
-import { BASIC } from './fixtures.js';
+import { BASIC, loadSeed } from './fixtures.js';
 import { fakeClock, type TestClock } from './totp.js';
-
-/** The repository root (test/helpers/../..). */
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface StartRegistryOptions {
   /** a seed object, or a path relative to the repository root (e.g. 'fixtures/registry/basic.json') */
@@ -27,10 +21,6 @@ export interface TestRegistry {
   /** log lines the server wrote (one per request) */
   logs: string[];
   close(): Promise<void>;
-}
-
-export function loadSeed(seed: string | object): unknown {
-  return typeof seed === 'string' ? JSON.parse(readFileSync(path.resolve(ROOT, seed), 'utf8')) : seed;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { ROOT } from './registry.js';
+import { ROOT } from './fixtures.js';
 
 /** A `orgctl registry serve` child process, spawned from the built CLI. */
 export interface ServeProcess {

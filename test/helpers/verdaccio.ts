@@ -15,7 +15,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { OpenRegistry, OpenRegistryOptions } from '../../src/server/index.js';
-import { loadSeed, ROOT, type StartRegistryOptions, type TestRegistry } from './registry.js';
+import { loadSeed, ROOT } from './fixtures.js';
+import type { StartRegistryOptions, TestRegistry } from './registry.js';
 
 interface PluginModule {
   openRegistry(opts: OpenRegistryOptions): Promise<OpenRegistry>;

@@ -2,16 +2,13 @@
 // context with a controllable clock, and npm clients logged in as a seed user.
 import { expect } from '@jest/globals';
 import { startRegistry } from '../helpers/registry.js';
-import { BASIC as SEED, USERS, type SeedUserName } from '../helpers/fixtures.js';
+import { ACME_ROSTER, BASIC as SEED, USERS, type SeedUserName } from '../helpers/fixtures.js';
 import { totp } from '../helpers/totp.js';
 import { NpmClient, TestClock, npmErrorCode, registryRequest, type NpmResult } from '../helpers/npm.js';
 import type { PtySession } from '../helpers/pty.js';
 
-export { SEED, USERS };
+export { ACME_ROSTER, SEED, USERS };
 export type SeedUser = SeedUserName;
-
-/** The seed's acme roster. */
-export const ACME_ROSTER = { alice: 'owner', bob: 'developer', dave: 'admin', erin: 'developer' } as const;
 
 export interface RegistryContext {
   url: string;

@@ -12,13 +12,13 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SCRYPT, tokenKey } from '../../src/server/core/secrets.js';
-import { ROOT, startRegistry } from '../helpers/registry.js';
+import { startRegistry } from '../helpers/registry.js';
 import { call, type CallResult } from '../helpers/http.js';
 import { spawnServe, type ServeProcess } from '../helpers/serve.js';
 import { fakeClock, totp } from '../helpers/totp.js';
 import { isolatedDirs, runCli, type CliResult } from '../helpers/run-cli.js';
 import { useTempDirs } from '../helpers/reliability.js';
-import { ALICE, BASIC, BOB, CAROL, DAVE, ERIN } from '../helpers/fixtures.js';
+import { ALICE, BASIC, BOB, CAROL, DAVE, ERIN, ROOT } from '../helpers/fixtures.js';
 
 const tempDir = useTempDirs('orgctl-secrets-');
 
@@ -167,10 +167,10 @@ describe('end to end: the built server and CLI never show a secret, and store no
       expect((await form('dave-wrong-password')).status).toBe(401);
       secrets.add('dave-wrong-password');
       expect((await http(s.url, 'GET', `/-/v1/login/done/${doneId}`)).status).toBe(202);
-      expect((await form('dave-password', otp(DAVE.secret))).status).toBe(200);
+      expect((await form(DAVE.password, otp(DAVE.secret))).status).toBe(200);
       const done = await http(s.url, 'GET', `/-/v1/login/done/${doneId}`);
       secrets.add(done.body.token);
-      secrets.add('dave-password');
+      secrets.add(DAVE.password);
 
       // --- a code used with a token, then a crash: after the restart it is still a replay elsewhere
       await awayFromStepEnd();

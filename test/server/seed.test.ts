@@ -2,8 +2,9 @@ import { describe, expect, it } from '@jest/globals';
 import { validateSeed, SeedError, buildSeedOps } from '../../src/server/core/seed.js';
 import { MemoryStore } from '../../src/server/store/store.js';
 import { RegistryCore } from '../../src/server/core/registry-core.js';
+import { ALICE } from '../helpers/fixtures.js';
 
-const SECRET = '3FYYCN7DUCYAUULIXB7Q3PWQ3DR2CGFY';
+const SECRET = ALICE.secret;
 const base = () => ({
   users: [{ name: 'alice', tfa: { mode: 'auth-only', secret: SECRET } }, { name: 'bob' }],
   orgs: [{ name: 'acme', members: { alice: 'owner', bob: 'developer' } as Record<string, string>, teams: { core: ['alice'] } as Record<string, string[]>, requireTfa: false }],

@@ -9,10 +9,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ALICE, BASIC, BOB, CAROL, DAVE } from '../helpers/fixtures.js';
+import { ALICE, BASIC, BOB, CAROL, DAVE, ERIN, ROOT } from '../helpers/fixtures.js';
 import { call, type CallOptions } from '../helpers/http.js';
 import { TestClock } from '../helpers/npm.js';
-import { ROOT, startRegistry } from '../helpers/registry.js';
+import { startRegistry } from '../helpers/registry.js';
 import { totp } from '../helpers/totp.js';
 import { startVerdaccio, type VerdaccioRegistry } from '../helpers/verdaccio.js';
 
@@ -121,7 +121,7 @@ describe('package access through the plugin', () => {
     clock.nextStep();
     const rm = await req('DELETE', '/-/org/acme/user', { token: ALICE.token, otp: totp(ALICE.secret, clock.now()), body: { user: 'erin' } });
     expect(rm.status).toBe(204);
-    const r = await req('GET', path('@acme/widget'), { token: 'npm_TestErinToken000000000000000000005' });
+    const r = await req('GET', path('@acme/widget'), { token: ERIN.token });
     expect(r.status).toBe(403);
     expect(r.body.error).toBe('erin is not a member of org acme.');
   });

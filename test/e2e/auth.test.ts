@@ -7,7 +7,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRegistry } from '../helpers/registry.js';
 import { submitLoginForm } from '../helpers/http.js';
-import { totp } from '../helpers/totp.js';
+import { totp } from '../helpers/clock.js';
 import { useBasicRegistry } from '../helpers/basic-registry.js';
 import { ALICE, BASIC, BOB, CAROL, ROOT } from '../helpers/fixtures.js';
 import { NpmClient } from '../helpers/npm.js';

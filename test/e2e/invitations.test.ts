@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
-import { fakeClock, totp } from '../helpers/totp.js';
+import { testClock, totp } from '../helpers/clock.js';
 import { ALICE, BOB, CAROL, DAVE, basicSeed } from '../helpers/fixtures.js';
 import { NpmClient } from '../helpers/npm.js';
 import { isolatedDirs, runCli, type CliResult } from '../helpers/run-cli.js';
@@ -23,7 +23,7 @@ const SEED = (() => {
 
 const X = '/-/orgctl/v1';
 const DAY = 86_400_000;
-const clock = fakeClock();
+const clock = testClock();
 let reg: TestRegistry;
 
 beforeEach(async () => {

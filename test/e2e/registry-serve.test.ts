@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { call } from '../helpers/http.js';
 import { runServe, spawnServe } from '../helpers/serve.js';
-import { totp } from '../helpers/totp.js';
+import { totp } from '../helpers/clock.js';
 import { ALICE, BASIC, BOB } from '../helpers/fixtures.js';
 
 const dirs: string[] = [];
@@ -22,7 +22,7 @@ describe('orgctl registry serve (built CLI)', () => {
     const s = await spawnServe(['--port', '0', '--seed', BASIC]);
     expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     expect((await call(s.url, 'GET', '/-/whoami', { token: BOB.token })).body).toEqual({ username: 'bob' });
-    const otp = totp(ALICE.secret);
+    const otp = totp(ALICE.secret, Date.now());
     await call(s.url, 'PUT', '/-/user/org.couchdb.user:alice', { otp, body: { name: 'alice', password: ALICE.password } });
     expect(await s.stop('SIGTERM')).toBe(0);
     expect(s.stdout()).toBe(`${s.url}\n`);
@@ -36,7 +36,7 @@ describe('orgctl registry serve (built CLI)', () => {
   it('keeps state in --data across a restart (and SIGINT also exits 0)', async () => {
     const data = path.join(tempDir(), 'data');
     let s = await spawnServe(['--data', data, '--seed', BASIC]);
-    const r = await call(s.url, 'PUT', '/-/org/acme/team', { token: ALICE.token, otp: totp(ALICE.secret), body: { name: 'web' } });
+    const r = await call(s.url, 'PUT', '/-/org/acme/team', { token: ALICE.token, otp: totp(ALICE.secret, Date.now()), body: { name: 'web' } });
     expect(r.status).toBe(201);
     expect(await s.stop('SIGINT')).toBe(0);
     expect(statSync(data).mode & 0o777).toBe(0o700);

@@ -6,7 +6,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { totp } from '../helpers/totp.js';
+import { totp } from '../helpers/clock.js';
 import { useBasicRegistry } from '../helpers/basic-registry.js';
 import { ALICE } from '../helpers/fixtures.js';
 import { spawnPty } from '../helpers/pty.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from '@jest/globals';
 import { startRegistry, type TestRegistry } from './registry.js';
-import { TestClock } from './totp.js';
+import { testClock, type TestClock } from './clock.js';
 import { BASIC as BASIC_SEED } from './fixtures.js';
 
 /**
@@ -8,7 +8,7 @@ import { BASIC as BASIC_SEED } from './fixtures.js';
  * on a controlled clock so TOTP codes are deterministic: `totp(secret, ctx.clock.now())`.
  */
 export function useBasicRegistry(): { readonly reg: TestRegistry; readonly url: string; clock: TestClock } {
-  const clock = TestClock.atStepStart();
+  const clock = testClock();
   let reg: TestRegistry | undefined;
   beforeAll(async () => {
     reg = await startRegistry({ seed: BASIC_SEED, now: clock.now });

@@ -335,4 +335,3 @@ export async function registryRequest(
   return { status: res.status, body: parsed, headers: res.headers };
 }
 
-export { TestClock } from './totp.js';

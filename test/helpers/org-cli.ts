@@ -4,9 +4,9 @@
  * direct reads of the registry's state to check what changed.
  */
 import { startRegistry, type TestRegistry } from './registry.js';
-import { TestClock } from './totp.js';
+import { testClock, type TestClock } from './clock.js';
 import { call } from './http.js';
-import { totp } from './totp.js';
+import { totp } from './clock.js';
 import { ALICE, BASIC, DAVE, USERS, type SeedUserName } from './fixtures.js';
 import { runCli, type CliResult, type RunCliOptions } from './run-cli.js';
 import type { MemoryMailer, OutboxMessage } from '../../src/server/core/outbox.js';
@@ -35,7 +35,7 @@ export interface OrgCliContext {
 
 /** Starts a registry for one test; call `close()` at the end (or use `withOrgCli`). */
 export async function startOrgCli(seed: string | object = BASIC): Promise<OrgCliContext> {
-  const clock = TestClock.atStepStart();
+  const clock = testClock();
   const reg = await startRegistry({ seed, now: clock.now });
   const read = async (path: string, as: UserName = 'alice') => {
     const r = await call(reg.url, 'GET', path, { token: USERS[as].token });

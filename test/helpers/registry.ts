@@ -1,7 +1,7 @@
 import { afterEach, beforeEach } from '@jest/globals';
 import { openRegistry, type OpenRegistry } from '../../src/server/index.js';
 import { BASIC, loadSeed } from './fixtures.js';
-import { fakeClock, type TestClock } from './totp.js';
+import { testClock, type TestClock } from './clock.js';
 
 export interface StartRegistryOptions {
   /** a seed object, or a path relative to the repository root (e.g. 'fixtures/registry/basic.json') */
@@ -48,7 +48,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
  * restart on a data folder): whatever `t.reg` is at the end is closed.
  */
 export function registryPerTest(seed: string | object = BASIC): { reg: TestRegistry; clock: TestClock } {
-  const clock = fakeClock();
+  const clock = testClock();
   const start = clock.now();
   const t = { reg: undefined as unknown as TestRegistry, clock };
   beforeEach(async () => {

@@ -51,20 +51,6 @@ export function json(res: ServerResponse, status: number, body: unknown, headers
   res.end(JSON.stringify(body));
 }
 
-/** A clock whose sleeps return at once and are recorded. */
-export function recordingClock(start = Date.parse('2025-01-01T00:00:00Z')) {
-  let now = start;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => now,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-  };
-}
-
 /**
  * A connection closed mid-response: the status line and headers go out (promising a longer body),
  * then part of the body, then the socket is destroyed.

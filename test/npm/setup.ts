@@ -3,8 +3,8 @@
 import { expect } from '@jest/globals';
 import { startRegistry } from '../helpers/registry.js';
 import { ACME_ROSTER, BASIC as SEED, USERS, type SeedUserName } from '../helpers/fixtures.js';
-import { totp } from '../helpers/totp.js';
-import { NpmClient, TestClock, npmErrorCode, registryRequest, type NpmResult } from '../helpers/npm.js';
+import { testClock, totp, type TestClock } from '../helpers/clock.js';
+import { NpmClient, npmErrorCode, registryRequest, type NpmResult } from '../helpers/npm.js';
 import type { PtySession } from '../helpers/pty.js';
 
 export { ACME_ROSTER, SEED, USERS };
@@ -27,7 +27,7 @@ export interface RegistryContext {
 }
 
 export async function startContext(opts: { seed?: string | object } = {}): Promise<RegistryContext> {
-  const clock = TestClock.atStepStart();
+  const clock = testClock();
   const reg = await startRegistry({ seed: opts.seed ?? SEED, now: clock.now });
   const clients: NpmClient[] = [];
   const track = (c: NpmClient) => {

@@ -14,7 +14,7 @@ import { MemoryStore, type Collections } from '../../src/server/store/store.js';
 import { startRegistry } from '../helpers/registry.js';
 import { ROOT } from '../helpers/fixtures.js';
 import { call } from '../helpers/http.js';
-import { fakeClock, totp } from '../helpers/totp.js';
+import { testClock, totp } from '../helpers/clock.js';
 import { publishBody } from '../helpers/packages.js';
 
 const ORG = 'acme';
@@ -118,7 +118,7 @@ const ACTIONS: Record<string, { shown: string; req: (self: string) => Req }> = {
 
 // ---------------------------------------------------------------- the prepared registry
 
-const clock = fakeClock();
+const clock = testClock();
 let template: Collections;
 const tokens = {} as Record<Caller, { token?: string; self: string; tfa: boolean }>;
 

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { call } from '../helpers/http.js';
 import { runServe, spawnServe, type ServeProcess } from '../helpers/serve.js';
-import { totp } from '../helpers/totp.js';
+import { totp } from '../helpers/clock.js';
 import { SEED, rng, size, useTempDirs, type Rng } from '../helpers/reliability.js';
 
 const ROUNDS = size(3, 25);
@@ -63,7 +63,7 @@ interface Op {
 /** The next change for `u`, chosen from its current state. */
 function nextOp(r: Rng, u: User): Op {
   const asBoss = (url: string, method: string, body: unknown) => call(url, method, `/-/org/${ORG}/user`, { token: BOSS.token, body });
-  const otp = () => (u.tfa.kind === 'on' ? totp(u.tfa.secret) : undefined);
+  const otp = () => (u.tfa.kind === 'on' ? totp(u.tfa.secret, Date.now()) : undefined);
   if (r.chance(0.5)) {
     const m = u.m;
     if (m.kind === 'member' && r.chance(0.6)) {
@@ -88,7 +88,7 @@ function nextOp(r: Rng, u: User): Op {
   if (t.kind === 'pending' && t.secret) {
     const secret = t.secret;
     const target = { tfa: { kind: 'on', secret } as Tfa };
-    return { label: `${u.name} finishes 2FA`, target, send: (url) => profile(url, [totp(secret)]), done: () => target };
+    return { label: `${u.name} finishes 2FA`, target, send: (url) => profile(url, [totp(secret, Date.now())]), done: () => target };
   }
   if (t.kind === 'on') {
     const target = { tfa: { kind: 'off' } as Tfa };

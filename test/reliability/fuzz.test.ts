@@ -11,7 +11,7 @@ import { matchingRoutes, pathSegments, routes } from '../../src/server/http/rout
 import { nameProblem, type NameKind } from '../../src/shared/names.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
-import { fakeClock } from '../helpers/totp.js';
+import { testClock } from '../helpers/clock.js';
 import { ALICE, BASIC, BOB, DAVE, ERIN } from '../helpers/fixtures.js';
 import { SEED, rawRequest, rng, size, type RawRequest, type RawResponse, type Rng } from '../helpers/reliability.js';
 
@@ -19,7 +19,7 @@ const CASES = size(2000, 20_000);
 const LANES = 4;
 
 let reg: TestRegistry;
-const clock = fakeClock();
+const clock = testClock();
 beforeAll(async () => {
   reg = await startRegistry({ seed: BASIC, now: clock.now });
 });

@@ -15,7 +15,7 @@ import { SCRYPT, tokenKey } from '../../src/server/core/secrets.js';
 import { startRegistry } from '../helpers/registry.js';
 import { call, type CallResult } from '../helpers/http.js';
 import { spawnServe, type ServeProcess } from '../helpers/serve.js';
-import { fakeClock, totp } from '../helpers/totp.js';
+import { testClock, totp } from '../helpers/clock.js';
 import { isolatedDirs, runCli, type CliResult } from '../helpers/run-cli.js';
 import { useTempDirs } from '../helpers/reliability.js';
 import { ALICE, BASIC, BOB, CAROL, DAVE, ERIN, ROOT } from '../helpers/fixtures.js';
@@ -68,7 +68,7 @@ describe('constant-time comparison of secrets (source audit of src/server)', () 
 
 describe('lockout holds against guesses sent in parallel', () => {
   it('30 parallel wrong passwords: at most 10 are checked, the rest get 429 with Retry-After', async () => {
-    const reg = await startRegistry({ seed: BASIC, now: fakeClock().now });
+    const reg = await startRegistry({ seed: BASIC, now: testClock().now });
     try {
       const rs = await Promise.all(Array.from({ length: 30 }, (_, i) => call(reg.url, 'GET', '/-/whoami', { basic: ['carol', `guess-${i}`] })));
       const statuses = rs.map((r) => r.status);
@@ -83,7 +83,7 @@ describe('lockout holds against guesses sent in parallel', () => {
   });
 
   it('30 parallel wrong OTPs: at most 10 are checked, then even the right code gets 429', async () => {
-    const clock = fakeClock();
+    const clock = testClock();
     const reg = await startRegistry({ seed: BASIC, now: clock.now });
     try {
       const right = totp(ALICE.secret, clock.now());

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { registryPerTest, startRegistry } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
-import { totp } from '../helpers/totp.js';
+import { totp } from '../helpers/clock.js';
 import { ACME_ROSTER, ALICE, BASIC, BOB, DAVE, ERIN, loadSeed } from '../helpers/fixtures.js';
 import { FileStore } from '../../src/server/store/file-store.js';
 import { RegistryCore } from '../../src/server/core/registry-core.js';

@@ -7,11 +7,11 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
-import { fakeClock, totp } from '../helpers/totp.js';
+import { testClock, totp } from '../helpers/clock.js';
 import { ALICE, BASIC, BOB, CAROL, DAVE } from '../helpers/fixtures.js';
 import { pkgPath, publishBody } from '../helpers/packages.js';
 
-const clock = fakeClock();
+const clock = testClock();
 let reg: TestRegistry;
 let dirs: string[] = [];
 beforeEach(async () => {

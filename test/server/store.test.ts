@@ -5,7 +5,7 @@ import path from 'node:path';
 import { FileStore, StoreError } from '../../src/server/store/file-store.js';
 import { startRegistry } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
-import { fakeClock, totp } from '../helpers/totp.js';
+import { testClock, totp } from '../helpers/clock.js';
 import { ALICE, BASIC, BOB } from '../helpers/fixtures.js';
 
 const dirs: string[] = [];
@@ -115,7 +115,7 @@ describe('FileStore', () => {
 describe('registry on a data folder', () => {
   it('a restart on the same folder finds users, tokens, orgs, teams, 2FA and invitations', async () => {
     const dataDir = tempDir();
-    const clock = fakeClock();
+    const clock = testClock();
     let reg = await startRegistry({ seed: BASIC, dataDir, now: clock.now });
     const otp = totp(ALICE.secret, clock.now());
     const asAlice = (m: string, p: string, body: unknown) => call(reg.url, m, p, { token: ALICE.token, otp, body });

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALICE, BASIC, BOB, CAROL, DAVE, ERIN, ROOT } from '../helpers/fixtures.js';
 import { call, type CallOptions } from '../helpers/http.js';
-import { TestClock } from '../helpers/npm.js';
+import { testClock } from '../helpers/clock.js';
 import { startRegistry } from '../helpers/registry.js';
-import { totp } from '../helpers/totp.js';
+import { totp } from '../helpers/clock.js';
 import { startVerdaccio, type VerdaccioRegistry } from '../helpers/verdaccio.js';
 
 /** A publish document as npm sends it (the tarball bytes need not be a real tarball here). */
@@ -39,7 +39,7 @@ function publishDoc(base: string, name: string, version: string): object {
 const path = (name: string) => `/${name.replace('/', '%2f')}`;
 
 describe('package access through the plugin', () => {
-  const clock = TestClock.atStepStart();
+  const clock = testClock();
   let reg: VerdaccioRegistry;
   const req = (method: string, p: string, o: CallOptions = {}) => call(reg.url, method, p, o);
   const publish = (name: string, o: CallOptions) => req('PUT', path(name), { ...o, body: publishDoc(reg.url, name, '1.0.0') });

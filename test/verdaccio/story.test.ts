@@ -11,12 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALICE, BASIC, BOB, CAROL } from '../helpers/fixtures.js';
 import { call } from '../helpers/http.js';
-import { NpmClient, TestClock, type NpmResult } from '../helpers/npm.js';
+import { NpmClient, type NpmResult } from '../helpers/npm.js';
+import { testClock } from '../helpers/clock.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
-import { totp } from '../helpers/totp.js';
+import { totp } from '../helpers/clock.js';
 import { startVerdaccio, type VerdaccioRegistry } from '../helpers/verdaccio.js';
 
-const clock = TestClock.atStepStart();
+const clock = testClock();
 let reg: VerdaccioRegistry;
 let work: string;
 const npm: Record<string, NpmClient> = {};

@@ -3,13 +3,12 @@
  * token store, recording clock) against the real reference registry in-process. No module mocks.
  */
 import { describe, expect, it } from '@jest/globals';
-import { totp } from '../../helpers/totp.js';
+import { testClock, totp } from '../../helpers/clock.js';
 import { submitLoginForm } from '../../helpers/http.js';
 import { useBasicRegistry } from '../../helpers/basic-registry.js';
 import { ALICE, BOB, CAROL } from '../../helpers/fixtures.js';
 import { testIO, type TestIO } from '../../helpers/test-io.js';
 import { fakePrompter } from '../../helpers/fake-prompter.js';
-import { recordingClock } from '../../helpers/scripted-server.js';
 import { createDeps, type DepsOverrides } from '../../../src/factory.js';
 import { memoryTokenStore } from '../../../src/auth/token-store.js';
 import { loginRun, parseLoginFlags, type LoginOptions } from '../../../src/commands/login.js';
@@ -91,7 +90,7 @@ describe('loginRun (legacy)', () => {
 describe('loginRun (web)', () => {
   it('prints the login URL, polls doneUrl honouring Retry-After, then stores the token with the whoami name', async () => {
     const io = testIO({ env: { ORGCTL_REGISTRY: ctx.url } });
-    const clock = recordingClock();
+    const clock = testClock();
     let completed = false;
     // The "browser" finishes the login during the first wait between polls.
     const sleep = async (ms: number) => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { Command } from 'commander';
-import { totp } from '../../../helpers/totp.js';
+import { totp } from '../../../helpers/clock.js';
 import { useBasicRegistry } from '../../../helpers/basic-registry.js';
 import { ALICE, CAROL } from '../../../helpers/fixtures.js';
 import { testIO, type TestIO } from '../../../helpers/test-io.js';

@@ -7,7 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NpmClient, registryRequest } from '../helpers/npm.js';
+import { NpmClient } from '../helpers/npm.js';
+import { call } from '../helpers/http.js';
 import { ACME_ROSTER, NPM_TEST_TIMEOUT, SEED, USERS, expectOk } from './setup.js';
 
 jest.setTimeout(NPM_TEST_TIMEOUT);
@@ -102,7 +103,7 @@ describe('npm against `orgctl registry serve --port 0 --seed …` (separate proc
     expect((await s.wait()).code).toBe(0);
     const token = await npm.token();
     expect(token).toBeDefined();
-    expect((await registryRequest(first.url, '/-/whoami', { token })).body).toEqual({ username: 'grace' });
+    expect((await call(first.url, 'GET', '/-/whoami', { token })).body).toEqual({ username: 'grace' });
     await first.stop();
 
     const second = await serve(['--data', data, '--seed', SEED]);

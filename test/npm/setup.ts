@@ -4,7 +4,8 @@ import { expect } from '@jest/globals';
 import { startRegistry } from '../helpers/registry.js';
 import { ACME_ROSTER, BASIC as SEED, USERS, type SeedUserName } from '../helpers/fixtures.js';
 import { testClock, totp, type TestClock } from '../helpers/clock.js';
-import { NpmClient, npmErrorCode, registryRequest, type NpmResult } from '../helpers/npm.js';
+import { NpmClient, npmErrorCode, type NpmResult } from '../helpers/npm.js';
+import { call, type CallResult } from '../helpers/http.js';
 import type { PtySession } from '../helpers/pty.js';
 
 export { ACME_ROSTER, SEED, USERS };
@@ -20,7 +21,7 @@ export interface RegistryContext {
   /** TOTP code for a seed user (or a raw secret) at the registry's current time. */
   otp(userOrSecret: SeedUser | string, timeMs?: number): string;
   /** Direct request to the registry, authenticated as a seed user or with a token. */
-  api(path: string, opts?: { as?: SeedUser; token?: string; method?: string; body?: unknown; otp?: string }): ReturnType<typeof registryRequest>;
+  api(path: string, opts?: { as?: SeedUser; token?: string; method?: string; body?: unknown; otp?: string }): Promise<CallResult>;
   /** Current roster of an org, read as bob (no 2FA, member of acme) unless `as` is given. */
   roster(org: string, as?: SeedUser): Promise<Record<string, string>>;
   close(): Promise<void>;
@@ -49,15 +50,10 @@ export async function startContext(opts: { seed?: string | object } = {}): Promi
       return totp(secret, timeMs ?? clock.now());
     },
     api(path, o = {}) {
-      return registryRequest(reg.url, path, {
-        token: o.token ?? (o.as ? USERS[o.as].token : undefined),
-        method: o.method,
-        body: o.body,
-        otp: o.otp,
-      });
+      return call(reg.url, o.method ?? 'GET', path, { token: o.token ?? (o.as ? USERS[o.as].token : undefined), body: o.body, otp: o.otp });
     },
     async roster(org, as = 'bob') {
-      const r = await registryRequest(reg.url, `/-/org/${org}/user`, { token: USERS[as].token });
+      const r = await call(reg.url, 'GET', `/-/org/${org}/user`, { token: USERS[as].token });
       expect(r.status).toBe(200);
       return r.body as Record<string, string>;
     },

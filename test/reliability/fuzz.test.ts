@@ -10,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { matchingRoutes, pathSegments, routes } from '../../src/server/http/routes.js';
 import { nameProblem, type NameKind } from '../../src/shared/names.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
-import { call } from '../helpers/http.js';
+import { call, rawRequest, type RawRequest, type RawResponse } from '../helpers/http.js';
 import { testClock } from '../helpers/clock.js';
 import { ALICE, BASIC, BOB, DAVE, ERIN } from '../helpers/fixtures.js';
-import { SEED, rawRequest, rng, size, type RawRequest, type RawResponse, type Rng } from '../helpers/reliability.js';
+import { SEED, rng, size, type Rng } from '../helpers/reliability.js';
 
 const CASES = size(2000, 20_000);
 const LANES = 4;

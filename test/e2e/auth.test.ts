@@ -5,16 +5,15 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startRegistry } from '../helpers/registry.js';
+import { registryPerFile, startRegistry } from '../helpers/registry.js';
 import { submitLoginForm } from '../helpers/http.js';
 import { totp } from '../helpers/clock.js';
-import { useBasicRegistry } from '../helpers/basic-registry.js';
 import { ALICE, BASIC, BOB, CAROL, ROOT } from '../helpers/fixtures.js';
 import { NpmClient } from '../helpers/npm.js';
 import { isolatedDirs, runCli, type IsolatedDirs } from '../helpers/run-cli.js';
 
 
-const ctx = useBasicRegistry();
+const ctx = registryPerFile();
 
 const credentialsFile = (dirs: IsolatedDirs) => join(dirs.configDir, 'credentials.json');
 const stored = (dirs: IsolatedDirs): Record<string, { token: string; username?: string }> =>

@@ -9,12 +9,12 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSync } from 'otplib';
 import { call } from '../helpers/http.js';
-import { useBasicRegistry } from '../helpers/basic-registry.js';
+import { registryPerFile } from '../helpers/registry.js';
 import { BOB, CAROL, DAVE, ERIN } from '../helpers/fixtures.js';
 import { spawnPty } from '../helpers/pty.js';
 import { CLI, isolatedDirs, isolatedEnv, runCli, type IsolatedDirs } from '../helpers/run-cli.js';
 
-const ctx = useBasicRegistry();
+const ctx = registryPerFile();
 
 /** The current code for `secret` on the registry's clock, computed with otplib (as an authenticator does). */
 const code = (secret: string) => generateSync({ secret, epoch: Math.floor(ctx.clock.now() / 1000) });

@@ -7,12 +7,12 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { totp } from '../helpers/clock.js';
-import { useBasicRegistry } from '../helpers/basic-registry.js';
+import { registryPerFile } from '../helpers/registry.js';
 import { ALICE } from '../helpers/fixtures.js';
 import { spawnPty } from '../helpers/pty.js';
 import { CLI, isolatedDirs, isolatedEnv } from '../helpers/run-cli.js';
 
-const ctx = useBasicRegistry();
+const ctx = registryPerFile();
 
 /** `orgctl login --auth-type legacy` in a pseudo-terminal, with its own isolated temp tree. */
 function legacyLoginOnTty() {

@@ -1,9 +1,9 @@
 // Shared fixtures for the npm CLI tests: the seed users, a registry per test
 // context with a controllable clock, and npm clients logged in as a seed user.
 import { expect } from '@jest/globals';
-import { startRegistry } from '../helpers/registry.js';
+import { startRegistry, withFresh } from '../helpers/registry.js';
 import { ACME_ROSTER, BASIC as SEED, USERS, type SeedUserName } from '../helpers/fixtures.js';
-import { testClock, totp, type TestClock } from '../helpers/clock.js';
+import { totp, type TestClock } from '../helpers/clock.js';
 import { NpmClient, npmErrorCode, type NpmResult } from '../helpers/npm.js';
 import { call, type CallResult } from '../helpers/http.js';
 import type { PtySession } from '../helpers/pty.js';
@@ -28,8 +28,8 @@ export interface RegistryContext {
 }
 
 export async function startContext(opts: { seed?: string | object } = {}): Promise<RegistryContext> {
-  const clock = testClock();
-  const reg = await startRegistry({ seed: opts.seed ?? SEED, now: clock.now });
+  const reg = await startRegistry({ seed: opts.seed ?? SEED });
+  const { clock } = reg;
   const clients: NpmClient[] = [];
   const track = (c: NpmClient) => {
     clients.push(c);
@@ -71,14 +71,7 @@ export async function startContext(opts: { seed?: string | object } = {}): Promi
  * them with it.concurrent: npm startup dominates, and two npm processes overlap well.
  */
 export function withRegistry(fn: (ctx: RegistryContext) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const ctx = await startContext();
-    try {
-      await fn(ctx);
-    } finally {
-      await ctx.close();
-    }
-  };
+  return withFresh(startContext, fn);
 }
 
 /** Per-test timeout for the npm suites (concurrent tests share the CPU). */

@@ -123,7 +123,7 @@ let template: Collections;
 const tokens = {} as Record<Caller, { token?: string; self: string; tfa: boolean }>;
 
 beforeAll(async () => {
-  const reg = await startRegistry({ seed: SEED, now: clock.now });
+  const reg = await startRegistry({ seed: SEED, clock });
   try {
     const otp = totp(OWNER.secret, clock.now());
     const asOwner = async (method: string, p: string, body?: unknown) => {

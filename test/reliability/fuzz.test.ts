@@ -6,24 +6,18 @@
  * hostile request gets a 4xx JSON error `{error, message, code}`, that a name nameProblem refuses
  * is refused with 400, and that the server keeps serving. ORGCTL_STRESS=1 runs 10x more cases.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { matchingRoutes, pathSegments, routes } from '../../src/server/http/routes.js';
 import { nameProblem, type NameKind } from '../../src/shared/names.js';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { registryPerFile } from '../helpers/registry.js';
 import { call, rawRequest, type RawRequest, type RawResponse } from '../helpers/http.js';
-import { testClock } from '../helpers/clock.js';
-import { ALICE, BASIC, BOB, DAVE, ERIN } from '../helpers/fixtures.js';
+import { ALICE, BOB, DAVE, ERIN } from '../helpers/fixtures.js';
 import { SEED, rng, size, type Rng } from '../helpers/reliability.js';
 
 const CASES = size(2000, 20_000);
 const LANES = 4;
 
-let reg: TestRegistry;
-const clock = testClock();
-beforeAll(async () => {
-  reg = await startRegistry({ seed: BASIC, now: clock.now });
-});
-afterAll(() => reg.close());
+const srv = registryPerFile();
 
 /** Which name rules a route parameter follows (the others carry tokens, keys and ids). */
 const NAME_PARAMS: Record<string, NameKind> = { org: 'org', team: 'team', user: 'user', couch: 'user' };
@@ -219,11 +213,11 @@ describe(`fuzzing every route (${routes.length} routes, ${CASES} cases, seed ${S
     const lane = async () => {
       while (next < cases.length) {
         const c = cases[next++]!;
-        const res = await rawRequest(reg.url, c.req);
+        const res = await rawRequest(srv.url, c.req);
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         for (const p of problems(c, res)) failures.push(`${c.label}: ${p}`);
         if (next % 500 === 0) {
-          const ping = await call(reg.url, 'GET', '/-/ping');
+          const ping = await call(srv.url, 'GET', '/-/ping');
           if (ping.status !== 200) failures.push(`after case ${next}: ping answered ${ping.status}`);
         }
       }
@@ -234,9 +228,9 @@ describe(`fuzzing every route (${routes.length} routes, ${CASES} cases, seed ${S
     // the mix really was hostile: most answers are 4xx, and at least one of each kind appeared
     for (const s of [400, 401, 403, 404, 405, 413]) expect(statuses.get(s) ?? 0).toBeGreaterThan(0);
     // the server logged no 5xx and no server bug, and still serves
-    expect(reg.logs.filter((l) => / 5\d\d \d/.test(l) || l.startsWith('error:'))).toEqual([]);
-    expect((await call(reg.url, 'GET', '/-/ping')).status).toBe(200);
-    expect((await call(reg.url, 'GET', '/-/whoami', { token: BOB.token })).status).toBe(200);
+    expect(srv.reg.logs.filter((l) => / 5\d\d \d/.test(l) || l.startsWith('error:'))).toEqual([]);
+    expect((await call(srv.url, 'GET', '/-/ping')).status).toBe(200);
+    expect((await call(srv.url, 'GET', '/-/whoami', { token: BOB.token })).status).toBe(200);
   }, size(60_000, 900_000));
 
   it('refuses every kind of name nameProblem refuses, in path and body, on each route that takes one', async () => {
@@ -250,7 +244,7 @@ describe(`fuzzing every route (${routes.length} routes, ${CASES} cases, seed ${S
           const segs = route.path.map((s) => (s === p ? encodeURIComponent(p === ':couch' ? `${COUCH}${name}` : name) : s.startsWith(':') ? VALID[s.slice(1)]![0]! : s));
           // a body that is valid everywhere, so only the path name can be refused
           const body = JSON.stringify({ user: 'bob', name: 'web', required: false });
-          const res = await rawRequest(reg.url, { method: route.method, path: '/' + segs.join('/'), headers: { authorization: `Bearer ${ALICE.token}`, 'content-type': 'application/json', 'content-length': String(body.length) }, body });
+          const res = await rawRequest(srv.url, { method: route.method, path: '/' + segs.join('/'), headers: { authorization: `Bearer ${ALICE.token}`, 'content-type': 'application/json', 'content-length': String(body.length) }, body });
           if (res.status !== 400) failures.push(`${route.method} /${segs.join('/').slice(0, 80)}: ${res.status} ${res.text.slice(0, 100)}`);
         }
       }
@@ -259,7 +253,7 @@ describe(`fuzzing every route (${routes.length} routes, ${CASES} cases, seed ${S
         for (const name of bad) {
           const segs = route.path.map((s) => (s.startsWith(':') ? (s === ':couch' ? `${COUCH}bob` : VALID[s.slice(1)]![0]!) : s));
           const body = JSON.stringify({ user: name, name });
-          const res = await rawRequest(reg.url, { method: route.method, path: '/' + segs.join('/'), headers: { authorization: `Bearer ${ALICE.token}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }, body });
+          const res = await rawRequest(srv.url, { method: route.method, path: '/' + segs.join('/'), headers: { authorization: `Bearer ${ALICE.token}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }, body });
           if (res.status !== 400) failures.push(`${route.method} /${segs.join('/')} body user ${JSON.stringify(name).slice(0, 30)}: ${res.status} ${res.text.slice(0, 100)}`);
         }
       }

@@ -68,7 +68,7 @@ describe('constant-time comparison of secrets (source audit of src/server)', () 
 
 describe('lockout holds against guesses sent in parallel', () => {
   it('30 parallel wrong passwords: at most 10 are checked, the rest get 429 with Retry-After', async () => {
-    const reg = await startRegistry({ seed: BASIC, now: testClock().now });
+    const reg = await startRegistry({ seed: BASIC });
     try {
       const rs = await Promise.all(Array.from({ length: 30 }, (_, i) => call(reg.url, 'GET', '/-/whoami', { basic: ['carol', `guess-${i}`] })));
       const statuses = rs.map((r) => r.status);
@@ -84,7 +84,7 @@ describe('lockout holds against guesses sent in parallel', () => {
 
   it('30 parallel wrong OTPs: at most 10 are checked, then even the right code gets 429', async () => {
     const clock = testClock();
-    const reg = await startRegistry({ seed: BASIC, now: clock.now });
+    const reg = await startRegistry({ seed: BASIC, clock });
     try {
       const right = totp(ALICE.secret, clock.now());
       const wrong = right === '000000' ? '111111' : '000000';

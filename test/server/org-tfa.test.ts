@@ -83,7 +83,7 @@ describe('requiring 2FA', () => {
     await srv.reg.close();
     const seed = loadSeed(BASIC) as { orgs: unknown[] };
     seed.orgs.push({ name: 'beta', members: { bob: 'owner', erin: 'developer' } });
-    srv.reg = await startRegistry({ seed, now: clock.now });
+    srv.reg = await startRegistry({ seed, clock });
     const r = await call(srv.reg.url, 'PUT', `${X}/beta/tfa`, { token: BOB.token, body: { required: true } });
     expect(r.status).toBe(403);
     expect(r.body).toMatchObject({ code: 'ETFAOWNER' });
@@ -163,7 +163,7 @@ describe('all-or-nothing and durability', () => {
     await srv.reg.close();
     const dir = mkdtempSync(path.join(tmpdir(), 'orgctl-outbox-'));
     dirs.push(dir);
-    srv.reg = await startRegistry({ seed: BASIC, now: clock.now, dataDir: path.join(dir, 'data') });
+    srv.reg = await startRegistry({ seed: BASIC, clock, dataDir: path.join(dir, 'data') });
     await asAlice('PUT', `${X}/acme/tfa`, { required: true });
     await srv.reg.registry.core.outboxIdle();
     const outbox = path.join(dir, 'data', 'outbox');
@@ -176,6 +176,6 @@ describe('all-or-nothing and durability', () => {
     for (const f of files) expect(statSync(path.join(outbox, f)).mode & 0o777).toBe(0o600);
     expect(srv.reg.registry.core.store.data.get('outbox')!.size).toBe(0);
     await srv.reg.close(); // before the folder is removed
-    srv.reg = await startRegistry({ seed: BASIC, now: clock.now });
+    srv.reg = await startRegistry({ seed: BASIC, clock });
   });
 });

@@ -116,7 +116,7 @@ describe('registry on a data folder', () => {
   it('a restart on the same folder finds users, tokens, orgs, teams, 2FA and invitations', async () => {
     const dataDir = tempDir();
     const clock = testClock();
-    let reg = await startRegistry({ seed: BASIC, dataDir, now: clock.now });
+    let reg = await startRegistry({ seed: BASIC, dataDir, clock });
     const otp = totp(ALICE.secret, clock.now());
     const asAlice = (m: string, p: string, body: unknown) => call(reg.url, m, p, { token: ALICE.token, otp, body });
     expect((await asAlice('PUT', '/-/org/acme/user', { user: 'carol', role: 'admin' })).status).toBe(201);
@@ -127,7 +127,7 @@ describe('registry on a data folder', () => {
     const enrol = await call(reg.url, 'POST', '/-/npm/v1/user', { token: BOB.token, body: { tfa: { password: BOB.password, mode: 'auth-only' } } });
     await reg.close();
 
-    reg = await startRegistry({ seed: { users: [{ name: 'other' }], orgs: [] }, dataDir, now: clock.now }); // seed ignored: not new
+    reg = await startRegistry({ seed: { users: [{ name: 'other' }], orgs: [] }, dataDir, clock }); // seed ignored: not new
     expect((await call(reg.url, 'GET', '/-/whoami', { token: t.body.token })).body).toEqual({ username: 'bob' });
     expect((await call(reg.url, 'GET', '/-/org/acme/user', { token: ALICE.token })).body).toEqual({ alice: 'owner', dave: 'admin', erin: 'developer' });
     expect((await call(reg.url, 'GET', '/-/team/acme/web/user', { token: ALICE.token })).body).toEqual(['erin']);

@@ -9,21 +9,19 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ALICE, BASIC, BOB, CAROL } from '../helpers/fixtures.js';
+import { ALICE, BOB, CAROL } from '../helpers/fixtures.js';
 import { call } from '../helpers/http.js';
 import { NpmClient, type NpmResult } from '../helpers/npm.js';
-import { testClock } from '../helpers/clock.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
 import { totp } from '../helpers/clock.js';
-import { startVerdaccio, type VerdaccioRegistry } from '../helpers/verdaccio.js';
+import { registryPerFile } from '../helpers/registry.js';
 
-const clock = testClock();
-let reg: VerdaccioRegistry;
+const reg = registryPerFile({ server: 'verdaccio' });
+const { clock } = reg;
 let work: string;
 const npm: Record<string, NpmClient> = {};
 
 beforeAll(async () => {
-  reg = await startVerdaccio({ seed: BASIC, now: clock.now });
   work = await mkdtemp(join(tmpdir(), 'orgctl-story-'));
   for (const [name, token] of [
     ['alice', ALICE.token],
@@ -36,7 +34,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of Object.values(npm)) await c.cleanup();
-  await reg?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
 

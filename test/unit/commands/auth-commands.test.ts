@@ -5,7 +5,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { testClock, totp } from '../../helpers/clock.js';
 import { submitLoginForm } from '../../helpers/http.js';
-import { useBasicRegistry } from '../../helpers/basic-registry.js';
+import { registryPerFile } from '../../helpers/registry.js';
 import { ALICE, BOB, CAROL } from '../../helpers/fixtures.js';
 import { testIO, type TestIO } from '../../helpers/test-io.js';
 import { fakePrompter } from '../../helpers/fake-prompter.js';
@@ -16,7 +16,7 @@ import { whoamiRun } from '../../../src/commands/whoami.js';
 import { logoutRun } from '../../../src/commands/logout.js';
 import { AuthError, CancelError, ExitCode, UsageError } from '../../../src/errors.js';
 
-const ctx = useBasicRegistry();
+const ctx = registryPerFile();
 
 function setup(io: TestIO, overrides: DepsOverrides = {}) {
   const store = memoryTokenStore();

@@ -5,7 +5,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Command } from 'commander';
 import { totp } from '../../../helpers/clock.js';
-import { useBasicRegistry } from '../../../helpers/basic-registry.js';
+import { registryPerFile } from '../../../helpers/registry.js';
 import { ALICE, CAROL } from '../../../helpers/fixtures.js';
 import { testIO, type TestIO } from '../../../helpers/test-io.js';
 import { fakePrompter } from '../../../helpers/fake-prompter.js';
@@ -15,7 +15,7 @@ import { orgInvitesRevokeRun } from '../../../../src/commands/org/invites.js';
 import { invitesAcceptRun } from '../../../../src/commands/invites/accept.js';
 import { UsageError } from '../../../../src/errors.js';
 
-const ctx = useBasicRegistry();
+const ctx = registryPerFile();
 
 const deps = (io: TestIO, overrides: DepsOverrides = {}): AppDeps => createDeps(io, { npmConfig: () => ({ env: {}, files: [] }), ...overrides });
 const ttyAs = (token: string) => testIO({ stdinTTY: true, stdoutTTY: true, env: { ORGCTL_REGISTRY: ctx.url, ORGCTL_TOKEN: token } });

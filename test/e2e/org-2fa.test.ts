@@ -6,8 +6,7 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { ACME_ROSTER as ACME, basicSeed } from '../helpers/fixtures.js';
 import { NpmClient } from '../helpers/npm.js';
-import { spawnPty } from '../helpers/pty.js';
-import { CLI, isolatedDirs, isolatedEnv } from '../helpers/run-cli.js';
+import { ptyCli } from '../helpers/run-cli.js';
 import { USERS, withOrgCli, writesLogged, type OrgCliContext } from '../helpers/org-cli.js';
 
 jest.setTimeout(60_000);
@@ -203,11 +202,7 @@ describe('org 2fa enforce: the change', () => {
 
 describe('org 2fa enforce on a terminal', () => {
   const enforceOnTty = (ctx: OrgCliContext) => {
-    const dirs = isolatedDirs();
-    return spawnPty(process.execPath, [CLI, 'org', '2fa', 'enforce', 'acme', '--otp', ctx.otp()], {
-      env: isolatedEnv(dirs, { ORGCTL_REGISTRY: ctx.url, ORGCTL_TOKEN: USERS.alice.token }),
-      cwd: dirs.cwd,
-    });
+    return ptyCli(['org', '2fa', 'enforce', 'acme', '--otp', ctx.otp()], { env: { ORGCTL_REGISTRY: ctx.url, ORGCTL_TOKEN: USERS.alice.token } });
   };
 
   it.concurrent('a wrong typed confirmation cancels (exit 3) and changes nothing', withOrgCli(async (ctx) => {

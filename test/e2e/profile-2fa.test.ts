@@ -11,8 +11,7 @@ import { generateSync } from 'otplib';
 import { call } from '../helpers/http.js';
 import { registryPerFile } from '../helpers/registry.js';
 import { BOB, CAROL, DAVE, ERIN } from '../helpers/fixtures.js';
-import { spawnPty } from '../helpers/pty.js';
-import { CLI, isolatedDirs, isolatedEnv, runCli, type IsolatedDirs } from '../helpers/run-cli.js';
+import { isolatedDirs, ptyCli, runCli, type IsolatedDirs } from '../helpers/run-cli.js';
 
 const ctx = registryPerFile();
 
@@ -186,8 +185,7 @@ describe('--save-recovery-codes (erin)', () => {
 describe('on a terminal (pseudo-terminal)', () => {
   /** `orgctl profile enable-2fa` in a pty, logged in as `token`. */
   function enableOnTty(token: string) {
-    const dirs = isolatedDirs();
-    return spawnPty(process.execPath, [CLI, 'profile', 'enable-2fa'], { env: isolatedEnv(dirs, { ORGCTL_REGISTRY: ctx.url, ORGCTL_TOKEN: token }), cwd: dirs.cwd });
+    return ptyCli(['profile', 'enable-2fa'], { env: { ORGCTL_REGISTRY: ctx.url, ORGCTL_TOKEN: token } });
   }
 
   it('asks the password, shows QR code, secret and URI, retries a wrong code, prints the recovery codes', async () => {

@@ -9,18 +9,14 @@ import { join } from 'node:path';
 import { totp } from '../helpers/clock.js';
 import { registryPerFile } from '../helpers/registry.js';
 import { ALICE } from '../helpers/fixtures.js';
-import { spawnPty } from '../helpers/pty.js';
-import { CLI, isolatedDirs, isolatedEnv } from '../helpers/run-cli.js';
+import { isolatedDirs, ptyCli } from '../helpers/run-cli.js';
 
 const ctx = registryPerFile();
 
 /** `orgctl login --auth-type legacy` in a pseudo-terminal, with its own isolated temp tree. */
 function legacyLoginOnTty() {
   const dirs = isolatedDirs();
-  const s = spawnPty(process.execPath, [CLI, 'login', '--auth-type', 'legacy'], {
-    env: isolatedEnv(dirs, { ORGCTL_REGISTRY: ctx.url }),
-    cwd: dirs.cwd,
-  });
+  const s = ptyCli(['login', '--auth-type', 'legacy'], { dirs, env: { ORGCTL_REGISTRY: ctx.url } });
   return { dirs, s };
 }
 

@@ -1,10 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+/**
+ * Job: start the registry as a separate process, as a user runs it: the built CLI's
+ * `orgctl registry serve` (spawned through run-cli.ts, working directory the repository root so
+ * seed paths like fixtures/registry/basic.json work).
+ *
+ *   const s = await spawnServe(['--data', dir, '--seed', BASIC])   waits for the URL line
+ *        s.url, s.stdout(), s.stderr(), s.child, s.exited / s.stop(signal) -> exit code or signal name
+ *   const r = await runServe(args)   -> { code, stdout, stderr }  for a serve that must exit on its own
+ *
+ * A server still running when its test ends is killed (SIGKILL) and awaited.
+ */
+import { afterEach } from '@jest/globals';
 import { ROOT } from './fixtures.js';
+import { runCli, spawnCli, type CliProcess, type CliResult } from './run-cli.js';
 
-/** A `orgctl registry serve` child process, spawned from the built CLI. */
 export interface ServeProcess {
-  child: ChildProcess;
+  child: CliProcess['child'];
   /** the first stdout line */
   url: string;
   stdout(): string;
@@ -14,67 +24,51 @@ export interface ServeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
+const running = new Set<CliProcess>();
+afterEach(async () => {
+  await Promise.all([...running].map((p) => p.stop('SIGKILL')));
+});
+
 /**
- * Spawns `node bin/orgctl.js registry serve ...args` and waits for the URL line. Rejects with
- * the output if the process exits first (for the error-path tests use `runServe`).
+ * Spawns `orgctl registry serve ...args` and waits for the URL line. Rejects with the output if
+ * the process exits first, or prints nothing in 15 s (for the error paths use `runServe`).
  */
-export function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'orgctl.js'), 'registry', 'serve', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+export async function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
+  const p = spawnCli(['registry', 'serve', ...args], { cwd: ROOT, env });
+  running.add(p);
+  const exited = p.exited.then(() => {
+    running.delete(p);
+    return p.child.exitCode ?? p.child.signalCode ?? -1;
   });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, sig) => resolve(code ?? sig ?? -1)));
-  return new Promise((resolve, reject) => {
+  const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`serve did not print its URL in 15 s\nstdout: ${out}\nstderr: ${err}`));
+      void p.stop('SIGKILL');
+      reject(new Error(`serve did not print its URL in 15 s\nstdout: ${p.stdout()}\nstderr: ${p.stderr()}`));
     }, 15_000);
     const onData = () => {
-      const nl = out.indexOf('\n');
+      const nl = p.stdout().indexOf('\n');
       if (nl < 0) return;
       clearTimeout(timer);
-      child.stdout!.off('data', onData);
-      resolve({
-        child,
-        url: out.slice(0, nl),
-        stdout: () => out,
-        stderr: () => err,
-        exited,
-        stop: (signal: NodeJS.Signals = 'SIGTERM') => {
-          child.kill(signal);
-          return exited;
-        },
-      });
+      p.child.stdout.off('data', onData);
+      resolve(p.stdout().slice(0, nl));
     };
-    child.stdout!.on('data', onData);
-    exited.then((code) => {
+    p.child.stdout.on('data', onData);
+    void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`serve exited with ${code} before printing a URL\nstdout: ${out}\nstderr: ${err}`));
+      reject(new Error(`serve exited with ${code} before printing a URL\nstdout: ${p.stdout()}\nstderr: ${p.stderr()}`));
     });
   });
+  return {
+    child: p.child,
+    url,
+    stdout: p.stdout,
+    stderr: p.stderr,
+    exited,
+    stop: (signal: NodeJS.Signals = 'SIGTERM') => p.stop(signal).then(() => exited),
+  };
 }
 
 /** Runs `registry serve` expecting it to exit on its own (bad seed, bad store...). */
-export function runServe(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'orgctl.js'), 'registry', 'serve', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+export function runServe(args: string[]): Promise<CliResult> {
+  return runCli(['registry', 'serve', ...args], { cwd: ROOT, timeoutMs: 15_000 });
 }

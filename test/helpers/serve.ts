@@ -3,13 +3,20 @@
  * `orgctl registry serve` (spawned through run-cli.ts, working directory the repository root so
  * seed paths like fixtures/registry/basic.json work).
  *
- *   const s = await spawnServe(['--data', dir, '--seed', BASIC])   waits for the URL line
- *        s.url, s.stdout(), s.stderr(), s.child, s.exited / s.stop(signal) -> exit code or signal name
- *   const r = await runServe(args)   -> { code, stdout, stderr }  for a serve that must exit on its own
+ *   const s = await spawnServe(['--data', dir, '--seed', BASIC], { clock, env })   waits for the URL line
+ *        s.url, s.clock, s.stdout(), s.stderr(), s.child, s.exited / s.stop(signal) -> exit code or signal name
+ *   const r = await runServe(args, env)   -> { code, stdout, stderr }  for a serve that must exit on its own
  *
- * A server still running when its test ends is killed (SIGKILL) and awaited.
+ * The server runs on a test clock (clock.ts's fileClock, through ORGCTL_TEST_CLOCK_FILE): `s.clock`
+ * sets its time, so TOTP codes come from totp(secret, s.clock.now()) and no test waits for a step.
+ * Pass the same `clock` to a restarted server to keep its time. A server still running when its
+ * test ends is killed (SIGKILL) and awaited.
  */
 import { afterEach } from '@jest/globals';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileClock, type TestClock } from './clock.js';
 import { ROOT } from './fixtures.js';
 import { runCli, spawnCli, type CliProcess, type CliResult } from './run-cli.js';
 
@@ -17,6 +24,8 @@ export interface ServeProcess {
   child: CliProcess['child'];
   /** the first stdout line */
   url: string;
+  /** the server's clock (file-backed) */
+  clock: TestClock;
   stdout(): string;
   stderr(): string;
   /** resolves with the exit code (or the signal name) */
@@ -33,8 +42,10 @@ afterEach(async () => {
  * Spawns `orgctl registry serve ...args` and waits for the URL line. Rejects with the output if
  * the process exits first, or prints nothing in 15 s (for the error paths use `runServe`).
  */
-export async function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
-  const p = spawnCli(['registry', 'serve', ...args], { cwd: ROOT, env });
+export async function spawnServe(args: string[], opts: { clock?: TestClock; env?: NodeJS.ProcessEnv } = {}): Promise<ServeProcess> {
+  const clock = opts.clock ?? fileClock(path.join(mkdtempSync(path.join(tmpdir(), 'orgctl-clock-')), 'now'));
+  if (!clock.file) throw new Error('spawnServe needs a file-backed clock (fileClock)');
+  const p = spawnCli(['registry', 'serve', ...args], { cwd: ROOT, env: { ORGCTL_TEST_CLOCK_FILE: clock.file, ...opts.env } });
   running.add(p);
   const exited = p.exited.then(() => {
     running.delete(p);
@@ -61,6 +72,7 @@ export async function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}): P
   return {
     child: p.child,
     url,
+    clock,
     stdout: p.stdout,
     stderr: p.stderr,
     exited,
@@ -69,6 +81,6 @@ export async function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}): P
 }
 
 /** Runs `registry serve` expecting it to exit on its own (bad seed, bad store...). */
-export function runServe(args: string[]): Promise<CliResult> {
-  return runCli(['registry', 'serve', ...args], { cwd: ROOT, timeoutMs: 15_000 });
+export function runServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return runCli(['registry', 'serve', ...args], { cwd: ROOT, env, timeoutMs: 15_000 });
 }

@@ -15,7 +15,7 @@ import { SCRYPT, tokenKey } from '../../src/server/core/secrets.js';
 import { startRegistry } from '../helpers/registry.js';
 import { call, type CallResult } from '../helpers/http.js';
 import { spawnServe, type ServeProcess } from '../helpers/serve.js';
-import { testClock, totp } from '../helpers/clock.js';
+import { fileClock, testClock, totp } from '../helpers/clock.js';
 import { isolatedDirs, runCli, type CliResult } from '../helpers/run-cli.js';
 import { useTempDirs } from '../helpers/reliability.js';
 import { ALICE, BASIC, BOB, CAROL, DAVE, ERIN, ROOT } from '../helpers/fixtures.js';
@@ -110,23 +110,20 @@ describe('end to end: the built server and CLI never show a secret, and store no
       if (r.status >= 400) errors.push(r);
       return r;
     };
+    // the server's time, kept across the crash below: codes never depend on the wall clock
+    const clock = fileClock(path.join(tempDir(), 'clock'));
     /** a code for the current step, or one either side (each credential needs its own code) */
     const otp = (secret: string, step: -1 | 0 | 1 = 0) => {
-      const code = totp(secret, Date.now() + step * 30_000);
+      const code = totp(secret, clock.now() + step * 30_000);
       secrets.add(code);
       return code;
     };
-    /** keeps a few seconds from the end of a TOTP step, so a code is still valid when it arrives */
-    const awayFromStepEnd = async () => {
-      if (Date.now() % 30_000 > 24_000) await new Promise((res) => setTimeout(res, 30_500 - (Date.now() % 30_000)));
-    };
 
-    let s: ServeProcess = await spawnServe(['--data', data, '--seed', BASIC]);
+    let s: ServeProcess = await spawnServe(['--data', data, '--seed', BASIC], { clock });
     try {
       // --- the CLI: login (password on stdin, OTP), whoami, org ls, org set, and a refused token
       const dirs = isolatedDirs();
       const env = { ORGCTL_REGISTRY: s.url };
-      await awayFromStepEnd();
       cliOut.push(await runCli(['login', '--username', 'alice', '--password-stdin', '--otp', otp(ALICE.secret, -1)], { dirs, env, input: `${ALICE.password}\n` }));
       expect(cliOut[0]!.code).toBe(0);
       const stored = JSON.parse(readFileSync(path.join(dirs.configDir, 'credentials.json'), 'utf8')) as Record<string, { token: string }>;
@@ -173,13 +170,12 @@ describe('end to end: the built server and CLI never show a secret, and store no
       secrets.add(DAVE.password);
 
       // --- a code used with a token, then a crash: after the restart it is still a replay elsewhere
-      await awayFromStepEnd();
       const code = otp(ALICE.secret, 1); // the CLI's session token used this step's code
       expect((await http(s.url, 'PUT', '/-/org/acme/team', { token: ALICE.token, otp: code, body: { name: 'before-crash' } })).status).toBe(201);
       s.child.kill('SIGKILL');
       await s.exited;
       stderrs.push(s.stderr());
-      s = await spawnServe(['--data', data]);
+      s = await spawnServe(['--data', data], { clock });
       const replay = await http(s.url, 'PUT', '/-/user/org.couchdb.user:alice', { otp: code, body: { name: 'alice', password: ALICE.password } });
       expect([replay.status, replay.body.error]).toEqual([401, expect.stringMatching(/already been used/)]);
       // --- password guessing ends in 429

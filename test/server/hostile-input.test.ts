@@ -46,10 +46,8 @@ describe('bad requests get 4xx JSON errors and the server keeps serving', () => 
     expectJsonError(await call(srv.url, 'PUT', '/-/org/acme/user', { token: ALICE.token, body }), 400);
   });
 
-  it.each(['/-/org/ac%2fme/user', '/-/org/..%2e/user', '/-/org/%E0%A4%A/user', '/-/org/AC ME/user', '/-/team/acme/c%00re/user'])('odd path %s → 4xx', async (path) => {
-    const r = await call(srv.url, 'GET', path, { token: BOB.token });
-    expect(r.status).toBeGreaterThanOrEqual(400);
-    expect(r.status).toBeLessThan(500);
+  it.each(['/-/org/ac%2fme/user', '/-/org/..%2e/user', '/-/org/%E0%A4%A/user', '/-/org/AC ME/user', '/-/team/acme/c%00re/user'])('odd path %s → 400', async (path) => {
+    expectJsonError(await call(srv.url, 'GET', path, { token: BOB.token }), 400);
   });
 
   it('a body over 1 MiB is refused with 413', async () => {

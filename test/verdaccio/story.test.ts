@@ -61,7 +61,7 @@ describe('the org story on Verdaccio', () => {
     await writeFile(join(pkg, 'package.json'), JSON.stringify({ name: '@acme/widget', version: '1.0.0', main: 'index.js' }));
     await writeFile(join(pkg, 'index.js'), 'module.exports = 42;\n');
     const noOtp = await npm.alice!.run(['publish', pkg]);
-    expect(noOtp.code).not.toBe(0);
+    expect(noOtp.code).toBe(1);
     expect(noOtp.stderr).toMatch(/EOTP|one-time password/);
     const pub = await npm.alice!.run(['publish', pkg, '--otp', aliceOtp()]);
     expect(pub.stderr + pub.stdout).toContain('+ @acme/widget@1.0.0');
@@ -69,10 +69,10 @@ describe('the org story on Verdaccio', () => {
 
     // carol is not a member: publishing into the scope and installing are refused.
     const carolPub = await npm.carol!.run(['publish', pkg]);
-    expect(carolPub.code).not.toBe(0);
+    expect(carolPub.code).toBe(1);
     expect(carolPub.stderr).toMatch(/403/);
     const carol1 = await install('carol');
-    expect(carol1.code).not.toBe(0);
+    expect(carol1.code).toBe(1);
     expect(carol1.stderr).toMatch(/E403|403 Forbidden/);
     expect(carol1.stderr).toContain('carol is not a member of org acme');
 
@@ -90,7 +90,7 @@ describe('the org story on Verdaccio', () => {
 
     // bob's old token now gets 403, for the packument and the tarball alike.
     const bob2 = await install('bob');
-    expect(bob2.code).not.toBe(0);
+    expect(bob2.code).toBe(1);
     expect(bob2.stderr).toMatch(/E403|403 Forbidden/);
     expect(bob2.stderr).toContain('bob is not a member of org acme');
     const tarball = await call(reg.url, 'GET', '/@acme/widget/-/widget-1.0.0.tgz', { token: BOB.token });
@@ -117,7 +117,7 @@ describe('the org story on Verdaccio', () => {
     expect(bob3.code).toBe(0);
     expect(await installedVersion(bob3.dir)).toBe('1.0.0');
     const carol2 = await install('carol');
-    expect(carol2.code).not.toBe(0);
+    expect(carol2.code).toBe(1);
     expect(carol2.stderr).toContain('carol is not a member of org acme');
   }, 120_000);
 });

@@ -17,7 +17,7 @@
  * The CLI in-process is main.ts's job.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './fixtures.js';
@@ -79,7 +79,7 @@ export interface RunCliOptions {
   env?: NodeJS.ProcessEnv;
   /** Written to stdin, which is then closed. stdin is always a pipe (never a TTY). */
   input?: string;
-  /** Reuse a temp tree across runs (e.g. login then whoami); a fresh one otherwise. */
+  /** Reuse a temp tree across runs (e.g. login then whoami); a fresh one otherwise, removed at the exit. */
   dirs?: IsolatedDirs;
   /** the working directory (default: the temp tree's) */
   cwd?: string;
@@ -126,6 +126,7 @@ export function spawnCli(args: string[], opts: RunCliOptions = {}): CliProcess {
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
+      if (!opts.dirs) rmSync(dirs.root, { recursive: true, force: true });
       resolve({ code, stdout, stderr });
     });
   });
@@ -149,10 +150,12 @@ export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRes
 /** The built CLI on a pseudo-terminal (stdin and stdout are TTYs, so it prompts). */
 export function ptyCli(args: string[], opts: Omit<RunCliOptions, 'input' | 'onStderr'> & Pick<PtyOptions, 'expectTimeoutMs'> = {}): PtySession {
   const dirs = opts.dirs ?? isolatedDirs();
-  return spawnPty(process.execPath, [...(opts.nodeArgs ?? []), opts.script ?? CLI, ...args], {
+  const session = spawnPty(process.execPath, [...(opts.nodeArgs ?? []), opts.script ?? CLI, ...args], {
     env: isolatedEnv(dirs, opts.env),
     cwd: opts.cwd ?? dirs.cwd,
     timeoutMs: opts.timeoutMs,
     expectTimeoutMs: opts.expectTimeoutMs,
   });
+  if (!opts.dirs) void session.wait().then(() => rmSync(dirs.root, { recursive: true, force: true }));
+  return session;
 }

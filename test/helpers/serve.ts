@@ -10,10 +10,10 @@
  * The server runs on a test clock (clock.ts's fileClock, through ORGCTL_TEST_CLOCK_FILE): `s.clock`
  * sets its time, so TOTP codes come from totp(secret, s.clock.now()) and no test waits for a step.
  * Pass the same `clock` to a restarted server to keep its time. A server still running when its
- * test ends is killed (SIGKILL) and awaited.
+ * test ends is killed (SIGKILL) and awaited, and the clock's temp folder removed.
  */
 import { afterEach } from '@jest/globals';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileClock, type TestClock } from './clock.js';
@@ -34,16 +34,25 @@ export interface ServeProcess {
 }
 
 const running = new Set<CliProcess>();
+const clockDirs: string[] = [];
 afterEach(async () => {
   await Promise.all([...running].map((p) => p.stop('SIGKILL')));
+  for (const d of clockDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+
+/** A file clock in a temp folder removed after the test. */
+function tempFileClock(): TestClock {
+  const dir = mkdtempSync(path.join(tmpdir(), 'orgctl-clock-'));
+  clockDirs.push(dir);
+  return fileClock(path.join(dir, 'now'));
+}
 
 /**
  * Spawns `orgctl registry serve ...args` and waits for the URL line. Rejects with the output if
  * the process exits first, or prints nothing in 15 s (for the error paths use `runServe`).
  */
 export async function spawnServe(args: string[], opts: { clock?: TestClock; env?: NodeJS.ProcessEnv } = {}): Promise<ServeProcess> {
-  const clock = opts.clock ?? fileClock(path.join(mkdtempSync(path.join(tmpdir(), 'orgctl-clock-')), 'now'));
+  const clock = opts.clock ?? tempFileClock();
   if (!clock.file) throw new Error('spawnServe needs a file-backed clock (fileClock)');
   const p = spawnCli(['registry', 'serve', ...args], { cwd: ROOT, env: { ORGCTL_TEST_CLOCK_FILE: clock.file, ...opts.env } });
   running.add(p);

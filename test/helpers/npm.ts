@@ -1,9 +1,9 @@
 /**
- * Run the real npm CLI against a test registry, isolated from the developer's
+ * Job: run the real npm CLI against a test registry, isolated from the developer's
  * machine: its own userconfig, globalconfig, cache and HOME in a temp dir, no
  * inherited npm_config_* variables, no retries, no colour, no update check.
  *
- *   const npm = await NpmClient.create(reg.url, { token: BOB_TOKEN });
+ *   const npm = await NpmClient.create(reg.url, { token: BOB.token });
  *   const r = await npm.run(['org', 'ls', 'acme']);   // { code, stdout, stderr }
  *   await npm.cleanup();
  */

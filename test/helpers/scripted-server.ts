@@ -1,3 +1,11 @@
+/**
+ * Job: a scripted HTTP server for the client's tests (not a registry: registry.ts starts those).
+ *
+ *   const s = await startScriptedServer((req, res, i) => json(res, i === 0 ? 503 : 200, {}))
+ *   s.url, s.requests (method, url, headers, body), await s.close()
+ *   cutMidResponse(res), stallMidBody(res), dropConnection(res): broken answers
+ * The client's clock is clock.ts's testClock() (sleeps recorded in `clock.sleeps`).
+ */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 

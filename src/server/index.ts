@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { RegistryCore, type CoreOptions } from './core/registry-core.js';
 import { buildSeedOps, SeedError, validateSeed } from './core/seed.js';
@@ -85,6 +86,21 @@ export async function readSeedFile(file: string): Promise<unknown> {
   } catch (e) {
     throw new SeedError(`seed file ${file} is not valid JSON: ${(e as Error).message}`);
   }
+}
+
+/**
+ * For tests of a spawned server only (docs/registry-api.md, "Test clock"): a clock read from
+ * `file` on every call, which holds the time in milliseconds since the epoch. Read once here, so a
+ * missing or malformed file fails at start-up; a later bad read throws (the request fails).
+ */
+export function fileClock(file: string): () => number {
+  const now = () => {
+    const text = readFileSync(file, 'utf8').trim();
+    if (!/^\d{1,15}$/.test(text)) throw new Error(`ORGCTL_TEST_CLOCK_FILE ${file} does not hold a time in milliseconds`);
+    return Number(text);
+  };
+  now();
+  return now;
 }
 
 export { RegistryCore, SeedError };

@@ -12,9 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
-import { main } from '../../src/main.js';
-import type { ProcessLike } from '../../src/ui/io.js';
+import { runMain } from '../helpers/main.js';
 import { runCli } from '../helpers/run-cli.js';
 import { json, startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
 
@@ -40,29 +38,11 @@ const env = () => ({
   CI: '1',
 });
 
-/** The whole CLI in-process (as test/unit/cli.test.ts does), stdin an empty pipe. */
+/** The whole CLI in-process (helpers/main.ts), stdin an empty pipe. */
 async function runInProcess(args: string[]): Promise<Outcome> {
   const before = server.requests.length;
-  let out = '';
-  let err = '';
-  const w = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) });
-  const stdin = new PassThrough();
-  stdin.end();
-  const proc = {
-    stdin,
-    stdout: w((s) => (out += s)),
-    stderr: w((s) => (err += s)),
-    env: env(),
-    argv: ['node', 'orgctl', ...args],
-    cwd: () => root,
-    exitCode: undefined as number | undefined,
-    on: () => proc,
-    exit: () => {
-      throw new Error('process.exit must not be called');
-    },
-  };
-  await main(proc as unknown as ProcessLike);
-  return { code: proc.exitCode ?? 0, stdout: out, stderr: err, requests: server.requests.slice(before) };
+  const r = await runMain(args, { env: env(), cwd: root });
+  return { ...r, requests: server.requests.slice(before) };
 }
 
 interface Outcome {

@@ -5,31 +5,16 @@
  * pseudo-terminal (the typed confirmation).
  */
 import { describe, expect, it, jest } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { spawnPty } from '../helpers/pty.js';
-import { REPO_ROOT, isolatedDirs, isolatedEnv } from '../helpers/run-cli.js';
+import { isolatedDirs, ptyCli, runCli } from '../helpers/run-cli.js';
+import { ROOT } from '../helpers/fixtures.js';
 
 jest.setTimeout(90_000);
 
-const DEMO = join(REPO_ROOT, 'scripts', 'demo.mjs');
+const DEMO = join(ROOT, 'scripts', 'demo.mjs');
 
-function runDemo(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = isolatedEnv(isolatedDirs('orgctl-demo-test-'));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEMO], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 80_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** `node scripts/demo.mjs` as `npm run demo` runs it, without a terminal. */
+const runDemo = () => runCli([], { script: DEMO, cwd: ROOT, timeoutMs: 80_000, dirs: isolatedDirs('orgctl-demo-test-') });
 
 describe('npm run demo', () => {
   it('without a terminal: passes --yes and says so, removes the members without 2FA, shows mail, audit and reinstatement, exits 0', async () => {
@@ -54,7 +39,7 @@ describe('npm run demo', () => {
   });
 
   it('on a terminal: asks to type the org name, then enforces', async () => {
-    const s = spawnPty(process.execPath, [DEMO], { env: isolatedEnv(isolatedDirs('orgctl-demo-test-')), cwd: REPO_ROOT, timeoutMs: 80_000, expectTimeoutMs: 40_000 });
+    const s = ptyCli([], { script: DEMO, cwd: ROOT, dirs: isolatedDirs('orgctl-demo-test-'), timeoutMs: 80_000, expectTimeoutMs: 40_000 });
     await s.expect(/enforce asks you to type the org name \("acme"\)/);
     await s.expect(/Type acme to confirm:/);
     s.sendLine('acme');

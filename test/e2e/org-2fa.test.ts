@@ -4,16 +4,13 @@
  * and the registry's state afterwards. Interactive confirmation runs under a pseudo-terminal.
  */
 import { describe, expect, it, jest } from '@jest/globals';
-import { loadSeed } from '../helpers/registry.js';
-import { BASIC } from '../helpers/fixtures.js';
+import { ACME_ROSTER as ACME, basicSeed } from '../helpers/fixtures.js';
 import { NpmClient } from '../helpers/npm.js';
-import { spawnPty } from '../helpers/pty.js';
-import { CLI, isolatedDirs, isolatedEnv } from '../helpers/run-cli.js';
+import { ptyCli } from '../helpers/run-cli.js';
 import { USERS, withOrgCli, writesLogged, type OrgCliContext } from '../helpers/org-cli.js';
 
 jest.setTimeout(60_000);
 
-const ACME = { alice: 'owner', bob: 'developer', dave: 'admin', erin: 'developer' };
 const REMOVED = [
   { user: 'bob', role: 'developer', teams: ['core'] },
   { user: 'erin', role: 'developer', teams: [] },
@@ -21,7 +18,7 @@ const REMOVED = [
 
 /** The basic seed plus an org `plain` whose only owner, erin, has no 2FA. */
 const withPlainOrg = (() => {
-  const seed = loadSeed(BASIC) as { orgs: object[] };
+  const seed = basicSeed();
   return { ...seed, orgs: [...seed.orgs, { name: 'plain', members: { erin: 'owner', bob: 'developer' }, requireTfa: false }] };
 })();
 
@@ -205,11 +202,7 @@ describe('org 2fa enforce: the change', () => {
 
 describe('org 2fa enforce on a terminal', () => {
   const enforceOnTty = (ctx: OrgCliContext) => {
-    const dirs = isolatedDirs();
-    return spawnPty(process.execPath, [CLI, 'org', '2fa', 'enforce', 'acme', '--otp', ctx.otp()], {
-      env: isolatedEnv(dirs, { ORGCTL_REGISTRY: ctx.url, ORGCTL_TOKEN: USERS.alice.token }),
-      cwd: dirs.cwd,
-    });
+    return ptyCli(['org', '2fa', 'enforce', 'acme', '--otp', ctx.otp()], { env: { ORGCTL_REGISTRY: ctx.url, ORGCTL_TOKEN: USERS.alice.token } });
   };
 
   it.concurrent('a wrong typed confirmation cancels (exit 3) and changes nothing', withOrgCli(async (ctx) => {

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it, jest } from '@jest/globals';
 import { withOrgCli, writesLogged } from '../helpers/org-cli.js';
+import { ACME_ROSTER } from '../helpers/fixtures.js';
 
 jest.setTimeout(60_000);
 
@@ -70,7 +71,7 @@ describe('org set', () => {
     const bad = await ctx.cli('alice', ['org', 'set', 'acme', 'bob', 'boss']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('Third argument `role` must be one of `owner`, `admin`, or `developer`');
-    expect(await ctx.roster()).toEqual({ alice: 'owner', bob: 'developer', dave: 'admin', erin: 'developer' });
+    expect(await ctx.roster()).toEqual(ACME_ROSTER);
   }));
 });
 

@@ -9,15 +9,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSync } from 'otplib';
 import { call } from '../helpers/http.js';
-import { basicUser, useBasicRegistry } from '../helpers/basic-registry.js';
-import { spawnPty } from '../helpers/pty.js';
-import { CLI, isolatedDirs, isolatedEnv, runCli, type IsolatedDirs } from '../helpers/run-cli.js';
+import { registryPerFile } from '../helpers/registry.js';
+import { BOB, CAROL, DAVE, ERIN } from '../helpers/fixtures.js';
+import { isolatedDirs, ptyCli, runCli, type IsolatedDirs } from '../helpers/run-cli.js';
 
-const ctx = useBasicRegistry();
-const BOB = basicUser('bob');
-const DAVE = basicUser('dave');
-const ERIN = basicUser('erin');
-const CAROL = basicUser('carol');
+const ctx = registryPerFile();
 
 /** The current code for `secret` on the registry's clock, computed with otplib (as an authenticator does). */
 const code = (secret: string) => generateSync({ secret, epoch: Math.floor(ctx.clock.now() / 1000) });
@@ -146,7 +142,7 @@ describe('scripted enrolment, OTP replay, recovery codes (bob)', () => {
 
 describe('disable-2fa in an org that requires 2FA (dave in secure)', () => {
   it('is refused with exit 1, naming the org and saying to leave it first', async () => {
-    const r = await orgctl(DAVE.token, ['profile', 'disable-2fa', '--password-stdin', '--otp', code(DAVE.tfa!.secret)], `${DAVE.password}\n`);
+    const r = await orgctl(DAVE.token, ['profile', 'disable-2fa', '--password-stdin', '--otp', code(DAVE.secret)], `${DAVE.password}\n`);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('secure');
     expect(r.stderr).toMatch(/leave/i);
@@ -155,9 +151,9 @@ describe('disable-2fa in an org that requires 2FA (dave in secure)', () => {
 
   it('is allowed after leaving the org: {"tfa": false}', async () => {
     ctx.clock.nextStep();
-    const left = await call(ctx.url, 'DELETE', '/-/org/secure/user', { token: DAVE.token, body: { user: 'dave' }, otp: code(DAVE.tfa!.secret) });
+    const left = await call(ctx.url, 'DELETE', '/-/org/secure/user', { token: DAVE.token, body: { user: 'dave' }, otp: code(DAVE.secret) });
     expect(left.status).toBeLessThan(300);
-    const r = await orgctl(DAVE.token, ['profile', 'disable-2fa', '--password-stdin', '--otp', code(DAVE.tfa!.secret), '--json'], `${DAVE.password}\n`);
+    const r = await orgctl(DAVE.token, ['profile', 'disable-2fa', '--password-stdin', '--otp', code(DAVE.secret), '--json'], `${DAVE.password}\n`);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ tfa: false });
     expect(await tfaOf(DAVE.token)).toBeNull();
@@ -189,8 +185,7 @@ describe('--save-recovery-codes (erin)', () => {
 describe('on a terminal (pseudo-terminal)', () => {
   /** `orgctl profile enable-2fa` in a pty, logged in as `token`. */
   function enableOnTty(token: string) {
-    const dirs = isolatedDirs();
-    return spawnPty(process.execPath, [CLI, 'profile', 'enable-2fa'], { env: isolatedEnv(dirs, { ORGCTL_REGISTRY: ctx.url, ORGCTL_TOKEN: token }), cwd: dirs.cwd });
+    return ptyCli(['profile', 'enable-2fa'], { env: { ORGCTL_REGISTRY: ctx.url, ORGCTL_TOKEN: token } });
   }
 
   it('asks the password, shows QR code, secret and URI, retries a wrong code, prints the recovery codes', async () => {

@@ -1,28 +1,20 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from '@jest/globals';
+import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { call } from '../helpers/http.js';
 import { runServe, spawnServe } from '../helpers/serve.js';
-import { totp } from '../helpers/totp.js';
+import { totp } from '../helpers/clock.js';
 import { ALICE, BASIC, BOB } from '../helpers/fixtures.js';
+import { useTempDirs } from '../helpers/reliability.js';
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(path.join(tmpdir(), 'orgctl-serve-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = useTempDirs('orgctl-serve-');
 
 describe('orgctl registry serve (built CLI)', () => {
   it('prints only the base URL on stdout, logs requests on stderr without secrets, stops cleanly on SIGTERM', async () => {
     const s = await spawnServe(['--port', '0', '--seed', BASIC]);
     expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     expect((await call(s.url, 'GET', '/-/whoami', { token: BOB.token })).body).toEqual({ username: 'bob' });
-    const otp = totp(ALICE.secret);
+    const otp = totp(ALICE.secret, s.clock.now());
     await call(s.url, 'PUT', '/-/user/org.couchdb.user:alice', { otp, body: { name: 'alice', password: ALICE.password } });
     expect(await s.stop('SIGTERM')).toBe(0);
     expect(s.stdout()).toBe(`${s.url}\n`);
@@ -36,7 +28,7 @@ describe('orgctl registry serve (built CLI)', () => {
   it('keeps state in --data across a restart (and SIGINT also exits 0)', async () => {
     const data = path.join(tempDir(), 'data');
     let s = await spawnServe(['--data', data, '--seed', BASIC]);
-    const r = await call(s.url, 'PUT', '/-/org/acme/team', { token: ALICE.token, otp: totp(ALICE.secret), body: { name: 'web' } });
+    const r = await call(s.url, 'PUT', '/-/org/acme/team', { token: ALICE.token, otp: totp(ALICE.secret, s.clock.now()), body: { name: 'web' } });
     expect(r.status).toBe(201);
     expect(await s.stop('SIGINT')).toBe(0);
     expect(statSync(data).mode & 0o777).toBe(0o700);
@@ -73,5 +65,32 @@ describe('orgctl registry serve (built CLI)', () => {
     const r = await runServe(['--port', 'eighty']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--port must be a number/);
+  });
+});
+
+describe('the test clock (ORGCTL_TEST_CLOCK_FILE, for tests only)', () => {
+  it("the server's time is the file's, read on each call: a code of that time passes, one of the wall clock does not, and moving the file moves the server", async () => {
+    const s = await spawnServe(['--seed', BASIC]); // on a file clock (helpers/serve.ts)
+    expect(s.stderr()).toMatch(/^warning: ORGCTL_TEST_CLOCK_FILE is set: the registry's time is read from .* \(for tests only\)$/m);
+    const team = (name: string, otp: string) => call(s.url, 'PUT', '/-/org/acme/team', { token: ALICE.token, otp, body: { name } });
+    expect(Math.abs(Date.now() - s.clock.now())).toBeGreaterThan(60_000); // the two clocks are far apart
+    expect((await team('wall', totp(ALICE.secret, Date.now()))).status).toBe(401);
+    expect((await team('file', totp(ALICE.secret, s.clock.now()))).status).toBe(201);
+    const before = s.clock.now();
+    s.clock.advance(10 * 60_000);
+    expect((await team('old', totp(ALICE.secret, before))).status).toBe(401);
+    expect((await team('moved', totp(ALICE.secret, s.clock.now()))).status).toBe(201);
+  });
+
+  it.each([
+    ['a missing file', null, /cannot read ORGCTL_TEST_CLOCK_FILE .*: ENOENT/],
+    ['a file without a time in ms', 'soon', /ORGCTL_TEST_CLOCK_FILE .* does not hold a time in milliseconds/],
+  ])('%s is a usage error (exit 2) and nothing starts', async (_label, content, message) => {
+    const file = path.join(tempDir(), 'now');
+    if (content !== null) writeFileSync(file, content);
+    const r = await runServe(['--seed', BASIC], { ORGCTL_TEST_CLOCK_FILE: file });
+    expect([r.code, r.stdout]).toEqual([2, '']);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 });

@@ -6,21 +6,17 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { totp } from '../helpers/totp.js';
-import { basicUser, useBasicRegistry } from '../helpers/basic-registry.js';
-import { spawnPty } from '../helpers/pty.js';
-import { CLI, isolatedDirs, isolatedEnv } from '../helpers/run-cli.js';
+import { totp } from '../helpers/clock.js';
+import { registryPerFile } from '../helpers/registry.js';
+import { ALICE } from '../helpers/fixtures.js';
+import { isolatedDirs, ptyCli } from '../helpers/run-cli.js';
 
-const ALICE_SECRET = basicUser('alice').tfa!.secret;
-const ctx = useBasicRegistry();
+const ctx = registryPerFile();
 
 /** `orgctl login --auth-type legacy` in a pseudo-terminal, with its own isolated temp tree. */
 function legacyLoginOnTty() {
   const dirs = isolatedDirs();
-  const s = spawnPty(process.execPath, [CLI, 'login', '--auth-type', 'legacy'], {
-    env: isolatedEnv(dirs, { ORGCTL_REGISTRY: ctx.url }),
-    cwd: dirs.cwd,
-  });
+  const s = ptyCli(['login', '--auth-type', 'legacy'], { dirs, env: { ORGCTL_REGISTRY: ctx.url } });
   return { dirs, s };
 }
 
@@ -30,9 +26,9 @@ describe('on a terminal', () => {
     await s.expect(/Username:/);
     s.sendLine('alice');
     await s.expect(/Password:/);
-    s.sendLine('alice-password');
+    s.sendLine(ALICE.password);
     await s.expect(/Enter OTP/);
-    s.sendLine(totp(ALICE_SECRET, ctx.clock.now()));
+    s.sendLine(totp(ALICE.secret, ctx.clock.now()));
     const r = await s.wait();
     expect(r.code).toBe(0);
     expect(r.output).toContain(`Logged in as alice on ${ctx.url}`);

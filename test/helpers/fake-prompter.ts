@@ -1,3 +1,9 @@
+/**
+ * Job: answer a command's prompts in-process (unit tests of the run functions): a queue of
+ * expected questions and their answers; an unexpected question throws.
+ *
+ *   const p = fakePrompter().expect('password', BOB.password).expect('otp', code); …; p.assertDone()
+ */
 import type { Prompter } from '../../src/ui/prompter.js';
 
 type Kind = keyof Prompter;

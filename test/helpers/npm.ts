@@ -1,9 +1,9 @@
 /**
- * Run the real npm CLI against a test registry, isolated from the developer's
+ * Job: run the real npm CLI against a test registry, isolated from the developer's
  * machine: its own userconfig, globalconfig, cache and HOME in a temp dir, no
  * inherited npm_config_* variables, no retries, no colour, no update check.
  *
- *   const npm = await NpmClient.create(reg.url, { token: BOB_TOKEN });
+ *   const npm = await NpmClient.create(reg.url, { token: BOB.token });
  *   const r = await npm.run(['org', 'ls', 'acme']);   // { code, stdout, stderr }
  *   await npm.cleanup();
  */
@@ -305,34 +305,3 @@ export class NpmClient {
     await rm(this.home, { recursive: true, force: true });
   }
 }
-
-/**
- * A direct HTTP request to the registry (to check server state independently of
- * npm). Returns the status and the parsed JSON body (or text).
- */
-export async function registryRequest(
-  registryUrl: string,
-  path: string,
-  opts: { token?: string; method?: string; body?: unknown; otp?: string; headers?: Record<string, string> } = {},
-): Promise<{ status: number; body: any; headers: Headers }> {
-  const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.otp) headers['npm-otp'] = opts.otp;
-  let body: string | undefined;
-  if (opts.body !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(opts.body);
-  }
-  const url = new URL(path.replace(/^\//, ''), registryUrl.endsWith('/') ? registryUrl : `${registryUrl}/`);
-  const res = await fetch(url, { method: opts.method ?? 'GET', headers, body });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, body: parsed, headers: res.headers };
-}
-
-export { TestClock } from './totp.js';

@@ -1,12 +1,14 @@
 /**
- * For end-to-end tests of the org, team and org 2FA commands: a fresh reference registry per test
- * (basic seed unless told otherwise, on a controlled clock), the built CLI run as a seed user, and
- * direct reads of the registry's state to check what changed.
+ * Job: the context of the org, team and org 2FA command tests: a registry of their own (registry.ts;
+ * basic seed unless told otherwise), the built CLI run as a seed user (run-cli.ts), and reads of the
+ * registry's state to check what changed.
+ *
+ *   it.concurrent('…', withOrgCli(async (ctx) => { await ctx.cli('alice', ['org', 'ls', 'acme']); … }))
+ *   const ctx = await startOrgCli(seed); …; await ctx.close()
  */
-import { startRegistry, type TestRegistry } from './registry.js';
-import { TestClock } from './totp.js';
+import { startRegistry, withFresh, type TestRegistry } from './registry.js';
+import { totp, type TestClock } from './clock.js';
 import { call } from './http.js';
-import { totp } from './totp.js';
 import { ALICE, BASIC, DAVE, USERS, type SeedUserName } from './fixtures.js';
 import { runCli, type CliResult, type RunCliOptions } from './run-cli.js';
 import type { MemoryMailer, OutboxMessage } from '../../src/server/core/outbox.js';
@@ -35,8 +37,8 @@ export interface OrgCliContext {
 
 /** Starts a registry for one test; call `close()` at the end (or use `withOrgCli`). */
 export async function startOrgCli(seed: string | object = BASIC): Promise<OrgCliContext> {
-  const clock = TestClock.atStepStart();
-  const reg = await startRegistry({ seed, now: clock.now });
+  const reg = await startRegistry({ seed });
+  const { clock } = reg;
   const read = async (path: string, as: UserName = 'alice') => {
     const r = await call(reg.url, 'GET', path, { token: USERS[as].token });
     if (r.status !== 200) throw new Error(`GET ${path} as ${as}: ${r.status} ${r.text}`);
@@ -61,14 +63,7 @@ export async function startOrgCli(seed: string | object = BASIC): Promise<OrgCli
 
 /** Wraps a test body with a fresh registry that is closed afterwards. */
 export function withOrgCli(fn: (ctx: OrgCliContext) => Promise<void>, seed?: string | object): () => Promise<void> {
-  return async () => {
-    const ctx = await startOrgCli(seed);
-    try {
-      await fn(ctx);
-    } finally {
-      await ctx.close();
-    }
-  };
+  return withFresh(() => startOrgCli(seed), fn);
 }
 
 /** The writes the registry logged (one line per request: `METHOD /path STATUS time`). */

@@ -1,3 +1,7 @@
+/**
+ * Job: package documents for the package-route tests: publishBody(name, version, opts) as npm
+ * sends it, pkgPath(name) as npm puts it in a URL.
+ */
 import { createHash } from 'node:crypto';
 
 /**

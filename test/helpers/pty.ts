@@ -1,6 +1,7 @@
 /**
- * Drive a command through a pseudo-terminal, for flows that only prompt when
- * stdin and stdout are TTYs (npm's otplease, `profile enable-2fa`, legacy login).
+ * Job: drive a command through a pseudo-terminal (run-cli.ts's ptyCli for orgctl, npm.ts's
+ * npm.pty for npm), for flows that only prompt when stdin and stdout are TTYs (npm's otplease,
+ * `profile enable-2fa`, legacy login).
  *
  * No native module is needed: a small Python driver (pty-driver.py, standard
  * library only) owns the pty and relays bytes over its own stdin/stdout. It

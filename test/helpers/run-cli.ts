@@ -1,13 +1,32 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+/**
+ * Job: run the built CLI (`node bin/orgctl.js …`; `npm test` builds dist first) as a separate
+ * process, in an isolated environment: its own HOME, config folder and npm userconfig in a temp
+ * tree, and no ORGCTL_*, npm_config_*, proxy or colour variable of the test run leaks in.
+ *
+ *   await runCli(args, opts)   -> { code, stdout, stderr }    runs to the end (killed after timeoutMs)
+ *   const p = spawnCli(args, opts)                                    in the background:
+ *        p.child, p.stdout(), p.stderr(), p.exited (-> the same result), p.stop(signal = 'SIGTERM')
+ *   const s = ptyCli(args, opts)                                      on a pseudo-terminal (pty.ts):
+ *        await s.expect(/Password:/); s.sendLine('…'); const { code, output } = await s.wait();
+ *
+ * Options: `env` (extra variables; undefined removes one), `input` (written to stdin, then closed;
+ * stdin is a pipe, never a TTY, except under ptyCli), `dirs` (reuse a temp tree across runs, e.g.
+ * login then whoami), `cwd`, `timeoutMs`, `onStderr` (each chunk as it comes), `nodeArgs` (before
+ * the script, e.g. ['--import', tracer]) and `script` (another Node entry point run the same way,
+ * e.g. scripts/demo.mjs). `registry serve` has its wrapper in serve.ts (URL line, test clock).
+ * The CLI in-process is main.ts's job.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROOT } from './fixtures.js';
+import { spawnPty, type PtyOptions, type PtySession } from './pty.js';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = join(REPO_ROOT, 'bin', 'orgctl.js');
+export const CLI = join(ROOT, 'bin', 'orgctl.js');
 
 export interface CliResult {
+  /** the exit code, or null when a signal ended the process (then see `child.signalCode`) */
   code: number | null;
   stdout: string;
   stderr: string;
@@ -41,7 +60,7 @@ export function isolatedEnv(dirs: IsolatedDirs, extra: NodeJS.ProcessEnv = {}): 
     if (/^(https?|no|all)_proxy$/i.test(k)) continue;
     env[k] = v;
   }
-  return {
+  const out: NodeJS.ProcessEnv = {
     ...env,
     HOME: dirs.home,
     USERPROFILE: dirs.home,
@@ -51,6 +70,8 @@ export function isolatedEnv(dirs: IsolatedDirs, extra: NodeJS.ProcessEnv = {}): 
     CI: '1',
     ...extra,
   };
+  for (const [k, v] of Object.entries(out)) if (v === undefined) delete out[k];
+  return out;
 }
 
 export interface RunCliOptions {
@@ -58,35 +79,83 @@ export interface RunCliOptions {
   env?: NodeJS.ProcessEnv;
   /** Written to stdin, which is then closed. stdin is always a pipe (never a TTY). */
   input?: string;
-  /** Reuse a temp tree across runs (e.g. login then whoami); a fresh one otherwise. */
+  /** Reuse a temp tree across runs (e.g. login then whoami); a fresh one otherwise, removed at the exit. */
   dirs?: IsolatedDirs;
+  /** the working directory (default: the temp tree's) */
   cwd?: string;
-  /** Kill the CLI after this long (default 20 s) so a hung prompt fails the test instead of the run. */
+  /** Kill the process after this long (runCli: default 20 s, so a hung prompt fails the test; spawnCli: none). */
   timeoutMs?: number;
   /** Called with each stderr chunk as it arrives (e.g. to read a login URL while the CLI polls). */
   onStderr?: (chunk: string) => void;
+  /** Node options before the script (e.g. ['--import', file]). */
+  nodeArgs?: string[];
+  /** The script to run (default: bin/orgctl.js). */
+  script?: string;
 }
 
-/** Spawns `node bin/orgctl.js …` (the built CLI) in an isolated environment. */
-export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliResult> {
+export interface CliProcess {
+  child: ChildProcessWithoutNullStreams;
+  /** stdout so far */
+  stdout(): string;
+  /** stderr so far */
+  stderr(): string;
+  /** resolves when the process has exited and its output is read */
+  exited: Promise<CliResult>;
+  /** sends `signal` (if still running) and waits for the exit */
+  stop(signal?: NodeJS.Signals): Promise<CliResult>;
+}
+
+/** Spawns the built CLI in the background (see the top of this file). */
+export function spawnCli(args: string[], opts: RunCliOptions = {}): CliProcess {
   const dirs = opts.dirs ?? isolatedDirs();
-  const env = isolatedEnv(dirs, opts.env);
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? dirs.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c;
-      opts.onStderr?.(c);
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
+  const argv = [...(opts.nodeArgs ?? []), opts.script ?? CLI, ...args];
+  const child = spawn(process.execPath, argv, { cwd: opts.cwd ?? dirs.cwd, env: isolatedEnv(dirs, opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => {
+    stderr += c;
+    opts.onStderr?.(c);
+  });
+  child.stdin.on('error', () => {
+    /* the process may exit before reading its input */
+  });
+  child.stdin.end(opts.input ?? '');
+  const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+  const exited = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
+      if (!opts.dirs) rmSync(dirs.root, { recursive: true, force: true });
+      resolve({ code, stdout, stderr });
     });
-    child.stdin.end(opts.input ?? '');
   });
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Runs the built CLI to the end (see the top of this file). */
+export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliResult> {
+  return spawnCli(args, { ...opts, timeoutMs: opts.timeoutMs ?? 20_000 }).exited;
+}
+
+/** The built CLI on a pseudo-terminal (stdin and stdout are TTYs, so it prompts). */
+export function ptyCli(args: string[], opts: Omit<RunCliOptions, 'input' | 'onStderr'> & Pick<PtyOptions, 'expectTimeoutMs'> = {}): PtySession {
+  const dirs = opts.dirs ?? isolatedDirs();
+  const session = spawnPty(process.execPath, [...(opts.nodeArgs ?? []), opts.script ?? CLI, ...args], {
+    env: isolatedEnv(dirs, opts.env),
+    cwd: opts.cwd ?? dirs.cwd,
+    timeoutMs: opts.timeoutMs,
+    expectTimeoutMs: opts.expectTimeoutMs,
+  });
+  if (!opts.dirs) void session.wait().then(() => rmSync(dirs.root, { recursive: true, force: true }));
+  return session;
 }

@@ -1,3 +1,11 @@
+/**
+ * Job: a scripted HTTP server for the client's tests (not a registry: registry.ts starts those).
+ *
+ *   const s = await startScriptedServer((req, res, i) => json(res, i === 0 ? 503 : 200, {}))
+ *   s.url, s.requests (method, url, headers, body), await s.close()
+ *   cutMidResponse(res), stallMidBody(res), dropConnection(res): broken answers
+ * The client's clock is clock.ts's testClock() (sleeps recorded in `clock.sleeps`).
+ */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -49,20 +57,6 @@ export async function startScriptedServer(handler: Handler): Promise<ScriptedSer
 export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
-}
-
-/** A clock whose sleeps return at once and are recorded. */
-export function recordingClock(start = Date.parse('2025-01-01T00:00:00Z')) {
-  let now = start;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => now,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-  };
 }
 
 /**

@@ -1,12 +1,31 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+/**
+ * Job: start the registry as a separate process, as a user runs it: the built CLI's
+ * `orgctl registry serve` (spawned through run-cli.ts, working directory the repository root so
+ * seed paths like fixtures/registry/basic.json work).
+ *
+ *   const s = await spawnServe(['--data', dir, '--seed', BASIC], { clock, env })   waits for the URL line
+ *        s.url, s.clock, s.stdout(), s.stderr(), s.child, s.exited / s.stop(signal) -> exit code or signal name
+ *   const r = await runServe(args, env)   -> { code, stdout, stderr }  for a serve that must exit on its own
+ *
+ * The server runs on a test clock (clock.ts's fileClock, through ORGCTL_TEST_CLOCK_FILE): `s.clock`
+ * sets its time, so TOTP codes come from totp(secret, s.clock.now()) and no test waits for a step.
+ * Pass the same `clock` to a restarted server to keep its time. A server still running when its
+ * test ends is killed (SIGKILL) and awaited, and the clock's temp folder removed.
+ */
+import { afterEach } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ROOT } from './registry.js';
+import { fileClock, type TestClock } from './clock.js';
+import { ROOT } from './fixtures.js';
+import { runCli, spawnCli, type CliProcess, type CliResult } from './run-cli.js';
 
-/** A `orgctl registry serve` child process, spawned from the built CLI. */
 export interface ServeProcess {
-  child: ChildProcess;
+  child: CliProcess['child'];
   /** the first stdout line */
   url: string;
+  /** the server's clock (file-backed) */
+  clock: TestClock;
   stdout(): string;
   stderr(): string;
   /** resolves with the exit code (or the signal name) */
@@ -14,67 +33,63 @@ export interface ServeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
+const running = new Set<CliProcess>();
+const clockDirs: string[] = [];
+afterEach(async () => {
+  await Promise.all([...running].map((p) => p.stop('SIGKILL')));
+  for (const d of clockDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A file clock in a temp folder removed after the test. */
+function tempFileClock(): TestClock {
+  const dir = mkdtempSync(path.join(tmpdir(), 'orgctl-clock-'));
+  clockDirs.push(dir);
+  return fileClock(path.join(dir, 'now'));
+}
+
 /**
- * Spawns `node bin/orgctl.js registry serve ...args` and waits for the URL line. Rejects with
- * the output if the process exits first (for the error-path tests use `runServe`).
+ * Spawns `orgctl registry serve ...args` and waits for the URL line. Rejects with the output if
+ * the process exits first, or prints nothing in 15 s (for the error paths use `runServe`).
  */
-export function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'orgctl.js'), 'registry', 'serve', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+export async function spawnServe(args: string[], opts: { clock?: TestClock; env?: NodeJS.ProcessEnv } = {}): Promise<ServeProcess> {
+  const clock = opts.clock ?? tempFileClock();
+  if (!clock.file) throw new Error('spawnServe needs a file-backed clock (fileClock)');
+  const p = spawnCli(['registry', 'serve', ...args], { cwd: ROOT, env: { ORGCTL_TEST_CLOCK_FILE: clock.file, ...opts.env } });
+  running.add(p);
+  const exited = p.exited.then(() => {
+    running.delete(p);
+    return p.child.exitCode ?? p.child.signalCode ?? -1;
   });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, sig) => resolve(code ?? sig ?? -1)));
-  return new Promise((resolve, reject) => {
+  const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`serve did not print its URL in 15 s\nstdout: ${out}\nstderr: ${err}`));
+      void p.stop('SIGKILL');
+      reject(new Error(`serve did not print its URL in 15 s\nstdout: ${p.stdout()}\nstderr: ${p.stderr()}`));
     }, 15_000);
     const onData = () => {
-      const nl = out.indexOf('\n');
+      const nl = p.stdout().indexOf('\n');
       if (nl < 0) return;
       clearTimeout(timer);
-      child.stdout!.off('data', onData);
-      resolve({
-        child,
-        url: out.slice(0, nl),
-        stdout: () => out,
-        stderr: () => err,
-        exited,
-        stop: (signal: NodeJS.Signals = 'SIGTERM') => {
-          child.kill(signal);
-          return exited;
-        },
-      });
+      p.child.stdout.off('data', onData);
+      resolve(p.stdout().slice(0, nl));
     };
-    child.stdout!.on('data', onData);
-    exited.then((code) => {
+    p.child.stdout.on('data', onData);
+    void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`serve exited with ${code} before printing a URL\nstdout: ${out}\nstderr: ${err}`));
+      reject(new Error(`serve exited with ${code} before printing a URL\nstdout: ${p.stdout()}\nstderr: ${p.stderr()}`));
     });
   });
+  return {
+    child: p.child,
+    url,
+    clock,
+    stdout: p.stdout,
+    stderr: p.stderr,
+    exited,
+    stop: (signal: NodeJS.Signals = 'SIGTERM') => p.stop(signal).then(() => exited),
+  };
 }
 
 /** Runs `registry serve` expecting it to exit on its own (bad seed, bad store...). */
-export function runServe(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'orgctl.js'), 'registry', 'serve', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+export function runServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return runCli(['registry', 'serve', ...args], { cwd: ROOT, env, timeoutMs: 15_000 });
 }

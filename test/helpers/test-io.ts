@@ -1,3 +1,9 @@
+/**
+ * Job: the IO of a command run in-process (unit tests of the run functions): buffers for stdout
+ * and stderr, stdin text or an open pipe, TTY flags (all false unless asked).
+ *
+ *   const io = testIO({ stdin: 'secret\n', env: { ORGCTL_REGISTRY: url } }); io.stdoutText()
+ */
 import { PassThrough, Readable, Writable } from 'node:stream';
 import type { IO } from '../../src/ui/io.js';
 

@@ -1,13 +1,14 @@
 /**
- * Starts a real Verdaccio (the pinned devDependency) in this process with orgctl's plugin
+ * Job: serve a registry with Verdaccio (registry.ts's startRegistry({ server: 'verdaccio' }) calls
+ * it; tests do not). Starts a real Verdaccio (the pinned devDependency) in this process with orgctl's plugin
  * (plugins/verdaccio-orgctl → dist/verdaccio/plugin.js, so `npm run build` first): loopback only,
  * port 0, no uplinks, package storage in a temp folder, web UI off, JWT mode.
  *
  * Verdaccio and the plugin are loaded with Node's own `require`/`import`, not jest's module system
  * (Verdaccio's loader `require`s plugins itself), so the plugin's shared registry is the native one.
- * The helper opens that registry (seed, clock, in memory unless `dataDir`) with the same native
- * module and hands it to the plugin with `provideRegistry`, which makes `registry.core` the live core
- * behind both plugin halves.
+ * startRegistry's options for the registry (seed, clock, logs, in memory unless `dataDir`) are opened
+ * with the same native module and handed to the plugin with `provideRegistry`, which makes
+ * `registry.core` the live core behind both plugin halves.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -15,13 +16,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { OpenRegistry, OpenRegistryOptions } from '../../src/server/index.js';
-import { loadSeed, ROOT, type StartRegistryOptions, type TestRegistry } from './registry.js';
+import { ROOT } from './fixtures.js';
+import type { Served, StartRegistryOptions } from './registry.js';
 
 interface PluginModule {
   openRegistry(opts: OpenRegistryOptions): Promise<OpenRegistry>;
   provideRegistry(dataDir: string, registry: OpenRegistry): void;
   sharedRegistry(dataDir: string): Promise<OpenRegistry>;
   closeRegistry(dataDir: string): Promise<void>;
+  /** awaited after a package-creating write passed the plugin's checks, before Verdaccio stores it */
   setCreateGate(gate: ((pkg: string) => Promise<void>) | null): void;
 }
 
@@ -63,41 +66,15 @@ export function verdaccioConfig(dir: string, dataDir: string, seedFile?: string)
   };
 }
 
-export interface VerdaccioRegistry extends TestRegistry {
-  /** Verdaccio's own HTTP server */
-  server: Server;
-  /**
-   * Awaits `gate(pkg)` whenever a write that creates a package has passed the plugin's checks,
-   * before Verdaccio stores it (null: no gate); for forcing an interleaving in race tests.
-   */
-  gateCreations(gate: ((pkg: string) => Promise<void>) | null): void;
-}
-
-export interface StartVerdaccioOptions extends StartRegistryOptions {
-  /**
-   * Let the plugin open the store itself from its config (`data:` folder, `seed:` file path), as a
-   * deployed Verdaccio does; `now` is then not used and request lines are not collected.
-   */
-  fromConfig?: { seedFile?: string };
-}
-
-/** Same options and shape as `startRegistry`, served by Verdaccio + the plugin. */
-export async function startVerdaccio(opts: StartVerdaccioOptions = {}): Promise<VerdaccioRegistry> {
+/**
+ * Serves Verdaccio + the plugin on 127.0.0.1:0. `open`: the registry to hand to the plugin; null to
+ * let the plugin open its store from the config (`opts.fromConfig`).
+ */
+export async function serveVerdaccio(open: OpenRegistryOptions | null, opts: Pick<StartRegistryOptions, 'dataDir' | 'fromConfig'>): Promise<Served> {
   const { plugin, runServer } = await load();
   const dir = mkdtempSync(path.join(tmpdir(), 'orgctl-verdaccio-'));
   const dataKey = opts.dataDir ? path.resolve(opts.dataDir) : path.join(dir, 'orgctl-data');
-  const logs: string[] = [];
-  if (!opts.fromConfig) {
-    const opened = await plugin.openRegistry({
-      seed: opts.seed === undefined ? undefined : loadSeed(opts.seed),
-      dataDir: opts.dataDir,
-      now: opts.now,
-      log: (l) => logs.push(l),
-      warn: (l) => logs.push(`warning: ${l}`),
-      onError: (e) => logs.push(`error: ${(e as Error)?.stack ?? String(e)}`),
-    });
-    plugin.provideRegistry(dataKey, opened);
-  }
+  if (open) plugin.provideRegistry(dataKey, await plugin.openRegistry(open));
   let server: Server;
   let registry: OpenRegistry;
   try {
@@ -112,14 +89,9 @@ export async function startVerdaccio(opts: StartVerdaccioOptions = {}): Promise<
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   return {
-    url,
-    host: new URL(url).host,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     registry,
-    logs,
-    server,
-    gateCreations: (gate) => plugin.setCreateGate(gate),
     async close() {
       plugin.setCreateGate(null);
       await new Promise<void>((resolve) => {
@@ -130,4 +102,13 @@ export async function startVerdaccio(opts: StartVerdaccioOptions = {}): Promise<
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Holds every write that creates a package on the Verdaccio being served (after the plugin's
+ * checks, before Verdaccio stores it) at `gate(pkg)`; null removes the gate. For race tests; the
+ * gate is cleared when that Verdaccio closes.
+ */
+export async function gateVerdaccioCreations(gate: ((pkg: string) => Promise<void>) | null): Promise<void> {
+  (await load()).plugin.setCreateGate(gate);
 }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NpmClient } from '../helpers/npm.js';
-import { EOTP_LINES, NPM_TEST_TIMEOUT, expectNpmError, expectOk, withRegistry, type RegistryContext } from './setup.js';
+import { EOTP_LINES, NPM_TEST_TIMEOUT, USERS, expectNpmError, expectOk, withRegistry, type RegistryContext } from './setup.js';
 import { npmErrors } from '../helpers/npm.js';
 
 jest.setTimeout(NPM_TEST_TIMEOUT);
@@ -173,7 +173,7 @@ describe('org-scoped packages (@acme/*)', () => {
     // reinstatement: alice invites bob back; bob turns 2FA on and accepts
     const inv = await ctx.api('/-/orgctl/v1/orgs/acme/invitations', { as: 'alice', method: 'POST', body: { invitations: [{ user: 'bob', reinstate: true }] }, otp: ctx.otp('alice') });
     expect(inv.status).toBe(200);
-    const start = await ctx.api('/-/npm/v1/user', { as: 'bob', method: 'POST', body: { tfa: { password: 'bob-password', mode: 'auth-and-writes' } } });
+    const start = await ctx.api('/-/npm/v1/user', { as: 'bob', method: 'POST', body: { tfa: { password: USERS.bob.password, mode: 'auth-and-writes' } } });
     const secret = new URL(start.body.tfa).searchParams.get('secret')!;
     expect((await ctx.api('/-/npm/v1/user', { as: 'bob', method: 'POST', body: { tfa: [ctx.otp(secret)] } })).status).toBe(200);
     ctx.clock.nextStep();

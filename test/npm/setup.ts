@@ -1,17 +1,15 @@
 // Shared fixtures for the npm CLI tests: the seed users, a registry per test
 // context with a controllable clock, and npm clients logged in as a seed user.
 import { expect } from '@jest/globals';
-import { startRegistry } from '../helpers/registry.js';
-import { BASIC as SEED, USERS, type SeedUserName } from '../helpers/fixtures.js';
-import { totp } from '../helpers/totp.js';
-import { NpmClient, TestClock, npmErrorCode, registryRequest, type NpmResult } from '../helpers/npm.js';
+import { startRegistry, withFresh } from '../helpers/registry.js';
+import { ACME_ROSTER, BASIC as SEED, USERS, type SeedUserName } from '../helpers/fixtures.js';
+import { totp, type TestClock } from '../helpers/clock.js';
+import { NpmClient, npmErrorCode, type NpmResult } from '../helpers/npm.js';
+import { call, type CallResult } from '../helpers/http.js';
 import type { PtySession } from '../helpers/pty.js';
 
-export { SEED, USERS };
+export { ACME_ROSTER, SEED, USERS };
 export type SeedUser = SeedUserName;
-
-/** The seed's acme roster. */
-export const ACME_ROSTER = { alice: 'owner', bob: 'developer', dave: 'admin', erin: 'developer' } as const;
 
 export interface RegistryContext {
   url: string;
@@ -23,15 +21,15 @@ export interface RegistryContext {
   /** TOTP code for a seed user (or a raw secret) at the registry's current time. */
   otp(userOrSecret: SeedUser | string, timeMs?: number): string;
   /** Direct request to the registry, authenticated as a seed user or with a token. */
-  api(path: string, opts?: { as?: SeedUser; token?: string; method?: string; body?: unknown; otp?: string }): ReturnType<typeof registryRequest>;
+  api(path: string, opts?: { as?: SeedUser; token?: string; method?: string; body?: unknown; otp?: string }): Promise<CallResult>;
   /** Current roster of an org, read as bob (no 2FA, member of acme) unless `as` is given. */
   roster(org: string, as?: SeedUser): Promise<Record<string, string>>;
   close(): Promise<void>;
 }
 
 export async function startContext(opts: { seed?: string | object } = {}): Promise<RegistryContext> {
-  const clock = TestClock.atStepStart();
-  const reg = await startRegistry({ seed: opts.seed ?? SEED, now: clock.now });
+  const reg = await startRegistry({ seed: opts.seed ?? SEED });
+  const { clock } = reg;
   const clients: NpmClient[] = [];
   const track = (c: NpmClient) => {
     clients.push(c);
@@ -52,15 +50,10 @@ export async function startContext(opts: { seed?: string | object } = {}): Promi
       return totp(secret, timeMs ?? clock.now());
     },
     api(path, o = {}) {
-      return registryRequest(reg.url, path, {
-        token: o.token ?? (o.as ? USERS[o.as].token : undefined),
-        method: o.method,
-        body: o.body,
-        otp: o.otp,
-      });
+      return call(reg.url, o.method ?? 'GET', path, { token: o.token ?? (o.as ? USERS[o.as].token : undefined), body: o.body, otp: o.otp });
     },
     async roster(org, as = 'bob') {
-      const r = await registryRequest(reg.url, `/-/org/${org}/user`, { token: USERS[as].token });
+      const r = await call(reg.url, 'GET', `/-/org/${org}/user`, { token: USERS[as].token });
       expect(r.status).toBe(200);
       return r.body as Record<string, string>;
     },
@@ -78,14 +71,7 @@ export async function startContext(opts: { seed?: string | object } = {}): Promi
  * them with it.concurrent: npm startup dominates, and two npm processes overlap well.
  */
 export function withRegistry(fn: (ctx: RegistryContext) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const ctx = await startContext();
-    try {
-      await fn(ctx);
-    } finally {
-      await ctx.close();
-    }
-  };
+  return withFresh(startContext, fn);
 }
 
 /** Per-test timeout for the npm suites (concurrent tests share the CPU). */

@@ -11,9 +11,10 @@ import path from 'node:path';
 import { RegistryCore } from '../../src/server/core/registry-core.js';
 import { createRegistryServer } from '../../src/server/http/server.js';
 import { MemoryStore, type Collections } from '../../src/server/store/store.js';
-import { ROOT, startRegistry } from '../helpers/registry.js';
+import { startRegistry } from '../helpers/registry.js';
+import { ROOT } from '../helpers/fixtures.js';
 import { call } from '../helpers/http.js';
-import { fakeClock, totp } from '../helpers/totp.js';
+import { testClock, totp } from '../helpers/clock.js';
 import { publishBody } from '../helpers/packages.js';
 
 const ORG = 'acme';
@@ -117,12 +118,12 @@ const ACTIONS: Record<string, { shown: string; req: (self: string) => Req }> = {
 
 // ---------------------------------------------------------------- the prepared registry
 
-const clock = fakeClock();
+const clock = testClock();
 let template: Collections;
 const tokens = {} as Record<Caller, { token?: string; self: string; tfa: boolean }>;
 
 beforeAll(async () => {
-  const reg = await startRegistry({ seed: SEED, now: clock.now });
+  const reg = await startRegistry({ seed: SEED, clock });
   try {
     const otp = totp(OWNER.secret, clock.now());
     const asOwner = async (method: string, p: string, body?: unknown) => {

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import path from 'node:path';
-import { Agent, request } from 'undici';
+import { call } from '../helpers/http.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { SEED, size, useTempDirs } from '../helpers/reliability.js';
 
@@ -27,22 +27,9 @@ const INVITEES = names('invt', 30 * N);
 const TEAMED = names('team', 20 * N);
 const BYSTANDERS = names('stay', 5 * N);
 
-/** One client: its own connection pool and credential. */
+/** One client: its own credential. */
 function client(url: string, token: string) {
-  const agent = new Agent({ connections: 4 });
-  return {
-    async send(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> {
-      const res = await request(new URL(p.slice(1), url), {
-        dispatcher: agent,
-        method: method as 'GET',
-        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      const text = await res.body.text();
-      return { status: res.statusCode, body: text ? JSON.parse(text) : undefined };
-    },
-    close: () => agent.close(),
-  };
+  return { send: (method: string, p: string, body?: unknown) => call(url, method, p, { token, body }) };
 }
 
 describe(`concurrent changes on one org (seed ${SEED})`, () => {
@@ -113,14 +100,12 @@ describe(`concurrent changes on one org (seed ${SEED})`, () => {
         return roster;
       };
       const before = await check(boss);
-      await Promise.all([boss.close(), ...admins.map((a) => a.close()), ...[...invitees.values()].map((c) => c.close())]);
 
       // the same state comes back from the data folder
       await reg.close();
       reg = await startRegistry({ dataDir });
       const again = client(reg.url, tok('boss'));
       expect(await check(again)).toEqual(before);
-      await again.close();
     } finally {
       await reg.close();
     }

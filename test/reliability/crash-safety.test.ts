@@ -15,7 +15,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { call } from '../helpers/http.js';
 import { runServe, spawnServe, type ServeProcess } from '../helpers/serve.js';
-import { totp } from '../helpers/totp.js';
+import { fileClock, totp } from '../helpers/clock.js';
 import { SEED, rng, size, useTempDirs, type Rng } from '../helpers/reliability.js';
 
 const ROUNDS = size(3, 25);
@@ -60,10 +60,10 @@ interface Op {
   done(body: any): { m?: Membership; tfa?: Tfa };
 }
 
-/** The next change for `u`, chosen from its current state. */
-function nextOp(r: Rng, u: User): Op {
+/** The next change for `u`, chosen from its current state; `now` is the servers' time (for TOTP codes). */
+function nextOp(r: Rng, u: User, now: () => number): Op {
   const asBoss = (url: string, method: string, body: unknown) => call(url, method, `/-/org/${ORG}/user`, { token: BOSS.token, body });
-  const otp = () => (u.tfa.kind === 'on' ? totp(u.tfa.secret) : undefined);
+  const otp = () => (u.tfa.kind === 'on' ? totp(u.tfa.secret, now()) : undefined);
   if (r.chance(0.5)) {
     const m = u.m;
     if (m.kind === 'member' && r.chance(0.6)) {
@@ -88,7 +88,7 @@ function nextOp(r: Rng, u: User): Op {
   if (t.kind === 'pending' && t.secret) {
     const secret = t.secret;
     const target = { tfa: { kind: 'on', secret } as Tfa };
-    return { label: `${u.name} finishes 2FA`, target, send: (url) => profile(url, [totp(secret)]), done: () => target };
+    return { label: `${u.name} finishes 2FA`, target, send: (url) => profile(url, [totp(secret, now())]), done: () => target };
   }
   if (t.kind === 'on') {
     const target = { tfa: { kind: 'off' } as Tfa };
@@ -134,16 +134,19 @@ describe(`SIGKILL during a stream of changes (${ROUNDS} rounds, seed ${SEED})`, 
       inflight: null,
     }));
     const seed = seedFile(dir, users);
+    // one time for every server of the run (a restart keeps it); each round starts a new TOTP step
+    const clock = fileClock(path.join(dir, 'clock'));
     let acked = 0;
     let lost = 0;
     const problems: string[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const s: ServeProcess = await spawnServe(['--data', data, '--seed', seed]);
+      clock.nextStep();
+      const s: ServeProcess = await spawnServe(['--data', data, '--seed', seed], { clock });
       let killed = false;
       const lane = async (mine: User[]) => {
         while (!killed) {
           const u = r.pick(mine);
-          const op = nextOp(r, u);
+          const op = nextOp(r, u, clock.now);
           u.inflight = op.target;
           let res: { status: number; body: any };
           try {
@@ -172,7 +175,7 @@ describe(`SIGKILL during a stream of changes (${ROUNDS} rounds, seed ${SEED})`, 
       expect(problems).toEqual([]);
 
       // restart on the same folder: it must load, and hold every acknowledged change
-      const again = await spawnServe(['--data', data]);
+      const again = await spawnServe(['--data', data], { clock });
       try {
         const seen = await observe(again.url, users);
         for (const u of users) {

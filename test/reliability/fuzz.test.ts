@@ -6,24 +6,18 @@
  * hostile request gets a 4xx JSON error `{error, message, code}`, that a name nameProblem refuses
  * is refused with 400, and that the server keeps serving. ORGCTL_STRESS=1 runs 10x more cases.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { routes } from '../../src/server/http/routes.js';
+import { describe, expect, it } from '@jest/globals';
+import { matchingRoutes, pathSegments, routes } from '../../src/server/http/routes.js';
 import { nameProblem, type NameKind } from '../../src/shared/names.js';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
-import { call } from '../helpers/http.js';
-import { fakeClock } from '../helpers/totp.js';
-import { ALICE, BASIC, BOB, DAVE, ERIN } from '../helpers/fixtures.js';
-import { SEED, rawRequest, rng, size, type RawRequest, type RawResponse, type Rng } from '../helpers/reliability.js';
+import { registryPerFile } from '../helpers/registry.js';
+import { call, rawRequest, type RawRequest, type RawResponse } from '../helpers/http.js';
+import { ALICE, BOB, DAVE, ERIN } from '../helpers/fixtures.js';
+import { SEED, rng, size, type Rng } from '../helpers/reliability.js';
 
 const CASES = size(2000, 20_000);
 const LANES = 4;
 
-let reg: TestRegistry;
-const clock = fakeClock();
-beforeAll(async () => {
-  reg = await startRegistry({ seed: BASIC, now: clock.now });
-});
-afterAll(() => reg.close());
+const srv = registryPerFile();
 
 /** Which name rules a route parameter follows (the others carry tokens, keys and ids). */
 const NAME_PARAMS: Record<string, NameKind> = { org: 'org', team: 'team', user: 'user', couch: 'user' };
@@ -87,6 +81,8 @@ interface Case {
   hostile: boolean;
   /** a name parameter that nameProblem refuses, on a request that otherwise passes authentication */
   badName: boolean;
+  /** the path's percent-encoding is bad: 400 EBADURL before anything else */
+  badUrl: boolean;
   /** the route answers HTML (web login page) */
   html: boolean;
 }
@@ -125,42 +121,33 @@ function makeCase(r: Rng, n: number): Case {
   // 1 in 12: not a route at all
   if (r.int(12) === 0) {
     const path = r.pick(['/', '/-/', '/../../etc/passwd', '/-/org', '*', 'http://evil.example/-/ping', `/${'a'.repeat(9000)}`, '/%', '/-/org/acme/user/extra', '/-/v1/login/web', `/-/${r.pick(ODD_SEGMENTS)}`]);
-    return { req: { method: r.pick(['GET', 'POST', 'DELETE', 'FOO']), path, headers: r.chance(0.5) ? { authorization: r.pick(BAD_AUTH) } : {} }, label: `no route ${path.slice(0, 80)}`, hostile: true, badName: false, html: false };
+    return { req: { method: r.pick(['GET', 'POST', 'DELETE', 'FOO']), path, headers: r.chance(0.5) ? { authorization: r.pick(BAD_AUTH) } : {} }, label: `no route ${path.slice(0, 80)}`, hostile: true, badName: false, badUrl: false, html: false };
   }
   const route = r.pick(routes);
-  let badName = false;
-  let hostilePath = false;
   const segs = route.path.map((seg) => {
     if (!seg.startsWith(':')) return seg;
-    const name = seg.slice(1);
-    if (r.chance(0.35)) {
-      const odd = r.pick(ODD_SEGMENTS);
-      const kind = NAME_PARAMS[name];
-      if (kind) {
-        let decoded: string | null;
-        try {
-          decoded = decodeURIComponent(odd);
-        } catch {
-          decoded = null; // bad percent-encoding: 400 EBADURL
-        }
-        // the couch segment needs its prefix (else 404); what follows it is a user name
-        const value = decoded !== null && name === 'couch' ? (decoded.startsWith(COUCH) ? decoded.slice(COUCH.length) : 'no-prefix') : decoded;
-        if (value === null || nameProblem(kind, value) !== null) badName = true;
-        if (value === 'no-prefix') hostilePath = true;
-      }
-      return odd;
-    }
-    return r.pick(VALID[name] ?? ['x']);
+    return r.chance(0.35) ? r.pick(ODD_SEGMENTS) : r.pick(VALID[seg.slice(1)] ?? ['x']);
   });
   let path = '/' + segs.join('/');
   if (r.chance(0.1)) path += r.pick(['?page=-1', '?perPage=abc', '?limit=0', '?since=garbage', '?user=%00', '?page=99999999999', '?format=cli', '?limit=100001']);
-  let method = route.method;
-  let badMethod = false;
-  if (r.chance(0.15)) {
-    method = r.pick([...BAD_METHODS, 'GET', 'PUT', 'POST', 'DELETE']);
-    badMethod = !routes.some((x) => x.method === method && x.path.length === route.path.length && x.path.every((p, i) => p.startsWith(':') || p === route.path[i]));
+  const method = r.chance(0.15) ? r.pick([...BAD_METHODS, 'GET', 'PUT', 'POST', 'DELETE']) : route.method;
+  // What the request is expected to meet is read from the route the server's own matcher picks
+  // for this method and path, not from the route the path was built from: a switched method can
+  // land on a sibling route (GET and PUT /-/org/:org/user) that reads no body, or on none at all.
+  const decoded = pathSegments(path);
+  const target = decoded && [...matchingRoutes(decoded)].find((m) => m.route.method === method);
+  const badUrl = decoded === null; // bad percent-encoding: 400 EBADURL
+  const badMethod = !badUrl && !target; // 405 (another method matches) or 404
+  let badName = false;
+  let hostilePath = false;
+  for (const [name, value] of Object.entries(target?.params ?? {})) {
+    const kind = NAME_PARAMS[name];
+    if (!kind) continue;
+    // the couch segment needs its prefix (else 404); what follows it is a user name
+    if (name === 'couch' && !value.startsWith(COUCH)) hostilePath = true;
+    else if (nameProblem(kind, name === 'couch' ? value.slice(COUCH.length) : value) !== null) badName = true;
   }
-  const uses = routeUses(route);
+  const uses = target ? routeUses(target.route) : { body: false, user: false };
   const headers: Record<string, string> = {};
   let badAuth = false;
   const a = r.int(10);
@@ -181,13 +168,14 @@ function makeCase(r: Rng, n: number): Case {
   // a body the route does not read is not hostile in itself (docs §2.3: it is never read)
   const readsBody = uses.body && !badMethod;
   const hugeBody = b.filler !== undefined && readsBody;
-  const hostile = badName || hostilePath || badMethod || badAuth || badOtp || hugeBody || (b.bad && readsBody) || method === 'FOO' || method === 'get';
+  const hostile = badName || badUrl || hostilePath || badMethod || badAuth || badOtp || hugeBody || (b.bad && readsBody) || method === 'FOO' || method === 'get';
   return {
     req: { method, path, headers, body: b.body, fillerBytes: b.filler },
     label: `#${n} ${method} ${path.slice(0, 100)} auth=${(headers.authorization ?? '-').slice(0, 30)} otp=${(headers['npm-otp'] ?? '-').slice(0, 10)} body=${String(b.body ?? (b.filler ? `<${b.filler} bytes>` : '-')).slice(0, 60)}`,
     hostile,
     badName: badName && !badAuth && !badMethod && !hugeBody && !badOtp && headers.authorization !== undefined && !(b.bad && readsBody),
-    html: route.path.includes('web'),
+    badUrl,
+    html: !!target?.route.path.includes('web'),
   };
 }
 
@@ -197,6 +185,7 @@ function problems(c: Case, res: RawResponse): string[] {
   if (res.status >= 500) out.push(`status ${res.status}`);
   if (c.hostile && !(res.status >= 400 && res.status < 500)) out.push(`hostile request answered ${res.status}`);
   if (c.badName && res.status !== 400) out.push(`a name nameProblem refuses answered ${res.status}, not 400`);
+  if (c.badUrl && res.status !== 400) out.push(`a bad percent-encoding answered ${res.status}, not 400`);
   if (res.status >= 400 && res.status < 500 && c.req.method !== 'HEAD' && !(c.html && res.headers['content-type']?.startsWith('text/html'))) {
     let body: any;
     try {
@@ -224,11 +213,11 @@ describe(`fuzzing every route (${routes.length} routes, ${CASES} cases, seed ${S
     const lane = async () => {
       while (next < cases.length) {
         const c = cases[next++]!;
-        const res = await rawRequest(reg.url, c.req);
+        const res = await rawRequest(srv.url, c.req);
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         for (const p of problems(c, res)) failures.push(`${c.label}: ${p}`);
         if (next % 500 === 0) {
-          const ping = await call(reg.url, 'GET', '/-/ping');
+          const ping = await call(srv.url, 'GET', '/-/ping');
           if (ping.status !== 200) failures.push(`after case ${next}: ping answered ${ping.status}`);
         }
       }
@@ -239,9 +228,9 @@ describe(`fuzzing every route (${routes.length} routes, ${CASES} cases, seed ${S
     // the mix really was hostile: most answers are 4xx, and at least one of each kind appeared
     for (const s of [400, 401, 403, 404, 405, 413]) expect(statuses.get(s) ?? 0).toBeGreaterThan(0);
     // the server logged no 5xx and no server bug, and still serves
-    expect(reg.logs.filter((l) => / 5\d\d \d/.test(l) || l.startsWith('error:'))).toEqual([]);
-    expect((await call(reg.url, 'GET', '/-/ping')).status).toBe(200);
-    expect((await call(reg.url, 'GET', '/-/whoami', { token: BOB.token })).status).toBe(200);
+    expect(srv.reg.logs.filter((l) => / 5\d\d \d/.test(l) || l.startsWith('error:'))).toEqual([]);
+    expect((await call(srv.url, 'GET', '/-/ping')).status).toBe(200);
+    expect((await call(srv.url, 'GET', '/-/whoami', { token: BOB.token })).status).toBe(200);
   }, size(60_000, 900_000));
 
   it('refuses every kind of name nameProblem refuses, in path and body, on each route that takes one', async () => {
@@ -255,7 +244,7 @@ describe(`fuzzing every route (${routes.length} routes, ${CASES} cases, seed ${S
           const segs = route.path.map((s) => (s === p ? encodeURIComponent(p === ':couch' ? `${COUCH}${name}` : name) : s.startsWith(':') ? VALID[s.slice(1)]![0]! : s));
           // a body that is valid everywhere, so only the path name can be refused
           const body = JSON.stringify({ user: 'bob', name: 'web', required: false });
-          const res = await rawRequest(reg.url, { method: route.method, path: '/' + segs.join('/'), headers: { authorization: `Bearer ${ALICE.token}`, 'content-type': 'application/json', 'content-length': String(body.length) }, body });
+          const res = await rawRequest(srv.url, { method: route.method, path: '/' + segs.join('/'), headers: { authorization: `Bearer ${ALICE.token}`, 'content-type': 'application/json', 'content-length': String(body.length) }, body });
           if (res.status !== 400) failures.push(`${route.method} /${segs.join('/').slice(0, 80)}: ${res.status} ${res.text.slice(0, 100)}`);
         }
       }
@@ -264,7 +253,7 @@ describe(`fuzzing every route (${routes.length} routes, ${CASES} cases, seed ${S
         for (const name of bad) {
           const segs = route.path.map((s) => (s.startsWith(':') ? (s === ':couch' ? `${COUCH}bob` : VALID[s.slice(1)]![0]!) : s));
           const body = JSON.stringify({ user: name, name });
-          const res = await rawRequest(reg.url, { method: route.method, path: '/' + segs.join('/'), headers: { authorization: `Bearer ${ALICE.token}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }, body });
+          const res = await rawRequest(srv.url, { method: route.method, path: '/' + segs.join('/'), headers: { authorization: `Bearer ${ALICE.token}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }, body });
           if (res.status !== 400) failures.push(`${route.method} /${segs.join('/')} body user ${JSON.stringify(name).slice(0, 30)}: ${res.status} ${res.text.slice(0, 100)}`);
         }
       }

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ipInCidrs, isValidCidr } from '../../src/server/core/cidr.js';
 import { openRegistry, type OpenRegistry } from '../../src/server/index.js';
-import { loadSeed } from '../helpers/registry.js';
+import { loadSeed } from '../helpers/fixtures.js';
 import { call } from '../helpers/http.js';
-import { requestFrom } from '../helpers/loopback.js';
 import { BASIC, BOB } from '../helpers/fixtures.js';
 
 describe('isValidCidr: IPv4 ranges only, as npm', () => {
@@ -52,8 +51,8 @@ describe('cidr_whitelist over HTTP, with the server on an IPv6 socket (clients s
   let url: string;
   /** GET /-/whoami with `token`, connecting from `localAddress` (all of 127/8 is loopback). */
   const whoamiFrom = async (localAddress: string, token: string) => {
-    const r = await requestFrom(localAddress, url, 'GET', '/-/whoami', { authorization: `Bearer ${token}` });
-    return { status: r.status, body: r.body, challenge: r.headers['www-authenticate'] ?? null };
+    const r = await call(url, 'GET', '/-/whoami', { token, from: localAddress });
+    return { status: r.status, body: r.body, challenge: r.headers.get('www-authenticate') };
   };
 
   beforeAll(async () => {

@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { connect, type Socket } from 'node:net';
 import { openRegistry, type OpenRegistry } from '../../src/server/index.js';
 import { CONNECTION_DEFAULTS } from '../../src/server/http/server.js';
-import { loadSeed } from '../helpers/registry.js';
-import { requestFrom } from '../helpers/loopback.js';
+import { loadSeed } from '../helpers/fixtures.js';
+import { call } from '../helpers/http.js';
 import { BASIC } from '../helpers/fixtures.js';
 
 let reg: OpenRegistry | null = null;
@@ -75,9 +75,9 @@ describe('a per-address connection cap', () => {
     expect(await Promise.all(open.map((s) => pingOn(s.socket)))).toEqual(Array(CAP).fill('HTTP/1.1 200 OK'));
 
     // Another client address is served while 127.0.0.2 holds its CAP connections.
-    expect((await requestFrom('127.0.0.1', url, 'GET', '/-/ping')).status).toBe(200);
+    expect((await call(url, 'GET', '/-/ping', { from: '127.0.0.1' })).status).toBe(200);
     // A new connection from 127.0.0.2 is refused.
-    await expect(requestFrom('127.0.0.2', url, 'GET', '/-/ping')).rejects.toThrow(/socket hang up|ECONNRESET/);
+    await expect(call(url, 'GET', '/-/ping', { from: '127.0.0.2' })).rejects.toThrow(/socket hang up|ECONNRESET/);
     expect(closedOnes).toHaveLength(EXTRA);
   });
 
@@ -89,11 +89,11 @@ describe('a per-address connection cap', () => {
     const [a, b] = [idleSocket(port, '127.0.0.2'), idleSocket(port, '127.0.0.2')];
     await Promise.all([a.connected, b.connected]);
     expect(await Promise.all([pingOn(a.socket), pingOn(b.socket)])).toEqual(['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK']);
-    await expect(requestFrom('127.0.0.2', url, 'GET', '/-/ping')).rejects.toThrow(/socket hang up|ECONNRESET/);
+    await expect(call(url, 'GET', '/-/ping', { from: '127.0.0.2' })).rejects.toThrow(/socket hang up|ECONNRESET/);
     await closes.reached(1); // the refused one
     a.socket.destroy();
     await closes.reached(2); // the server has seen a's close
-    expect((await requestFrom('127.0.0.2', url, 'GET', '/-/ping')).status).toBe(200);
+    expect((await call(url, 'GET', '/-/ping', { from: '127.0.0.2' })).status).toBe(200);
   });
 
 });

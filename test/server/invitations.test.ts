@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { registryPerTest } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
-import { totp } from '../helpers/totp.js';
+import { totp } from '../helpers/clock.js';
 import { ALICE, BOB, CAROL, DAVE, ERIN } from '../helpers/fixtures.js';
 
 const srv = registryPerTest();

@@ -2,15 +2,15 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
-import { fakeClock, totp } from '../helpers/totp.js';
+import { testClock, totp } from '../helpers/clock.js';
 import { ALICE, BASIC, BOB } from '../helpers/fixtures.js';
 import { pkgPath, publishBody } from '../helpers/packages.js';
 import { MAX_JSON_DEPTH } from '../../src/server/http/http-util.js';
 
-const clock = fakeClock();
+const clock = testClock();
 let reg: TestRegistry;
 beforeEach(async () => {
-  reg = await startRegistry({ seed: BASIC, now: clock.now });
+  reg = await startRegistry({ seed: BASIC, clock });
 });
 afterEach(() => reg.close());
 

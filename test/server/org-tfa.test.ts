@@ -2,10 +2,10 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadSeed, registryPerTest, startRegistry } from '../helpers/registry.js';
+import { registryPerTest, startRegistry } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
-import { totp } from '../helpers/totp.js';
-import { ALICE, BASIC, BOB, DAVE, ERIN } from '../helpers/fixtures.js';
+import { totp } from '../helpers/clock.js';
+import { ACME_ROSTER, ALICE, BASIC, BOB, DAVE, ERIN, loadSeed } from '../helpers/fixtures.js';
 import { FileStore } from '../../src/server/store/file-store.js';
 import { RegistryCore } from '../../src/server/core/registry-core.js';
 import { buildSeedOps, validateSeed } from '../../src/server/core/seed.js';
@@ -83,7 +83,7 @@ describe('requiring 2FA', () => {
     await srv.reg.close();
     const seed = loadSeed(BASIC) as { orgs: unknown[] };
     seed.orgs.push({ name: 'beta', members: { bob: 'owner', erin: 'developer' } });
-    srv.reg = await startRegistry({ seed, now: clock.now });
+    srv.reg = await startRegistry({ seed, clock });
     const r = await call(srv.reg.url, 'PUT', `${X}/beta/tfa`, { token: BOB.token, body: { required: true } });
     expect(r.status).toBe(403);
     expect(r.body).toMatchObject({ code: 'ETFAOWNER' });
@@ -146,7 +146,7 @@ describe('all-or-nothing and durability', () => {
     failNext = true;
     await expect(core.requireTfa(actor, cred, 'acme')).rejects.toThrow(/injected disk failure/);
     expect(snapshot()).toBe(before);
-    expect(Object.fromEntries(core.members('acme')!)).toEqual({ alice: 'owner', bob: 'developer', dave: 'admin', erin: 'developer' });
+    expect(Object.fromEntries(core.members('acme')!)).toEqual(ACME_ROSTER);
     expect(core.teamsOf('acme', 'bob')).toEqual(['core']);
     const retry = await core.requireTfa(actor, cred, 'acme');
     expect(retry.removed.map((m) => m.user)).toEqual(['bob', 'erin']);
@@ -163,7 +163,7 @@ describe('all-or-nothing and durability', () => {
     await srv.reg.close();
     const dir = mkdtempSync(path.join(tmpdir(), 'orgctl-outbox-'));
     dirs.push(dir);
-    srv.reg = await startRegistry({ seed: BASIC, now: clock.now, dataDir: path.join(dir, 'data') });
+    srv.reg = await startRegistry({ seed: BASIC, clock, dataDir: path.join(dir, 'data') });
     await asAlice('PUT', `${X}/acme/tfa`, { required: true });
     await srv.reg.registry.core.outboxIdle();
     const outbox = path.join(dir, 'data', 'outbox');
@@ -176,6 +176,6 @@ describe('all-or-nothing and durability', () => {
     for (const f of files) expect(statSync(path.join(outbox, f)).mode & 0o777).toBe(0o600);
     expect(srv.reg.registry.core.store.data.get('outbox')!.size).toBe(0);
     await srv.reg.close(); // before the folder is removed
-    srv.reg = await startRegistry({ seed: BASIC, now: clock.now });
+    srv.reg = await startRegistry({ seed: BASIC, clock });
   });
 });

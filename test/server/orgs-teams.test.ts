@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { registryPerTest } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
-import { totp } from '../helpers/totp.js';
-import { ALICE, BOB, CAROL, DAVE } from '../helpers/fixtures.js';
+import { totp } from '../helpers/clock.js';
+import { ACME_ROSTER, ALICE, BOB, CAROL, DAVE } from '../helpers/fixtures.js';
 
 const srv = registryPerTest();
 const clock = srv.clock;
@@ -14,7 +14,7 @@ const roster = async () => (await call(srv.reg.url, 'GET', '/-/org/acme/user', {
 describe('org membership', () => {
   it('the roster is a flat user → role object for members; others get 403, unknown orgs 404', async () => {
     const r = await call(srv.reg.url, 'GET', '/-/org/acme/user', { token: BOB.token });
-    expect(r.body).toEqual({ alice: 'owner', bob: 'developer', dave: 'admin', erin: 'developer' });
+    expect(r.body).toEqual(ACME_ROSTER);
     expect(r.headers.get('cache-control')).toBe('no-store');
     expect((await call(srv.reg.url, 'GET', '/-/org/acme/user', { token: CAROL.token })).status).toBe(403);
     expect((await call(srv.reg.url, 'GET', '/-/org/nope/user', { token: CAROL.token })).status).toBe(404);

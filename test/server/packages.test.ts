@@ -1,31 +1,26 @@
 // Package endpoints over raw HTTP: publish rules, reads, tarballs, dist-tags, unpublish, org scope,
 // audit, and a restart with a data folder (docs/registry-api.md §3.8).
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { registryPerTest, startRegistry } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
-import { fakeClock, totp } from '../helpers/totp.js';
+import { totp } from '../helpers/clock.js';
 import { ALICE, BASIC, BOB, CAROL, DAVE } from '../helpers/fixtures.js';
 import { pkgPath, publishBody } from '../helpers/packages.js';
 
-const clock = fakeClock();
-let reg: TestRegistry;
+const srv = registryPerTest();
+const { clock } = srv;
 let dirs: string[] = [];
-beforeEach(async () => {
-  clock.set(Date.UTC(2026, 10, 28, 12, 0, 0));
-  reg = await startRegistry({ seed: BASIC, now: clock.now });
-});
 afterEach(async () => {
-  await reg.close();
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
   dirs = [];
 });
 
 const publish = (token: string, name: string, version: string, opts: { otp?: string; tag?: string; content?: string } = {}) =>
-  call(reg.url, 'PUT', pkgPath(name), { token, otp: opts.otp, body: publishBody(name, version, opts) });
+  call(srv.url, 'PUT', pkgPath(name), { token, otp: opts.otp, body: publishBody(name, version, opts) });
 const aliceOtp = () => totp(ALICE.secret, clock.now());
 
 describe('publish and read', () => {
@@ -35,7 +30,7 @@ describe('publish and read', () => {
     expect(r.body).toEqual({ ok: true, id: 'hello', rev: expect.stringMatching(/^1-[0-9a-f]{32}$/) });
     expect(r.headers.get('cache-control')).toBe('no-store');
 
-    const doc = await call(reg.url, 'GET', '/hello');
+    const doc = await call(srv.url, 'GET', '/hello');
     expect(doc.status).toBe(200);
     expect(doc.body).toMatchObject({
       _id: 'hello',
@@ -47,7 +42,7 @@ describe('publish and read', () => {
       time: { created: expect.any(String), modified: expect.any(String), '1.0.0': expect.any(String) },
     });
     const v = doc.body.versions['1.0.0'];
-    expect(v.dist.tarball).toBe(`${reg.url}hello/-/hello-1.0.0.tgz`);
+    expect(v.dist.tarball).toBe(`${srv.url}hello/-/hello-1.0.0.tgz`);
     expect(v._npmUser).toEqual({ name: 'bob', email: 'bob@example.com' });
     expect(v.main).toBe('index.js');
 
@@ -59,11 +54,11 @@ describe('publish and read', () => {
     expect(bytes.toString()).toBe('tarball of hello@1.0.0');
     expect(`sha512-${createHash('sha512').update(bytes).digest('base64')}`).toBe(v.dist.integrity);
     // also under npm's escaped form, and the install-v1 accept header gets the same document
-    expect((await call(reg.url, 'GET', '/hello/-/hello-1.0.0.tgz')).status).toBe(200);
-    const corgi = await call(reg.url, 'GET', '/hello', { headers: { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*' } });
+    expect((await call(srv.url, 'GET', '/hello/-/hello-1.0.0.tgz')).status).toBe(200);
+    const corgi = await call(srv.url, 'GET', '/hello', { headers: { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*' } });
     expect(corgi.body.versions['1.0.0'].dist.integrity).toBe(v.dist.integrity);
-    expect((await call(reg.url, 'GET', '/hello/-/hello-9.9.9.tgz')).status).toBe(404);
-    expect((await call(reg.url, 'GET', '/nope')).body.code).toBe('ENOTFOUND');
+    expect((await call(srv.url, 'GET', '/hello/-/hello-9.9.9.tgz')).status).toBe(404);
+    expect((await call(srv.url, 'GET', '/nope')).body.code).toBe('ENOTFOUND');
   });
 
   it('later versions only by maintainers; an existing version is refused with 409; read-only tokens cannot publish', async () => {
@@ -73,13 +68,13 @@ describe('publish and read', () => {
     const again = await publish(BOB.token, 'hello', '1.0.0', { content: 'other bytes' });
     expect([again.status, again.body.code]).toEqual([409, 'ECONFLICT']);
     expect(again.body.error).toMatch(/previously published version 1\.0\.0/);
-    const ro = await call(reg.url, 'POST', '/-/npm/v1/tokens', { token: BOB.token, body: { password: BOB.password, readonly: true } });
+    const ro = await call(srv.url, 'POST', '/-/npm/v1/tokens', { token: BOB.token, body: { password: BOB.password, readonly: true } });
     const roPub = await publish(ro.body.token, 'hello', '1.1.0');
     expect([roPub.status, roPub.body.code]).toEqual([403, 'EREADONLY']);
-    const anon = await call(reg.url, 'PUT', '/hello', { body: publishBody('hello', '1.1.0') });
+    const anon = await call(srv.url, 'PUT', '/hello', { body: publishBody('hello', '1.1.0') });
     expect([anon.status, anon.body.code]).toEqual([401, 'ENEEDAUTH']);
     expect((await publish(BOB.token, 'hello', '1.1.0', { tag: 'next' })).status).toBe(201);
-    const doc = (await call(reg.url, 'GET', '/hello')).body;
+    const doc = (await call(srv.url, 'GET', '/hello')).body;
     expect(Object.keys(doc.versions)).toEqual(['1.0.0', '1.1.0']);
     expect(doc['dist-tags']).toEqual({ latest: '1.0.0', next: '1.1.0' });
   });
@@ -96,7 +91,7 @@ describe('publish and read', () => {
     const bad = async (mutate: (b: Record<string, any>) => void, pattern: RegExp, name = 'hello') => {
       const body = publishBody(name, '1.0.0');
       mutate(body);
-      const r = await call(reg.url, 'PUT', pkgPath(name), { token: BOB.token, body });
+      const r = await call(srv.url, 'PUT', pkgPath(name), { token: BOB.token, body });
       expect({ status: r.status, code: r.body?.code, error: r.body?.error }).toEqual({ status: 400, code: 'EBADREQUEST', error: expect.stringMatching(pattern) });
     };
     await bad((b) => (b.name = 'other'), /does not match the package in the URL/);
@@ -111,17 +106,17 @@ describe('publish and read', () => {
     await bad((b) => {
       b.versions = { 'one.two': { ...b.versions['1.0.0'], version: 'one.two' } };
     }, /invalid version/);
-    const upper = await call(reg.url, 'PUT', '/Hello', { token: BOB.token, body: publishBody('Hello', '1.0.0') });
+    const upper = await call(srv.url, 'PUT', '/Hello', { token: BOB.token, body: publishBody('Hello', '1.0.0') });
     expect([upper.status, upper.body.code]).toEqual([400, 'EBADREQUEST']);
-    expect((await call(reg.url, 'GET', '/hello')).status).toBe(404);
+    expect((await call(srv.url, 'GET', '/hello')).status).toBe(404);
   });
 
   it('takes publish bodies over 1 MiB (up to 16 MiB); other routes keep the 1 MiB limit', async () => {
     const big = publishBody('big', '1.0.0', { content: 'x'.repeat(3 * 1024 * 1024) });
-    expect((await call(reg.url, 'PUT', '/big', { token: BOB.token, body: big })).status).toBe(201);
-    const tgz = await fetch(`${reg.url}big/-/big-1.0.0.tgz`);
+    expect((await call(srv.url, 'PUT', '/big', { token: BOB.token, body: big })).status).toBe(201);
+    const tgz = await fetch(`${srv.url}big/-/big-1.0.0.tgz`);
     expect((await tgz.arrayBuffer()).byteLength).toBe(3 * 1024 * 1024);
-    const tooBig = await call(reg.url, 'PUT', '/-/org/acme/user', { token: BOB.token, raw: JSON.stringify({ user: 'x'.repeat(2 * 1024 * 1024) }), headers: { 'content-type': 'application/json' } });
+    const tooBig = await call(srv.url, 'PUT', '/-/org/acme/user', { token: BOB.token, raw: JSON.stringify({ user: 'x'.repeat(2 * 1024 * 1024) }), headers: { 'content-type': 'application/json' } });
     expect(tooBig.status).toBe(413);
   });
 });
@@ -130,41 +125,41 @@ describe('dist-tags and unpublish', () => {
   it('dist-tags: list, add, remove; only maintainers change them; latest cannot be removed', async () => {
     await publish(BOB.token, 'hello', '1.0.0');
     await publish(BOB.token, 'hello', '2.0.0');
-    expect((await call(reg.url, 'GET', '/-/package/hello/dist-tags')).body).toEqual({ latest: '2.0.0' });
-    const add = await call(reg.url, 'PUT', '/-/package/hello/dist-tags/old', { token: BOB.token, raw: '"1.0.0"', headers: { 'content-type': 'application/json' } });
+    expect((await call(srv.url, 'GET', '/-/package/hello/dist-tags')).body).toEqual({ latest: '2.0.0' });
+    const add = await call(srv.url, 'PUT', '/-/package/hello/dist-tags/old', { token: BOB.token, raw: '"1.0.0"', headers: { 'content-type': 'application/json' } });
     expect([add.status, add.body]).toEqual([201, { latest: '2.0.0', old: '1.0.0' }]);
-    const noVersion = await call(reg.url, 'PUT', '/-/package/hello/dist-tags/old', { token: BOB.token, raw: '"3.0.0"' });
+    const noVersion = await call(srv.url, 'PUT', '/-/package/hello/dist-tags/old', { token: BOB.token, raw: '"3.0.0"' });
     expect(noVersion.status).toBe(404);
-    const notString = await call(reg.url, 'PUT', '/-/package/hello/dist-tags/old', { token: BOB.token, raw: '{"v":1}' });
+    const notString = await call(srv.url, 'PUT', '/-/package/hello/dist-tags/old', { token: BOB.token, raw: '{"v":1}' });
     expect(notString.status).toBe(400);
-    const carol = await call(reg.url, 'PUT', '/-/package/hello/dist-tags/x1', { token: CAROL.token, raw: '"1.0.0"' });
+    const carol = await call(srv.url, 'PUT', '/-/package/hello/dist-tags/x1', { token: CAROL.token, raw: '"1.0.0"' });
     expect(carol.status).toBe(403);
-    expect((await call(reg.url, 'DELETE', '/-/package/hello/dist-tags/latest', { token: BOB.token })).status).toBe(400);
-    const rm1 = await call(reg.url, 'DELETE', '/-/package/hello/dist-tags/old', { token: BOB.token });
+    expect((await call(srv.url, 'DELETE', '/-/package/hello/dist-tags/latest', { token: BOB.token })).status).toBe(400);
+    const rm1 = await call(srv.url, 'DELETE', '/-/package/hello/dist-tags/old', { token: BOB.token });
     expect([rm1.status, rm1.body]).toEqual([200, { latest: '2.0.0' }]);
-    expect((await call(reg.url, 'DELETE', '/-/package/hello/dist-tags/old', { token: BOB.token })).status).toBe(404);
+    expect((await call(srv.url, 'DELETE', '/-/package/hello/dist-tags/old', { token: BOB.token })).status).toBe(404);
   });
 
   it("unpublish one version npm's way (GET ?write=true, PUT -rev, DELETE tarball), then the whole package", async () => {
     await publish(BOB.token, 'hello', '1.0.0');
     await publish(BOB.token, 'hello', '1.1.0', { tag: 'next' });
-    const doc = (await call(reg.url, 'GET', '/hello?write=true', { token: BOB.token })).body;
+    const doc = (await call(srv.url, 'GET', '/hello?write=true', { token: BOB.token })).body;
     delete doc.versions['1.1.0'];
     delete doc['dist-tags'].next;
-    const stale = await call(reg.url, 'PUT', `/hello/-rev/1-${'0'.repeat(32)}`, { token: BOB.token, body: doc });
+    const stale = await call(srv.url, 'PUT', `/hello/-rev/1-${'0'.repeat(32)}`, { token: BOB.token, body: doc });
     expect(stale.status).toBe(409);
-    const carol = await call(reg.url, 'PUT', `/hello/-rev/${doc._rev}`, { token: CAROL.token, body: doc });
+    const carol = await call(srv.url, 'PUT', `/hello/-rev/${doc._rev}`, { token: CAROL.token, body: doc });
     expect(carol.status).toBe(403);
-    expect((await call(reg.url, 'PUT', `/hello/-rev/${doc._rev}`, { token: BOB.token, body: doc })).status).toBe(200);
-    const after = (await call(reg.url, 'GET', '/hello')).body;
+    expect((await call(srv.url, 'PUT', `/hello/-rev/${doc._rev}`, { token: BOB.token, body: doc })).status).toBe(200);
+    const after = (await call(srv.url, 'GET', '/hello')).body;
     expect(Object.keys(after.versions)).toEqual(['1.0.0']);
     expect(after['dist-tags']).toEqual({ latest: '1.0.0' });
-    expect((await call(reg.url, 'DELETE', `/hello/-/hello-1.1.0.tgz/-rev/${after._rev}`, { token: BOB.token })).status).toBe(200);
-    expect((await call(reg.url, 'GET', '/hello/-/hello-1.1.0.tgz')).status).toBe(404);
-    const all = await call(reg.url, 'DELETE', `/hello/-rev/${after._rev}`, { token: BOB.token });
+    expect((await call(srv.url, 'DELETE', `/hello/-/hello-1.1.0.tgz/-rev/${after._rev}`, { token: BOB.token })).status).toBe(200);
+    expect((await call(srv.url, 'GET', '/hello/-/hello-1.1.0.tgz')).status).toBe(404);
+    const all = await call(srv.url, 'DELETE', `/hello/-rev/${after._rev}`, { token: BOB.token });
     expect(all.status).toBe(200);
-    expect((await call(reg.url, 'GET', '/hello')).status).toBe(404);
-    expect((await call(reg.url, 'GET', '/hello/-/hello-1.0.0.tgz')).status).toBe(404);
+    expect((await call(srv.url, 'GET', '/hello')).status).toBe(404);
+    expect((await call(srv.url, 'GET', '/hello/-/hello-1.0.0.tgz')).status).toBe(404);
     // a new owner may now take the name
     expect((await publish(CAROL.token, 'hello', '5.0.0')).status).toBe(201);
   });
@@ -174,44 +169,44 @@ describe('org scope', () => {
   it('@acme/* is read and published by current members only, checked live; publish and unpublish are audited', async () => {
     const pub = await publish(ALICE.token, '@acme/widget', '1.0.0', { otp: aliceOtp() });
     expect(pub.status).toBe(201);
-    const doc = await call(reg.url, 'GET', '/@acme%2fwidget', { token: BOB.token });
+    const doc = await call(srv.url, 'GET', '/@acme%2fwidget', { token: BOB.token });
     expect(doc.status).toBe(200);
     const tarball = doc.body.versions['1.0.0'].dist.tarball;
-    expect(tarball).toBe(`${reg.url}@acme/widget/-/widget-1.0.0.tgz`);
-    expect((await call(reg.url, 'GET', tarball.slice(reg.url.length - 1), { token: BOB.token })).status).toBe(200);
-    expect((await call(reg.url, 'GET', '/@acme%2fwidget/-/widget-1.0.0.tgz', { token: BOB.token })).status).toBe(200);
+    expect(tarball).toBe(`${srv.url}@acme/widget/-/widget-1.0.0.tgz`);
+    expect((await call(srv.url, 'GET', tarball.slice(srv.url.length - 1), { token: BOB.token })).status).toBe(200);
+    expect((await call(srv.url, 'GET', '/@acme%2fwidget/-/widget-1.0.0.tgz', { token: BOB.token })).status).toBe(200);
 
     for (const p of ['/@acme%2fwidget', '/@acme/widget/-/widget-1.0.0.tgz', '/-/package/@acme%2fwidget/dist-tags']) {
-      const anon = await call(reg.url, 'GET', p);
+      const anon = await call(srv.url, 'GET', p);
       expect([p, anon.status, anon.body.code]).toEqual([p, 401, 'ENEEDAUTH']);
-      const carol = await call(reg.url, 'GET', p, { token: CAROL.token });
+      const carol = await call(srv.url, 'GET', p, { token: CAROL.token });
       expect([p, carol.status, carol.body.code]).toEqual([p, 403, 'EFORBIDDEN']);
     }
     // unknown packages of the org: still 403 for outsiders (no probing), 404 for members
-    expect((await call(reg.url, 'GET', '/@acme%2fsecret', { token: CAROL.token })).status).toBe(403);
-    expect((await call(reg.url, 'GET', '/@acme%2fsecret', { token: BOB.token })).status).toBe(404);
+    expect((await call(srv.url, 'GET', '/@acme%2fsecret', { token: CAROL.token })).status).toBe(403);
+    expect((await call(srv.url, 'GET', '/@acme%2fsecret', { token: BOB.token })).status).toBe(404);
     expect((await publish(CAROL.token, '@acme/new', '1.0.0')).status).toBe(403);
     // any current member may publish in the scope, bob included
     expect((await publish(BOB.token, '@acme/widget', '1.1.0')).status).toBe(201);
 
     // 2FA enforcement removes bob: his old token loses the scope at once, tarballs included
-    const req = await call(reg.url, 'PUT', '/-/orgctl/v1/orgs/acme/tfa', { token: ALICE.token, otp: aliceOtp(), body: { required: true } });
+    const req = await call(srv.url, 'PUT', '/-/orgctl/v1/orgs/acme/tfa', { token: ALICE.token, otp: aliceOtp(), body: { required: true } });
     expect(req.body.removed.map((m: { user: string }) => m.user)).toContain('bob');
     for (const p of ['/@acme%2fwidget', '/@acme/widget/-/widget-1.0.0.tgz']) {
-      const r = await call(reg.url, 'GET', p, { token: BOB.token });
+      const r = await call(srv.url, 'GET', p, { token: BOB.token });
       expect([p, r.status, r.body.code]).toEqual([p, 403, 'EFORBIDDEN']);
     }
     expect((await publish(BOB.token, '@acme/widget', '1.2.0')).status).toBe(403);
 
     // another scope is not an org: open to all
     expect((await publish(CAROL.token, '@carol/tool', '1.0.0')).status).toBe(201);
-    expect((await call(reg.url, 'GET', '/@carol%2ftool')).status).toBe(200);
+    expect((await call(srv.url, 'GET', '/@carol%2ftool')).status).toBe(200);
 
     clock.advance(30_000);
-    const w = (await call(reg.url, 'GET', '/@acme%2fwidget?write=true', { token: ALICE.token })).body;
-    const del = await call(reg.url, 'DELETE', `/@acme/widget/-/widget-1.1.0.tgz/-rev/${w._rev}`, { token: ALICE.token, otp: aliceOtp() });
+    const w = (await call(srv.url, 'GET', '/@acme%2fwidget?write=true', { token: ALICE.token })).body;
+    const del = await call(srv.url, 'DELETE', `/@acme/widget/-/widget-1.1.0.tgz/-rev/${w._rev}`, { token: ALICE.token, otp: aliceOtp() });
     expect(del.status).toBe(200);
-    const audit = (await call(reg.url, 'GET', '/-/orgctl/v1/orgs/acme/audit', { token: ALICE.token })).body;
+    const audit = (await call(srv.url, 'GET', '/-/orgctl/v1/orgs/acme/audit', { token: ALICE.token })).body;
     const pkgEvents = audit.filter((e: { action: string }) => e.action.startsWith('package.')).map((e: any) => [e.action, e.actor, e.target, e.detail]);
     expect(pkgEvents).toEqual([
       ['package.unpublish', 'alice', '@acme/widget', { versions: ['1.1.0'] }],
@@ -225,26 +220,26 @@ describe('durability', () => {
   it('packages and tarballs survive a restart with a data folder; tarballs are files in <data>/tarballs', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'orgctl-pkg-'));
     dirs.push(dir);
-    await reg.close();
-    reg = await startRegistry({ seed: BASIC, now: clock.now, dataDir: dir });
+    await srv.reg.close();
+    srv.reg = await startRegistry({ seed: BASIC, clock, dataDir: dir });
     expect((await publish(BOB.token, 'keep', '1.0.0')).status).toBe(201);
     expect((await publish(ALICE.token, '@acme/kept', '2.0.0', { otp: aliceOtp() })).status).toBe(201);
-    await call(reg.url, 'PUT', '/-/package/keep/dist-tags/stable', { token: BOB.token, raw: '"1.0.0"' });
+    await call(srv.url, 'PUT', '/-/package/keep/dist-tags/stable', { token: BOB.token, raw: '"1.0.0"' });
     const files = await readdir(path.join(dir, 'tarballs'));
     expect(files.filter((f) => f.endsWith('.tgz'))).toHaveLength(2);
-    await reg.close();
+    await srv.reg.close();
 
-    reg = await startRegistry({ dataDir: dir, now: clock.now });
-    const doc = await call(reg.url, 'GET', '/keep');
+    srv.reg = await startRegistry({ dataDir: dir, clock });
+    const doc = await call(srv.url, 'GET', '/keep');
     expect(doc.body['dist-tags']).toEqual({ latest: '1.0.0', stable: '1.0.0' });
-    const tgz = await call(reg.url, 'GET', '/keep/-/keep-1.0.0.tgz');
+    const tgz = await call(srv.url, 'GET', '/keep/-/keep-1.0.0.tgz');
     expect(tgz.text).toBe('tarball of keep@1.0.0');
-    expect((await call(reg.url, 'GET', '/@acme%2fkept', { token: BOB.token })).status).toBe(200);
-    expect((await call(reg.url, 'GET', '/@acme%2fkept', { token: CAROL.token })).status).toBe(403);
+    expect((await call(srv.url, 'GET', '/@acme%2fkept', { token: BOB.token })).status).toBe(200);
+    expect((await call(srv.url, 'GET', '/@acme%2fkept', { token: CAROL.token })).status).toBe(403);
     expect((await publish(BOB.token, 'keep', '1.0.0')).status).toBe(409);
     // unpublishing deletes the file once nothing points at it
     const rev = doc.body._rev;
-    expect((await call(reg.url, 'DELETE', `/keep/-rev/${rev}`, { token: BOB.token })).status).toBe(200);
+    expect((await call(srv.url, 'DELETE', `/keep/-rev/${rev}`, { token: BOB.token })).status).toBe(200);
     expect((await readdir(path.join(dir, 'tarballs'))).filter((f) => f.endsWith('.tgz'))).toHaveLength(1);
   });
 });

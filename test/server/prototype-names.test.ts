@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SeedError, validateSeed } from '../../src/server/core/seed.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
-import { fakeClock, totp } from '../helpers/totp.js';
+import { testClock, totp } from '../helpers/clock.js';
 import { ALICE, BASIC, BOB } from '../helpers/fixtures.js';
 import { publishBody, pkgPath } from '../helpers/packages.js';
 
@@ -59,9 +59,9 @@ describe('seed: Object.prototype names are not ghost team members', () => {
 
 describe('requests: Object.prototype names in paths and bodies', () => {
   let reg: TestRegistry;
-  const clock = fakeClock();
+  const clock = testClock();
   beforeAll(async () => {
-    reg = await startRegistry({ seed: BASIC, now: clock.now });
+    reg = await startRegistry({ seed: BASIC, clock });
   });
   afterAll(() => reg.close());
 

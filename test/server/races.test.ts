@@ -6,11 +6,11 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
-import { fakeClock, totp } from '../helpers/totp.js';
+import { testClock, totp } from '../helpers/clock.js';
 import { passwordGate, type PasswordGate } from '../helpers/gate.js';
 import { ALICE, BASIC, BOB } from '../helpers/fixtures.js';
 
-const clock = fakeClock();
+const clock = testClock();
 const start = clock.now();
 let reg: TestRegistry;
 let gate: PasswordGate;
@@ -18,7 +18,7 @@ let gate: PasswordGate;
 beforeEach(async () => {
   clock.set(start);
   gate = passwordGate();
-  reg = await startRegistry({ seed: BASIC, now: clock.now, passwords: { gate: gate.gate, perAddress: 8, concurrency: 8 } });
+  reg = await startRegistry({ seed: BASIC, clock, passwords: { gate: gate.gate, perAddress: 8, concurrency: 8 } });
 });
 afterEach(() => reg.close());
 

@@ -2,8 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import { validateSeed, SeedError, buildSeedOps } from '../../src/server/core/seed.js';
 import { MemoryStore } from '../../src/server/store/store.js';
 import { RegistryCore } from '../../src/server/core/registry-core.js';
+import { ALICE } from '../helpers/fixtures.js';
+import { testClock } from '../helpers/clock.js';
+import type { Actor } from '../../src/server/core/types.js';
 
-const SECRET = '3FYYCN7DUCYAUULIXB7Q3PWQ3DR2CGFY';
+const SECRET = ALICE.secret;
 const base = () => ({
   users: [{ name: 'alice', tfa: { mode: 'auth-only', secret: SECRET } }, { name: 'bob' }],
   orgs: [{ name: 'acme', members: { alice: 'owner', bob: 'developer' } as Record<string, string>, teams: { core: ['alice'] } as Record<string, string[]>, requireTfa: false }],
@@ -29,11 +32,21 @@ describe('seed validation names the bad entry', () => {
     expect(() => validateSeed(s)).toThrow(re);
   });
 
-  it('accepts the base seed and builds a registry with a developers team for everyone', async () => {
-    const store = new MemoryStore();
-    const core = new RegistryCore({ store });
-    await core.applySeedOps(await buildSeedOps(validateSeed(base()), new Date().toISOString()));
+  it.each([
+    ['the base seed', base()],
+    ['a seed that lists only alice in developers', (() => {
+      const s = base();
+      s.orgs[0]!.teams.developers = ['alice'];
+      return s;
+    })()],
+  ])('accepts %s and builds a registry with a developers team for everyone', async (_label, seed) => {
+    const core = new RegistryCore({ store: new MemoryStore(), now: testClock().now });
+    await core.applySeedOps(await buildSeedOps(validateSeed(seed), new Date(testClock().now()).toISOString()));
     expect(Object.fromEntries(core.members('acme')!)).toEqual({ alice: 'owner', bob: 'developer' });
-    expect(core.teamsOf('acme', 'alice')).toEqual(['core']);
+    const alice: Actor = { user: core.user('alice')!, token: null, via: 'password', otpChecked: true };
+    expect(core.listTeams(alice, 'acme')).toEqual(['acme:core', 'acme:developers']);
+    expect(core.teamMembers(alice, 'acme', 'developers').sort()).toEqual(['alice', 'bob']);
+    expect(core.teamMembers(alice, 'acme', 'core')).toEqual(['alice']);
+    expect(core.teamsOf('acme', 'alice')).toEqual(['core']); // developers is implied, not listed
   });
 });

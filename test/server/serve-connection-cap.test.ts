@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { connect, type Socket } from 'node:net';
 import { runServe, spawnServe, type ServeProcess } from '../helpers/serve.js';
-import { requestFrom } from '../helpers/loopback.js';
+import { call } from '../helpers/http.js';
 
 let serve: ServeProcess | null = null;
 let held: Socket | null = null;
@@ -25,8 +25,8 @@ describe('registry serve --max-connections-per-address', () => {
       held!.write('GET /-/ping HTTP/1.1\r\nhost: x\r\n\r\n');
     });
     expect(status).toBe('HTTP/1.1 200 OK');
-    await expect(requestFrom('127.0.0.2', serve.url, 'GET', '/-/ping')).rejects.toThrow(/socket hang up|ECONNRESET/);
-    expect((await requestFrom('127.0.0.1', serve.url, 'GET', '/-/ping')).status).toBe(200);
+    await expect(call(serve.url, 'GET', '/-/ping', { from: '127.0.0.2' })).rejects.toThrow(/socket hang up|ECONNRESET/);
+    expect((await call(serve.url, 'GET', '/-/ping', { from: '127.0.0.1' })).status).toBe(200);
   });
 
   it('a value that is not a whole number is a usage error (exit 2)', async () => {

@@ -1,45 +1,52 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FileStore, StoreError } from '../../src/server/store/file-store.js';
 import { startRegistry } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
-import { fakeClock, totp } from '../helpers/totp.js';
+import { testClock, totp } from '../helpers/clock.js';
 import { ALICE, BASIC, BOB } from '../helpers/fixtures.js';
+import { useTempDirs } from '../helpers/reliability.js';
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(path.join(tmpdir(), 'orgctl-store-'));
-  dirs.push(d);
-  return path.join(d, 'data');
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+/**
+ * Every store a test opens, closed after it: the ones a test leaves open on purpose (a simulated
+ * crash) too, so no file handle is left to the garbage collector. Registered before the temp
+ * folders' clean-up, so it runs first.
+ */
+const opened: FileStore[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((s) => s.close()));
 });
+const open = async (dir: string, opts?: Parameters<typeof FileStore.open>[1]) => {
+  const s = await FileStore.open(dir, opts);
+  opened.push(s);
+  return s;
+};
+const temp = useTempDirs('orgctl-store-');
+const tempDir = () => path.join(temp(), 'data');
 
 describe('FileStore', () => {
   it('keeps committed transactions across reopen, through journal and snapshot', async () => {
     const dir = tempDir();
-    let s = await FileStore.open(dir);
+    let s = await open(dir);
     expect(s.isNew).toBe(true);
     await s.commit([{ c: 'users', k: 'a', v: { n: 1 } }, { c: 'users', k: 'b', v: { n: 2 } }]);
     await s.commit([{ c: 'users', k: 'a', v: null }]);
     await s.close(); // compacts
-    s = await FileStore.open(dir);
+    s = await open(dir);
     expect(s.isNew).toBe(false);
     expect([...s.data.get('users')!]).toEqual([['b', { n: 2 }]]);
     await s.commit([{ c: 'orgs', k: 'x', v: { ok: true } }]);
     // simulate a crash: no close, just drop the lock so another process may open it
     rmSync(path.join(dir, 'lock'));
-    s = await FileStore.open(dir);
+    s = await open(dir);
     expect(s.data.get('orgs')!.get('x')).toEqual({ ok: true });
     await s.close();
   });
 
   it('makes the folder 0700 and its files 0600', async () => {
     const dir = tempDir();
-    const s = await FileStore.open(dir);
+    const s = await open(dir);
     await s.commit([{ c: 'k', k: 'v', v: 1 }]);
     await s.close();
     expect(statSync(dir).mode & 0o777).toBe(0o700);
@@ -49,24 +56,24 @@ describe('FileStore', () => {
 
   it('drops a torn last journal line (never acknowledged) and keeps the rest', async () => {
     const dir = tempDir();
-    const s = await FileStore.open(dir);
+    const s = await open(dir);
     await s.commit([{ c: 'k', k: 'one', v: 1 }]);
     rmSync(path.join(dir, 'lock'));
     appendFileSync(path.join(dir, 'journal.log'), '0123456789abcdef {"ops":[{"c":"k","k":"two","v":'); // cut short
     const warnings: string[] = [];
-    const s2 = await FileStore.open(dir, { warn: (m) => warnings.push(m) });
+    const s2 = await open(dir, { warn: (m) => warnings.push(m) });
     expect([...s2.data.get('k')!.keys()]).toEqual(['one']);
     expect(warnings[0]).toMatch(/incomplete last journal record/);
     await s2.commit([{ c: 'k', k: 'three', v: 3 }]);
     await s2.close();
-    const s3 = await FileStore.open(dir);
+    const s3 = await open(dir);
     expect([...s3.data.get('k')!.keys()].sort()).toEqual(['one', 'three']);
     await s3.close();
   });
 
   it('refuses a damaged journal line or snapshot instead of silently replacing it', async () => {
     const dir = tempDir();
-    const s = await FileStore.open(dir);
+    const s = await open(dir);
     await s.commit([{ c: 'k', k: 'one', v: 1 }]);
     await s.commit([{ c: 'k', k: 'two', v: 2 }]);
     rmSync(path.join(dir, 'lock'));
@@ -81,7 +88,7 @@ describe('FileStore', () => {
 
   it('refuses a snapshot edited by hand even when it is still valid JSON', async () => {
     const dir = tempDir();
-    const s = await FileStore.open(dir);
+    const s = await open(dir);
     await s.commit([{ c: 'members', k: 'acme:bob', v: { role: 'developer' } }]);
     await s.close();
     const file = path.join(dir, 'state.json');
@@ -94,7 +101,7 @@ describe('FileStore', () => {
 
   it('refuses a folder that another live server holds', async () => {
     const dir = tempDir();
-    const s = await FileStore.open(dir);
+    const s = await open(dir);
     writeFileSync(path.join(dir, 'lock'), String(process.ppid)); // a live process that is not us
     await expect(FileStore.open(dir)).rejects.toThrow(/in use by another server/);
     writeFileSync(path.join(dir, 'lock'), String(process.pid));
@@ -103,10 +110,10 @@ describe('FileStore', () => {
 
   it('writes concurrent commits in order, all durable', async () => {
     const dir = tempDir();
-    const s = await FileStore.open(dir, { compactBytes: 2000 }); // force compactions on the way
+    const s = await open(dir, { compactBytes: 2000 }); // force compactions on the way
     await Promise.all(Array.from({ length: 200 }, (_, i) => s.commit([{ c: 'n', k: String(i % 10), v: i }])));
     await s.close();
-    const s2 = await FileStore.open(dir);
+    const s2 = await open(dir);
     expect(Object.fromEntries(s2.data.get('n')!)).toEqual(Object.fromEntries(Array.from({ length: 10 }, (_, i) => [String(i), 190 + i])));
     await s2.close();
   });
@@ -115,34 +122,37 @@ describe('FileStore', () => {
 describe('registry on a data folder', () => {
   it('a restart on the same folder finds users, tokens, orgs, teams, 2FA and invitations', async () => {
     const dataDir = tempDir();
-    const clock = fakeClock();
-    let reg = await startRegistry({ seed: BASIC, dataDir, now: clock.now });
-    const otp = totp(ALICE.secret, clock.now());
-    const asAlice = (m: string, p: string, body: unknown) => call(reg.url, m, p, { token: ALICE.token, otp, body });
-    expect((await asAlice('PUT', '/-/org/acme/user', { user: 'carol', role: 'admin' })).status).toBe(201);
-    expect((await asAlice('PUT', '/-/org/acme/team', { name: 'web' })).status).toBe(201);
-    expect((await asAlice('PUT', '/-/team/acme/web/user', { user: 'erin' })).status).toBe(201);
-    expect((await asAlice('DELETE', '/-/org/acme/user', { user: 'bob' })).status).toBe(204);
-    const t = await call(reg.url, 'POST', '/-/npm/v1/tokens', { token: BOB.token, body: { password: BOB.password } });
-    const enrol = await call(reg.url, 'POST', '/-/npm/v1/user', { token: BOB.token, body: { tfa: { password: BOB.password, mode: 'auth-only' } } });
-    await reg.close();
+    const clock = testClock();
+    let reg = await startRegistry({ seed: BASIC, dataDir, clock });
+    try {
+      const otp = totp(ALICE.secret, clock.now());
+      const asAlice = (m: string, p: string, body: unknown) => call(reg.url, m, p, { token: ALICE.token, otp, body });
+      expect((await asAlice('PUT', '/-/org/acme/user', { user: 'carol', role: 'admin' })).status).toBe(201);
+      expect((await asAlice('PUT', '/-/org/acme/team', { name: 'web' })).status).toBe(201);
+      expect((await asAlice('PUT', '/-/team/acme/web/user', { user: 'erin' })).status).toBe(201);
+      expect((await asAlice('DELETE', '/-/org/acme/user', { user: 'bob' })).status).toBe(204);
+      const t = await call(reg.url, 'POST', '/-/npm/v1/tokens', { token: BOB.token, body: { password: BOB.password } });
+      const enrol = await call(reg.url, 'POST', '/-/npm/v1/user', { token: BOB.token, body: { tfa: { password: BOB.password, mode: 'auth-only' } } });
+      await reg.close();
 
-    reg = await startRegistry({ seed: { users: [{ name: 'other' }], orgs: [] }, dataDir, now: clock.now }); // seed ignored: not new
-    expect((await call(reg.url, 'GET', '/-/whoami', { token: t.body.token })).body).toEqual({ username: 'bob' });
-    expect((await call(reg.url, 'GET', '/-/org/acme/user', { token: ALICE.token })).body).toEqual({ alice: 'owner', dave: 'admin', erin: 'developer' });
-    expect((await call(reg.url, 'GET', '/-/team/acme/web/user', { token: ALICE.token })).body).toEqual(['erin']);
-    expect((await call(reg.url, 'GET', '/-/npm/v1/user', { token: BOB.token })).body.tfa).toEqual({ mode: 'auth-only', pending: true });
-    expect(reg.registry.core.store.data.get('invitations')!.has('acme:carol')).toBe(true);
-    expect(reg.registry.core.user('other')).toBeUndefined();
-    // the pending enrolment can be finished after the restart
-    const secret = new URL(enrol.body.tfa).searchParams.get('secret')!;
-    expect((await call(reg.url, 'POST', '/-/npm/v1/user', { token: BOB.token, body: { tfa: [totp(secret, clock.now())] } })).body.tfa).toHaveLength(5);
-    // a code used before the restart is still a replay for another credential
-    expect((await call(reg.url, 'PUT', '/-/user/org.couchdb.user:alice', { otp, body: { name: 'alice', password: ALICE.password } })).status).toBe(401);
-    const text = readFileSync(path.join(dataDir, 'state.json'), 'utf8') + readFileSync(path.join(dataDir, 'journal.log'), 'utf8');
-    expect(text).not.toContain(BOB.token);
-    expect(text).not.toContain(t.body.token);
-    expect(text).not.toContain(BOB.password);
-    await reg.close();
+      reg = await startRegistry({ seed: { users: [{ name: 'other' }], orgs: [] }, dataDir, clock }); // seed ignored: not new
+      expect((await call(reg.url, 'GET', '/-/whoami', { token: t.body.token })).body).toEqual({ username: 'bob' });
+      expect((await call(reg.url, 'GET', '/-/org/acme/user', { token: ALICE.token })).body).toEqual({ alice: 'owner', dave: 'admin', erin: 'developer' });
+      expect((await call(reg.url, 'GET', '/-/team/acme/web/user', { token: ALICE.token })).body).toEqual(['erin']);
+      expect((await call(reg.url, 'GET', '/-/npm/v1/user', { token: BOB.token })).body.tfa).toEqual({ mode: 'auth-only', pending: true });
+      expect(reg.registry.core.store.data.get('invitations')!.has('acme:carol')).toBe(true);
+      expect(reg.registry.core.user('other')).toBeUndefined();
+      // the pending enrolment can be finished after the restart
+      const secret = new URL(enrol.body.tfa).searchParams.get('secret')!;
+      expect((await call(reg.url, 'POST', '/-/npm/v1/user', { token: BOB.token, body: { tfa: [totp(secret, clock.now())] } })).body.tfa).toHaveLength(5);
+      // a code used before the restart is still a replay for another credential
+      expect((await call(reg.url, 'PUT', '/-/user/org.couchdb.user:alice', { otp, body: { name: 'alice', password: ALICE.password } })).status).toBe(401);
+      const text = readFileSync(path.join(dataDir, 'state.json'), 'utf8') + readFileSync(path.join(dataDir, 'journal.log'), 'utf8');
+      expect(text).not.toContain(BOB.token);
+      expect(text).not.toContain(t.body.token);
+      expect(text).not.toContain(BOB.password);
+    } finally {
+      await reg.close();
+    }
   });
 });

@@ -7,11 +7,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
-import { fakeClock, totp } from '../helpers/totp.js';
+import { testClock, totp } from '../helpers/clock.js';
 import { passwordGate } from '../helpers/gate.js';
 import { ALICE, BASIC, CAROL } from '../helpers/fixtures.js';
 
-const clock = fakeClock();
+const clock = testClock();
 let reg: TestRegistry | undefined;
 afterEach(async () => {
   await reg?.close();
@@ -25,7 +25,7 @@ describe('finding 4: unauthenticated scrypt flood', () => {
     for (const n of names) gate.hold(n);
     const extra = Array.from({ length: 12 }, (_, i) => `other${i}`);
     for (const n of extra) gate.hold(n);
-    reg = await startRegistry({ seed: BASIC, now: clock.now, passwords: { gate: gate.gate, concurrency: 2, perAddress: 4, queue: 6 } });
+    reg = await startRegistry({ seed: BASIC, clock, passwords: { gate: gate.gate, concurrency: 2, perAddress: 4, queue: 6 } });
     const url = reg.url;
     const flood = names.map((n) => call(url, 'GET', '/-/whoami', { basic: [n, 'guess'], from: '127.0.0.2' }));
     // the refused ones answer without waiting for anything
@@ -50,7 +50,7 @@ describe('finding 4: unauthenticated scrypt flood', () => {
   it('an unknown name costs a full hash (it goes through the pool like a real one)', async () => {
     const gate = passwordGate();
     gate.hold('nobody-here', 1);
-    reg = await startRegistry({ seed: BASIC, now: clock.now, passwords: { gate: gate.gate } });
+    reg = await startRegistry({ seed: BASIC, clock, passwords: { gate: gate.gate } });
     const r = call(reg.url, 'GET', '/-/whoami', { basic: ['nobody-here', 'guess'] });
     await gate.arrived('nobody-here', 1);
     gate.release('nobody-here');
@@ -60,7 +60,7 @@ describe('finding 4: unauthenticated scrypt flood', () => {
 
 describe('finding 5: lockouts triggered by others', () => {
   it('10 wrong passwords from another address do not stop the owner from another address: Basic auth, token creation and npm login all work', async () => {
-    reg = await startRegistry({ seed: BASIC, now: clock.now });
+    reg = await startRegistry({ seed: BASIC, clock });
     // 10 wrong passwords checked from 127.0.0.2: after the 5th each one makes that address wait,
     // longer each time (1, 2, 4, 8, 16 s), and a guess sent while it waits is refused unchecked
     const waits: string[] = [];
@@ -84,7 +84,7 @@ describe('finding 5: lockouts triggered by others', () => {
   });
 
   it('guesses spread over many addresses meet a per-account backstop, which spares addresses the owner logged in from before', async () => {
-    reg = await startRegistry({ seed: BASIC, now: clock.now });
+    reg = await startRegistry({ seed: BASIC, clock });
     expect((await call(reg.url, 'GET', '/-/whoami', { basic: ['carol', CAROL.password], from: '127.0.0.1' })).status).toBe(200);
     // 50 free failures per account from unknown addresses: 5 each from 10 addresses
     for (let a = 0; a < 10; a++) {
@@ -97,7 +97,7 @@ describe('finding 5: lockouts triggered by others', () => {
   });
 
   it('wrong OTPs through one token delay that token only; the owner’s other credentials keep working', async () => {
-    reg = await startRegistry({ seed: BASIC, now: clock.now });
+    reg = await startRegistry({ seed: BASIC, clock });
     const code = totp(ALICE.secret, clock.now());
     const created = await call(reg.url, 'POST', '/-/npm/v1/tokens', { token: ALICE.token, otp: code, body: { password: ALICE.password } });
     expect(created.status).toBe(201);
@@ -111,7 +111,7 @@ describe('finding 5: lockouts triggered by others', () => {
   });
 
   it('a read-only token cannot spend its owner’s OTP budget: it revokes itself without an OTP, and is refused (403) before any OTP check elsewhere', async () => {
-    reg = await startRegistry({ seed: BASIC, now: clock.now });
+    reg = await startRegistry({ seed: BASIC, clock });
     const created = await call(reg.url, 'POST', '/-/npm/v1/tokens', { token: ALICE.token, otp: totp(ALICE.secret, clock.now()), body: { password: ALICE.password, readonly: true } });
     const ro = created.body.token as string;
     clock.nextStep();

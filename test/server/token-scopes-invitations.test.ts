@@ -5,7 +5,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { registryPerTest } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
-import { totp } from '../helpers/totp.js';
+import { totp } from '../helpers/clock.js';
 import { publishBody, pkgPath } from '../helpers/packages.js';
 import { ALICE, BOB, CAROL, DAVE } from '../helpers/fixtures.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { registryPerTest } from '../helpers/registry.js';
 import { call, submitLoginForm } from '../helpers/http.js';
-import { totp } from '../helpers/totp.js';
+import { totp } from '../helpers/clock.js';
 import { ALICE, BOB, CAROL } from '../helpers/fixtures.js';
 
 const srv = registryPerTest();

@@ -1,30 +1,12 @@
 /** The whole CLI in-process through main(proc): exit codes, stdout/stderr split, no stack traces. */
 import { describe, expect, it } from '@jest/globals';
-import { PassThrough, Writable } from 'node:stream';
-import { main } from '../../src/main.js';
-import type { ProcessLike } from '../../src/ui/io.js';
+import { runMain } from '../helpers/main.js';
 import { VERSION } from '../../src/version.js';
 
-async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  let out = '';
-  let err = '';
-  const w = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) });
-  const proc = {
-    stdin: new PassThrough(),
-    stdout: w((s) => (out += s)),
-    stderr: w((s) => (err += s)),
-    env: { HOME: '/nonexistent-home', ...env },
-    argv: ['node', 'orgctl', ...args],
-    cwd: () => '/',
-    exitCode: undefined as number | undefined,
-    on: () => proc,
-    exit: () => {
-      throw new Error('process.exit must not be called');
-    },
-  };
-  await main(proc as unknown as ProcessLike);
-  return { code: proc.exitCode ?? 0, out, err };
-}
+const run = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
+  const r = await runMain(args, { env: { HOME: '/nonexistent-home', ...env } });
+  return { code: r.code, out: r.stdout, err: r.stderr };
+};
 
 describe('main', () => {
   it('--version prints the version on stdout and exits 0', async () => {

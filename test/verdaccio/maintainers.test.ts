@@ -12,13 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALICE, BASIC, BOB, CAROL, DAVE } from '../helpers/fixtures.js';
 import { call, type CallOptions } from '../helpers/http.js';
-import { NpmClient, TestClock, npmErrorCode, type NpmResult } from '../helpers/npm.js';
+import { NpmClient, npmErrorCode, type NpmResult } from '../helpers/npm.js';
 import { publishBody } from '../helpers/packages.js';
-import { totp } from '../helpers/totp.js';
-import { startVerdaccio, type VerdaccioRegistry } from '../helpers/verdaccio.js';
+import { testClock, totp } from '../helpers/clock.js';
+import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { gateVerdaccioCreations } from '../helpers/verdaccio.js';
 
-const clock = TestClock.atStepStart();
-let reg: VerdaccioRegistry;
+const clock = testClock();
+let reg: TestRegistry;
 let work: string;
 let newbieToken: string;
 const npm: Record<'alice' | 'bob' | 'carol' | 'newbie' | 'anon', NpmClient> = {} as never;
@@ -61,7 +62,7 @@ async function state(pkg: string, token?: string): Promise<{ versions: string[];
 }
 
 beforeAll(async () => {
-  reg = await startVerdaccio({ seed: BASIC, now: clock.now });
+  reg = await startRegistry({ seed: BASIC, clock, server: 'verdaccio' });
   work = await mkdtemp(join(tmpdir(), 'orgctl-maint-'));
   // newbie signs up, anonymously, as in the finding.
   const signup = await req('PUT', '/-/user/org.couchdb.user:newbie', { body: { _id: 'org.couchdb.user:newbie', name: 'newbie', password: 'newbie-password', email: 'newbie@example.com', type: 'user', roles: [] } });
@@ -152,14 +153,14 @@ describe('Verdaccio: only maintainers change an existing package (finding: anyon
     const inGate = new Promise<void>((r) => (entered = r));
     const gate = new Promise<void>((r) => (release = r));
     // bob's first publish of race-pkg passes its checks, then is held before Verdaccio stores it.
-    reg.gateCreations(async (pkg) => {
+    await gateVerdaccioCreations(async (pkg) => {
       if (pkg !== 'race-pkg') return;
       entered();
       await gate;
     });
     const bob = req('PUT', '/race-pkg', { token: BOB.token, body: publishBody('race-pkg', '1.0.0') });
     await inGate;
-    reg.gateCreations(null);
+    await gateVerdaccioCreations(null);
     const during = await req('PUT', '/race-pkg', { token: newbieToken, body: publishBody('race-pkg', '2.0.0') });
     expect({ status: during.status, error: during.body.error }).toEqual({ status: 409, error: 'race-pkg is being published by another request. Try again.' });
     release();

@@ -4,17 +4,15 @@
  * OTP on package writes, search, Basic credentials, and a Verdaccio whose plugin opens its own
  * data folder from the config (as deployed).
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ALICE, BASIC, BOB, CAROL, DAVE } from '../helpers/fixtures.js';
+import { ALICE, BASIC, BOB, CAROL, DAVE, ERIN, ROOT } from '../helpers/fixtures.js';
 import { call, type CallOptions } from '../helpers/http.js';
-import { TestClock } from '../helpers/npm.js';
-import { ROOT, startRegistry } from '../helpers/registry.js';
-import { totp } from '../helpers/totp.js';
-import { startVerdaccio, type VerdaccioRegistry } from '../helpers/verdaccio.js';
+import { registryPerFile, startRegistry } from '../helpers/registry.js';
+import { totp } from '../helpers/clock.js';
 
 /** A publish document as npm sends it (the tarball bytes need not be a real tarball here). */
 function publishDoc(base: string, name: string, version: string): object {
@@ -39,17 +37,15 @@ function publishDoc(base: string, name: string, version: string): object {
 const path = (name: string) => `/${name.replace('/', '%2f')}`;
 
 describe('package access through the plugin', () => {
-  const clock = TestClock.atStepStart();
-  let reg: VerdaccioRegistry;
-  const req = (method: string, p: string, o: CallOptions = {}) => call(reg.url, method, p, o);
-  const publish = (name: string, o: CallOptions) => req('PUT', path(name), { ...o, body: publishDoc(reg.url, name, '1.0.0') });
+  const srv = registryPerFile({ server: 'verdaccio' });
+  const { clock } = srv;
+  const req = (method: string, p: string, o: CallOptions = {}) => call(srv.url, method, p, o);
+  const publish = (name: string, o: CallOptions) => req('PUT', path(name), { ...o, body: publishDoc(srv.url, name, '1.0.0') });
 
   beforeAll(async () => {
-    reg = await startVerdaccio({ seed: BASIC, now: clock.now });
     const r = await publish('@acme/widget', { token: ALICE.token, otp: totp(ALICE.secret, clock.now()) });
     expect(r.status).toBe(201);
   }, 30_000);
-  afterAll(() => reg?.close());
 
   it('OTP on writes: alice (auth-and-writes) needs one, dave (auth-only) does not; non-members get 403', async () => {
     const noOtp = await publish('@acme/gadget', { token: ALICE.token });
@@ -121,7 +117,7 @@ describe('package access through the plugin', () => {
     clock.nextStep();
     const rm = await req('DELETE', '/-/org/acme/user', { token: ALICE.token, otp: totp(ALICE.secret, clock.now()), body: { user: 'erin' } });
     expect(rm.status).toBe(204);
-    const r = await req('GET', path('@acme/widget'), { token: 'npm_TestErinToken000000000000000000005' });
+    const r = await req('GET', path('@acme/widget'), { token: ERIN.token });
     expect(r.status).toBe(403);
     expect(r.body.error).toBe('erin is not a member of org acme.');
   });
@@ -132,7 +128,7 @@ describe('a Verdaccio whose plugin opens its data folder from the config', () =>
     const dir = mkdtempSync(join(tmpdir(), 'orgctl-vdata-'));
     const data = join(dir, 'orgctl-data');
     try {
-      const reg = await startVerdaccio({ dataDir: data, fromConfig: { seedFile: join(ROOT, BASIC) } });
+      const reg = await startRegistry({ server: 'verdaccio', dataDir: data, fromConfig: { seedFile: join(ROOT, BASIC) } });
       try {
         expect(existsSync(data)).toBe(true);
         const who = await call(reg.url, 'GET', '/-/whoami', { token: BOB.token });

@@ -48,6 +48,20 @@ export function registerServe(parent: Command, f: Factory, runF = serveRun): Com
     });
 }
 
+/** The clock ORGCTL_TEST_CLOCK_FILE names (tests only: docs/registry-api.md, "Test clock"), said on stderr. */
+function testClock(io: IO, fileClock: (file: string) => () => number): () => number {
+  const file = io.env.ORGCTL_TEST_CLOCK_FILE!;
+  let now: () => number;
+  try {
+    now = fileClock(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(code ? `cannot read ORGCTL_TEST_CLOCK_FILE ${file}: ${code}` : (e as Error).message, ExitCode.Usage);
+  }
+  io.err(`warning: ORGCTL_TEST_CLOCK_FILE is set: the registry's time is read from ${file} (for tests only)\n`);
+  return now;
+}
+
 /** Runs until SIGINT/SIGTERM; then finishes in-flight requests, flushes the store and returns. */
 export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<void> {
   const { io } = deps;
@@ -57,15 +71,16 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
   const onSignal = (sig: string) => (stopRequested ? stopRequested(sig) : (pendingSignal ??= sig));
   deps.proc.on('SIGINT', () => onSignal('SIGINT'));
   deps.proc.on('SIGTERM', () => onSignal('SIGTERM'));
-  const { openRegistry, readSeedFile, SeedError } = await import('../../server/index.js');
+  const { openRegistry, readSeedFile, SeedError, fileClock } = await import('../../server/index.js');
   const { StoreError } = await import('../../server/store/file-store.js');
+  const now = io.env.ORGCTL_TEST_CLOCK_FILE ? testClock(io, fileClock) : deps.now;
   let registry;
   try {
     const seed = opts.seed ? await readSeedFile(opts.seed) : undefined;
     registry = await openRegistry({
       dataDir: opts.data,
       seed,
-      now: deps.now,
+      now,
       log: (line) => io.err(`${line}\n`),
       warn: (line) => io.err(`warning: ${line}\n`),
       onError: (e) => io.err(`error: ${(e as Error)?.stack ?? String(e)}\n`),

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { RegistryClient, parseRetryAfter } from '../../../src/client/client.js';
 import { HttpError, InsecureRegistryError, NetworkError, OtpRequiredError } from '../../../src/client/errors.js';
 import { ExitCode } from '../../../src/errors.js';
-import { recordingClock, json, startScriptedServer, type ScriptedServer } from '../../helpers/scripted-server.js';
+import { json, startScriptedServer, type ScriptedServer } from '../../helpers/scripted-server.js';
+import { testClock } from '../../helpers/clock.js';
 import { VERSION } from '../../../src/version.js';
 
 let server: ScriptedServer | undefined;
@@ -14,7 +15,7 @@ afterEach(async () => {
 });
 
 function client(registry: string, extra: Partial<ConstructorParameters<typeof RegistryClient>[0]> = {}) {
-  const clock = recordingClock();
+  const clock = testClock();
   const c = new RegistryClient({ registry, clock, random: () => 0.5, ...extra });
   clients.push(c);
   return { c, clock };

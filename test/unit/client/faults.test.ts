@@ -15,12 +15,12 @@ import {
   cutMidResponse,
   dropConnection,
   json,
-  recordingClock,
   stallMidBody,
   startScriptedServer,
   type Handler,
   type ScriptedServer,
 } from '../../helpers/scripted-server.js';
+import { testClock } from '../../helpers/clock.js';
 
 const TIMEOUT_MS = 200;
 
@@ -37,7 +37,7 @@ type Transport = (typeof TRANSPORTS)[number];
 
 async function setup(transport: Transport, handler: Handler, extra: Partial<RegistryClientOptions> = {}) {
   server = await startScriptedServer(handler);
-  const clock = recordingClock();
+  const clock = testClock();
   const opts: RegistryClientOptions = { registry: server.url, clock, random: () => 0.5, timeoutMs: TIMEOUT_MS, ...extra };
   if (transport === 'undici') {
     const agent = new Agent();

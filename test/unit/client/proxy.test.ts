@@ -3,7 +3,8 @@ import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { RegistryClient } from '../../../src/client/client.js';
 import { NetworkError } from '../../../src/client/errors.js';
-import { json, recordingClock, startScriptedServer, type ScriptedServer } from '../../helpers/scripted-server.js';
+import { json, startScriptedServer, type ScriptedServer } from '../../helpers/scripted-server.js';
+import { testClock } from '../../helpers/clock.js';
 
 /** A minimal forward proxy: tunnels CONNECT and forwards absolute-form requests, all to `target`. */
 async function startProxy(targetPort: number): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
@@ -42,7 +43,7 @@ afterEach(async () => {
 });
 
 function client(registry: string, env: NodeJS.ProcessEnv) {
-  const c = new RegistryClient({ registry, env, clock: recordingClock(), retry: { attempts: 1 } });
+  const c = new RegistryClient({ registry, env, clock: testClock(), retry: { attempts: 1 } });
   clients.push(c);
   return c;
 }

@@ -3,12 +3,12 @@
  * token store, recording clock) against the real reference registry in-process. No module mocks.
  */
 import { describe, expect, it } from '@jest/globals';
-import { totp } from '../../helpers/totp.js';
+import { testClock, totp } from '../../helpers/clock.js';
 import { submitLoginForm } from '../../helpers/http.js';
-import { basicUser, useBasicRegistry } from '../../helpers/basic-registry.js';
+import { registryPerFile } from '../../helpers/registry.js';
+import { ALICE, BOB, CAROL } from '../../helpers/fixtures.js';
 import { testIO, type TestIO } from '../../helpers/test-io.js';
 import { fakePrompter } from '../../helpers/fake-prompter.js';
-import { recordingClock } from '../../helpers/scripted-server.js';
 import { createDeps, type DepsOverrides } from '../../../src/factory.js';
 import { memoryTokenStore } from '../../../src/auth/token-store.js';
 import { loginRun, parseLoginFlags, type LoginOptions } from '../../../src/commands/login.js';
@@ -16,8 +16,7 @@ import { whoamiRun } from '../../../src/commands/whoami.js';
 import { logoutRun } from '../../../src/commands/logout.js';
 import { AuthError, CancelError, ExitCode, UsageError } from '../../../src/errors.js';
 
-const ALICE_SECRET = basicUser('alice').tfa!.secret;
-const ctx = useBasicRegistry();
+const ctx = registryPerFile();
 
 function setup(io: TestIO, overrides: DepsOverrides = {}) {
   const store = memoryTokenStore();
@@ -51,7 +50,7 @@ describe('parseLoginFlags', () => {
 describe('loginRun (legacy)', () => {
   it('on a TTY asks for user name and password, answers the OTP challenge with one prompt, stores the token', async () => {
     const io = testIO({ stdinTTY: true, stdoutTTY: true, env: { ORGCTL_REGISTRY: ctx.url } });
-    const prompter = fakePrompter().expect('input', 'alice').expect('password', 'alice-password').expect('otp', totp(ALICE_SECRET, ctx.clock.now()));
+    const prompter = fakePrompter().expect('input', 'alice').expect('password', ALICE.password).expect('otp', totp(ALICE.secret, ctx.clock.now()));
     const { deps, store } = setup(io, { prompter });
     await loginRun(legacy(), deps);
     prompter.assertDone();
@@ -79,7 +78,7 @@ describe('loginRun (legacy)', () => {
   });
 
   it('without a TTY, an OTP challenge is an AuthError (exit 4) and nothing is prompted', async () => {
-    const io = testIO({ stdin: 'alice-password', env: { ORGCTL_REGISTRY: ctx.url } });
+    const io = testIO({ stdin: ALICE.password, env: { ORGCTL_REGISTRY: ctx.url } });
     const prompter = fakePrompter();
     const { deps } = setup(io, { prompter });
     const err = await loginRun(legacy({ username: 'alice', passwordStdin: true }), deps).catch((e: unknown) => e);
@@ -91,14 +90,14 @@ describe('loginRun (legacy)', () => {
 describe('loginRun (web)', () => {
   it('prints the login URL, polls doneUrl honouring Retry-After, then stores the token with the whoami name', async () => {
     const io = testIO({ env: { ORGCTL_REGISTRY: ctx.url } });
-    const clock = recordingClock();
+    const clock = testClock();
     let completed = false;
     // The "browser" finishes the login during the first wait between polls.
     const sleep = async (ms: number) => {
       await clock.sleep(ms);
       if (!completed) {
         const url = /Login at:\n(\S+)/.exec(io.stderrText())![1]!;
-        const res = await submitLoginForm(url, { username: 'bob', password: 'bob-password', otp: '' });
+        const res = await submitLoginForm(url, { username: 'bob', password: BOB.password, otp: '' });
         await res.text();
         completed = true;
       }
@@ -115,7 +114,7 @@ describe('loginRun (web)', () => {
 
 describe('whoamiRun and logoutRun', () => {
   it('whoami uses the stored token; logout revokes it and forgets it; whoami then needs a login', async () => {
-    const io = testIO({ stdin: 'carol-password', env: { ORGCTL_REGISTRY: ctx.url } });
+    const io = testIO({ stdin: CAROL.password, env: { ORGCTL_REGISTRY: ctx.url } });
     const { deps, store } = setup(io, { prompter: fakePrompter() });
     await loginRun(legacy({ username: 'carol', passwordStdin: true }), deps);
     const token = store.entries()[ctx.url]!.token;

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { testIO, type TestIO } from '../../helpers/test-io.js';
 import { fakePrompter } from '../../helpers/fake-prompter.js';
 import { startOrgCli, USERS, type OrgCliContext, type UserName } from '../../helpers/org-cli.js';
+import { ACME_ROSTER as ACME } from '../../helpers/fixtures.js';
 import { createDeps, type AppDeps } from '../../../src/factory.js';
 import { memoryTokenStore } from '../../../src/auth/token-store.js';
 import { enforceRun, previewText, type EnforceOptions } from '../../../src/commands/org/2fa/enforce.js';
@@ -24,7 +25,6 @@ beforeEach(async () => {
 });
 afterEach(() => ctx.close());
 
-const ACME = { alice: 'owner', bob: 'developer', dave: 'admin', erin: 'developer' };
 
 /** Deps acting as `user`, on a terminal unless `tty: false`; records every request the client sends. */
 function depsFor(user: UserName, prompter: ReturnType<typeof fakePrompter>, tty = true) {

@@ -3,15 +3,14 @@
  * prompter, buffer IO, in-memory token store) against the real reference registry in-process, on a
  * controlled clock. No module mocks.
  */
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRegistry, type TestRegistry } from '../../helpers/registry.js';
+import { registryPerTest } from '../../helpers/registry.js';
 import { call } from '../../helpers/http.js';
-import { totp } from '../../helpers/totp.js';
-import { TestClock } from '../../helpers/npm.js';
-import { ALICE, BASIC, BOB, DAVE } from '../../helpers/fixtures.js';
+import { totp } from '../../helpers/clock.js';
+import { ALICE, BOB, DAVE } from '../../helpers/fixtures.js';
 import { testIO, type TestIO } from '../../helpers/test-io.js';
 import { fakePrompter } from '../../helpers/fake-prompter.js';
 import { createDeps } from '../../../src/factory.js';
@@ -22,26 +21,21 @@ import { disable2faRun } from '../../../src/commands/profile/disable-2fa.js';
 import { CancelError, CliError, ExitCode, UsageError } from '../../../src/errors.js';
 import type { Prompter } from '../../../src/ui/prompter.js';
 
-let reg: TestRegistry;
-let clock: TestClock;
-beforeEach(async () => {
-  clock = TestClock.atStepStart();
-  reg = await startRegistry({ seed: BASIC, now: clock.now });
-});
-afterEach(() => reg.close());
+const srv = registryPerTest();
+const { clock } = srv;
 
 const tty = { stdinTTY: true, stdoutTTY: true };
 
 /** An IO logged in as `token` on the test registry (TTY flags as given). */
 function ioFor(token: string, opts: Parameters<typeof testIO>[0] = {}): TestIO {
-  return testIO({ ...opts, env: { ORGCTL_REGISTRY: reg.url, ORGCTL_TOKEN: token } });
+  return testIO({ ...opts, env: { ORGCTL_REGISTRY: srv.url, ORGCTL_TOKEN: token } });
 }
 
 function depsFor(io: TestIO, prompter: Prompter = fakePrompter()) {
   return createDeps(io, { prompter, tokenStore: async () => memoryTokenStore(), npmConfig: () => ({ env: {}, files: [] }) });
 }
 
-const tfaOf = async (token: string) => (await call(reg.url, 'GET', '/-/npm/v1/user', { token })).body.tfa;
+const tfaOf = async (token: string) => (await call(srv.url, 'GET', '/-/npm/v1/user', { token })).body.tfa;
 
 const enable = (o: Partial<Enable2faOptions> = {}): Enable2faOptions => ({ mode: 'auth-and-writes', modeExplicit: false, passwordStdin: false, json: false, ...o });
 
@@ -92,7 +86,7 @@ describe('profile get', () => {
     expect(text.stdoutText()).toContain('two-factor auth: disabled\n');
     const io = ioFor(BOB.token);
     await profileGetRun({ json: true }, depsFor(io));
-    expect(JSON.parse(io.stdoutText())).toEqual((await call(reg.url, 'GET', '/-/npm/v1/user', { token: BOB.token })).body);
+    expect(JSON.parse(io.stdoutText())).toEqual((await call(srv.url, 'GET', '/-/npm/v1/user', { token: BOB.token })).body);
   });
 });
 
@@ -172,7 +166,7 @@ describe('profile enable-2fa, interactive', () => {
 
 describe('profile enable-2fa, scripted', () => {
   it('--password-stdin starts (pending), a wrong --verify keeps it pending, the right one saves the codes to a 0600 file', async () => {
-    const start = testIO({ stdin: `${BOB.password}\n`, env: { ORGCTL_REGISTRY: reg.url, ORGCTL_TOKEN: BOB.token } });
+    const start = testIO({ stdin: `${BOB.password}\n`, env: { ORGCTL_REGISTRY: srv.url, ORGCTL_TOKEN: BOB.token } });
     await enable2faRun(enable({ passwordStdin: true, json: true }), depsFor(start));
     const { otpauth, secret } = JSON.parse(start.stdoutText());
     expect(new URL(otpauth).searchParams.get('secret')).toBe(secret);
@@ -196,7 +190,7 @@ describe('profile enable-2fa, scripted', () => {
 
   it('starting again while pending resets the old enrolment and issues a fresh secret', async () => {
     const start = async () => {
-      const io = testIO({ stdin: BOB.password, env: { ORGCTL_REGISTRY: reg.url, ORGCTL_TOKEN: BOB.token } });
+      const io = testIO({ stdin: BOB.password, env: { ORGCTL_REGISTRY: srv.url, ORGCTL_TOKEN: BOB.token } });
       await enable2faRun(enable({ mode: 'auth-only', modeExplicit: true, passwordStdin: true }), depsFor(io));
       return /^secret: ([A-Z2-7]+)$/m.exec(io.stdoutText())![1]!;
     };
@@ -249,7 +243,7 @@ describe('profile disable-2fa', () => {
   });
 
   it('on a TTY asks for the password and the OTP, then prints {"tfa": false}', async () => {
-    const left = await call(reg.url, 'DELETE', '/-/org/secure/user', { token: DAVE.token, body: { user: 'dave' }, otp: totp(DAVE.secret, clock.now()) });
+    const left = await call(srv.url, 'DELETE', '/-/org/secure/user', { token: DAVE.token, body: { user: 'dave' }, otp: totp(DAVE.secret, clock.now()) });
     expect(left.status).toBeLessThan(300);
     clock.nextStep();
     const io = ioFor(DAVE.token, tty);
@@ -267,7 +261,7 @@ describe('profile disable-2fa', () => {
   });
 
   it('cancels an unfinished enrolment with the password only', async () => {
-    await call(reg.url, 'POST', '/-/npm/v1/user', { token: BOB.token, body: { tfa: { password: BOB.password, mode: 'auth-only' } } });
+    await call(srv.url, 'POST', '/-/npm/v1/user', { token: BOB.token, body: { tfa: { password: BOB.password, mode: 'auth-only' } } });
     const io = ioFor(BOB.token);
     await disable2faRun({ passwordStdin: true, json: true }, { ...depsFor(io), readStdin: async () => `${BOB.password}\n` });
     expect(JSON.parse(io.stdoutText())).toEqual({ tfa: false });

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { loadNpmConfig, npmConfigValue, npmrcTokenFor } from '../../../src/config/npmrc.js';
 import { normalizeRegistryUrl, resolveRegistry } from '../../../src/config/registry.js';
 import { npmCommand, npmEnv } from '../../helpers/npm.js';
-import { REPO_ROOT } from '../../helpers/run-cli.js';
+import { ROOT as REPO_ROOT } from '../../helpers/fixtures.js';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'npmrc');
 /** npm's built-in default: what `npm config get registry` prints when no file sets one. */

@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { Command } from 'commander';
-import { totp } from '../../../helpers/totp.js';
-import { basicUser, useBasicRegistry } from '../../../helpers/basic-registry.js';
+import { totp } from '../../../helpers/clock.js';
+import { registryPerFile } from '../../../helpers/registry.js';
+import { ALICE, CAROL } from '../../../helpers/fixtures.js';
 import { testIO, type TestIO } from '../../../helpers/test-io.js';
 import { fakePrompter } from '../../../helpers/fake-prompter.js';
 import { createDeps, type AppDeps, type DepsOverrides } from '../../../../src/factory.js';
@@ -14,9 +15,7 @@ import { orgInvitesRevokeRun } from '../../../../src/commands/org/invites.js';
 import { invitesAcceptRun } from '../../../../src/commands/invites/accept.js';
 import { UsageError } from '../../../../src/errors.js';
 
-const ALICE = basicUser('alice');
-const CAROL = basicUser('carol');
-const ctx = useBasicRegistry();
+const ctx = registryPerFile();
 
 const deps = (io: TestIO, overrides: DepsOverrides = {}): AppDeps => createDeps(io, { npmConfig: () => ({ env: {}, files: [] }), ...overrides });
 const ttyAs = (token: string) => testIO({ stdinTTY: true, stdoutTTY: true, env: { ORGCTL_REGISTRY: ctx.url, ORGCTL_TOKEN: token } });
@@ -64,7 +63,7 @@ describe('org invite: argv → options', () => {
 describe('run functions on a TTY', () => {
   it('org invite asks once for the OTP the registry demands, then reports each invitation on stderr', async () => {
     const io = ttyAs(ALICE.token);
-    const prompter = fakePrompter().expect('otp', totp(ALICE.tfa!.secret, ctx.clock.now()));
+    const prompter = fakePrompter().expect('otp', totp(ALICE.secret, ctx.clock.now()));
     await orgInviteRun({ org: 'acme', users: ['carol'], teams: ['core'], reinstate: false, json: false }, deps(io, { prompter }));
     prompter.assertDone();
     expect(io.stdoutText()).toBe('');
@@ -74,7 +73,7 @@ describe('run functions on a TTY', () => {
   it('org invites revoke reuses the code it asked for on the next user and reports the one with no invitation', async () => {
     const io = ttyAs(ALICE.token);
     ctx.clock.nextStep();
-    const prompter = fakePrompter().expect('otp', totp(ALICE.tfa!.secret, ctx.clock.now()));
+    const prompter = fakePrompter().expect('otp', totp(ALICE.secret, ctx.clock.now()));
     const run = orgInvitesRevokeRun({ org: 'acme', users: ['carol', 'erin'], json: true }, deps(io, { prompter }));
     await expect(run).rejects.toThrow('1 of 2 invitations could not be revoked.');
     prompter.assertDone();

@@ -25,7 +25,7 @@ Examples:
   $ orgctl logout
 `;
 
-type Registrar = (program: Command, deps: AppDeps, f: Factory, rest: readonly string[]) => unknown;
+type Registrar = (program: Command, deps: AppDeps, rest: readonly string[]) => unknown;
 
 /**
  * Every top-level command, in help order, with the module that registers it. The modules are
@@ -35,11 +35,11 @@ const COMMANDS: [name: string, load: () => Promise<Registrar>][] = [
   ['login', async () => { const m = await import('./commands/login.js'); return (p, d) => m.registerLogin(p, d); }],
   ['whoami', async () => { const m = await import('./commands/whoami.js'); return (p, d) => m.registerWhoami(p, d); }],
   ['logout', async () => { const m = await import('./commands/logout.js'); return (p, d) => m.registerLogout(p, d); }],
-  ['org', async () => { const m = await import('./commands/org/index.js'); return (p, d, _f, rest) => m.registerOrg(p, d, rest); }],
+  ['org', async () => { const m = await import('./commands/org/index.js'); return (p, d, rest) => m.registerOrg(p, d, rest); }],
   ['team', async () => { const m = await import('./commands/team/index.js'); return (p, d) => m.registerTeam(p, d); }],
   ['invites', async () => { const m = await import('./commands/invites/index.js'); return (p, d) => m.registerInvites(p, d); }],
   ['profile', async () => { const m = await import('./commands/profile/index.js'); return (p, d) => m.registerProfile(p, d); }],
-  ['registry', async () => { const m = await import('./commands/registry/index.js'); return (p, _d, f) => m.registerRegistry(p, f); }],
+  ['registry', async () => { const m = await import('./commands/registry/index.js'); return (p, d) => m.registerRegistry(p, d); }],
 ];
 
 /**
@@ -59,11 +59,11 @@ export async function buildProgram(f: Factory, argv: readonly string[] = []): Pr
     .configureOutput({ writeOut: (s) => f.io.out(s), writeErr: (s) => f.io.err(s) })
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
-  const deps: AppDeps = createDeps(f.io, f.deps);
+  const deps: AppDeps = createDeps(f.io, f.deps, f.proc);
   const i = argv.findIndex((a) => !a.startsWith('-'));
   const named = i < 0 ? [] : COMMANDS.filter(([name]) => name === argv[i]);
   const rest = i < 0 ? [] : argv.slice(i + 1);
   // One import at a time: Jest's ESM loader fails on concurrent imports sharing a dependency.
-  for (const [, load] of named.length > 0 ? named : COMMANDS) await (await load())(program, deps, f, rest);
+  for (const [, load] of named.length > 0 ? named : COMMANDS) await (await load())(program, deps, rest);
   return program;
 }

@@ -1,4 +1,4 @@
-import type { IO } from './ui/io.js';
+import type { IO, ProcessLike } from './ui/io.js';
 import { inquirerPrompter, type Prompter } from './ui/prompter.js';
 import type { RegistryClient, RegistryClientOptions } from './client/client.js';
 import { systemClock, type Clock } from './client/clock.js';
@@ -33,6 +33,8 @@ export interface Connection {
  */
 export interface AppDeps {
   io: IO;
+  /** signals (SIGINT/SIGTERM) for long-running commands (`registry serve`) */
+  proc: Pick<ProcessLike, 'on'>;
   clock: Clock;
   prompter: Prompter;
   /** The project and user `.npmrc`, read once. */
@@ -43,18 +45,22 @@ export interface AppDeps {
 }
 
 /** Optional overrides; anything not given is wired to the real implementation. */
-export type DepsOverrides = Partial<Omit<AppDeps, 'io'>> & { clientOptions?: Partial<RegistryClientOptions> };
+export type DepsOverrides = Partial<Omit<AppDeps, 'io' | 'proc'>> & { clientOptions?: Partial<RegistryClientOptions> };
 
+
+/** For deps built without a process (tests of run functions): no signal ever arrives. */
+const NO_SIGNALS: Pick<ProcessLike, 'on'> = { on: () => undefined };
 
 /**
  * Wires the real dependencies lazily. Creating this costs nothing: no file is read and no heavy
  * module is imported until a command calls one of the functions.
  */
-export function createDeps(io: IO, overrides: DepsOverrides = {}): AppDeps {
+export function createDeps(io: IO, overrides: DepsOverrides = {}, proc: Pick<ProcessLike, 'on'> = NO_SIGNALS): AppDeps {
   let npm: NpmConfig | undefined;
   let store: Promise<TokenStore> | undefined;
   const deps: AppDeps = {
     io,
+    proc,
     clock: overrides.clock ?? systemClock,
     // inquirerPrompter imports @inquirer/prompts on the first question only.
     prompter: overrides.prompter ?? inquirerPrompter(io),

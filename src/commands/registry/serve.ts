@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import type { Factory } from '../../cli.js';
+import type { AppDeps } from '../../factory.js';
 import { CliError, ExitCode, UsageError } from '../../errors.js';
-import type { IO, ProcessLike } from '../../ui/io.js';
+import type { IO } from '../../ui/io.js';
 
 export interface ServeOptions {
   host: string;
@@ -14,10 +14,7 @@ export interface ServeOptions {
   maxConnectionsPerAddress?: number;
 }
 
-export interface ServeDeps {
-  io: IO;
-  /** for SIGINT/SIGTERM */
-  proc: Pick<ProcessLike, 'on'>;
+export interface ServeDeps extends Pick<AppDeps, 'io' | 'proc'> {
   now?: () => number;
 }
 
@@ -28,7 +25,7 @@ Examples:
   $ URL=$(orgctl registry serve --port 0 | head -n1)   # scripts: the first stdout line is the URL
 `;
 
-export function registerServe(parent: Command, f: Factory, runF = serveRun): Command {
+export function registerServe(parent: Command, deps: AppDeps, runF = serveRun): Command {
   return parent
     .command('serve')
     .description('Start the reference registry; prints its base URL as the first line of stdout')
@@ -44,7 +41,7 @@ export function registerServe(parent: Command, f: Factory, runF = serveRun): Com
       if (!/^\d+$/.test(flags.port) || Number(flags.port) > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got "${flags.port}"`);
       const cap = flags.maxConnectionsPerAddress;
       if (cap !== undefined && !/^\d{1,6}$/.test(cap)) throw new UsageError(`--max-connections-per-address must be a whole number (0 for no cap), got "${cap}"`);
-      await runF({ host: flags.host, port: Number(flags.port), data: flags.data, seed: flags.seed, demo: !!flags.demo, maxConnectionsPerAddress: cap === undefined ? undefined : Number(cap) }, f);
+      await runF({ host: flags.host, port: Number(flags.port), data: flags.data, seed: flags.seed, demo: !!flags.demo, maxConnectionsPerAddress: cap === undefined ? undefined : Number(cap) }, deps);
     });
 }
 

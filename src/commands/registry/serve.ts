@@ -49,7 +49,7 @@ export function registerServe(parent: Command, f: Factory, runF = serveRun): Com
 }
 
 /** The clock ORGCTL_TEST_CLOCK_FILE names (tests only: docs/registry-api.md, "Test clock"), said on stderr. */
-function testClock(io: IO, fileClock: (file: string) => () => number): () => number {
+export function testClock(io: IO, fileClock: (file: string) => () => number): () => number {
   const file = io.env.ORGCTL_TEST_CLOCK_FILE!;
   let now: () => number;
   try {

@@ -39,7 +39,7 @@ const COMMANDS: [name: string, load: () => Promise<Registrar>][] = [
   ['team', async () => { const m = await import('./commands/team/index.js'); return (p, d) => m.registerTeam(p, d); }],
   ['invites', async () => { const m = await import('./commands/invites/index.js'); return (p, d) => m.registerInvites(p, d); }],
   ['profile', async () => { const m = await import('./commands/profile/index.js'); return (p, d) => m.registerProfile(p, d); }],
-  ['registry', async () => { const m = await import('./commands/registry/index.js'); return (p, d) => m.registerRegistry(p, d); }],
+  ['registry', async () => { const m = await import('./commands/registry/index.js'); return (p, d, rest) => m.registerRegistry(p, d, rest); }],
 ];
 
 /**

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { RegistryCore, type CoreOptions } from './core/registry-core.js';
 import { buildSeedOps, SeedError, validateSeed } from './core/seed.js';
+import { listenAdminSocket, type AdminSocket } from './http/admin-socket.js';
 import { createRegistryServer, type ConnectionOptions, type RegistryServer } from './http/server.js';
 import { FileStore } from './store/file-store.js';
 import { MemoryStore, type Store } from './store/store.js';
@@ -43,19 +44,16 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Open
   // Validate the seed before touching the data folder, so a bad seed changes nothing.
   const seed = opts.seed !== undefined ? validateSeed(opts.seed) : undefined;
   const now = opts.now ?? Date.now;
-  const store: Store = opts.dataDir ? await FileStore.open(opts.dataDir, { warn: opts.warn }) : new MemoryStore();
-  // Notifications: RFC 5322 files in <data>/outbox/, or kept in memory without --data.
-  const mailer: Mailer = opts.dataDir ? new FileMailer(path.join(path.resolve(opts.dataDir), 'outbox')) : new MemoryMailer();
-  // Package tarballs: files in <data>/tarballs/ (fsync'd before the metadata commit), or in memory.
-  const tarballs = opts.dataDir ? new FileTarballs(path.join(path.resolve(opts.dataDir), 'tarballs')) : new MemoryTarballs();
-  const core = new RegistryCore({ store, now, mailer, tarballs, throttle: opts.throttle, passwords: opts.passwords });
-  void core.flushOutbox();
+  const { core, store } = await openCore({ ...opts, now });
   let seeded = false;
+  let admin: AdminSocket | null = null;
   try {
     if (seed && store.isNew) {
       await core.applySeedOps(await buildSeedOps(seed, new Date(now()).toISOString()));
       seeded = true;
     }
+    // The operator API, only with a data folder (whose lock this process now holds).
+    if (opts.dataDir) admin = await listenAdminSocket(core, opts.dataDir, opts.warn);
   } catch (e) {
     await store.close();
     throw e;
@@ -67,10 +65,26 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Open
     http,
     seeded,
     async close() {
+      await admin?.close();
       await http.close();
       await store.close();
     },
   };
+}
+
+/**
+ * The store (a data folder, locked, or memory) and a core on it, with no HTTP: what
+ * `openRegistry` serves, and what an operator command opens while no server runs.
+ */
+export async function openCore(opts: Pick<OpenRegistryOptions, 'dataDir' | 'now' | 'warn' | 'throttle' | 'passwords'>): Promise<{ core: RegistryCore; store: Store }> {
+  const store: Store = opts.dataDir ? await FileStore.open(opts.dataDir, { warn: opts.warn }) : new MemoryStore();
+  // Notifications: RFC 5322 files in <data>/outbox/, or kept in memory without --data.
+  const mailer: Mailer = opts.dataDir ? new FileMailer(path.join(path.resolve(opts.dataDir), 'outbox')) : new MemoryMailer();
+  // Package tarballs: files in <data>/tarballs/ (fsync'd before the metadata commit), or in memory.
+  const tarballs = opts.dataDir ? new FileTarballs(path.join(path.resolve(opts.dataDir), 'tarballs')) : new MemoryTarballs();
+  const core = new RegistryCore({ store, now: opts.now, mailer, tarballs, throttle: opts.throttle, passwords: opts.passwords });
+  void core.flushOutbox();
+  return { core, store };
 }
 
 /** Reads and parses a seed file; errors name the file. */

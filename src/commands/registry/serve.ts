@@ -46,7 +46,7 @@ export function registerServe(parent: Command, deps: AppDeps, runF = serveRun): 
 }
 
 /** The clock ORGCTL_TEST_CLOCK_FILE names (tests only: docs/registry-api.md, "Test clock"), said on stderr. */
-function testClock(io: IO, fileClock: (file: string) => () => number): () => number {
+export function testClock(io: IO, fileClock: (file: string) => () => number): () => number {
   const file = io.env.ORGCTL_TEST_CLOCK_FILE!;
   let now: () => number;
   try {

@@ -54,6 +54,7 @@ export class Auth {
       }
       const user = this.state.user(rec.user);
       if (!user) throw unauthenticated('Invalid or revoked token. Log in again.');
+      refuseDisabled(user);
       return { user, token: rec, via: 'token' };
     }
     if (cred.basic) {
@@ -101,6 +102,8 @@ export class Auth {
     const addrs = setOf(this.knownAddresses, name);
     if (addrs.size >= 32) addrs.delete(addrs.values().next().value!);
     addrs.add(ip);
+    // Only after the password is right: a disabled account says so to its owner, not to guessers.
+    refuseDisabled(user);
     return user;
   }
 
@@ -111,6 +114,7 @@ export class Auth {
   reread(actor: Actor): Actor {
     const user = this.state.user(actor.user.name);
     if (!user) throw unauthenticated('Invalid or revoked token. Log in again.');
+    refuseDisabled(user);
     let token = actor.token;
     if (token) {
       token = this.state.all('tokens').get(token.key) ?? null;
@@ -231,6 +235,14 @@ export class Auth {
     if (t.orgs && !t.orgs.includes(org)) throw forbidden(`This token may not act on org ${org}.`);
     if (t.orgsPermission === 'no-access') throw forbidden('This token has no access to orgs.');
   }
+}
+
+/**
+ * A disabled account (operator command `registry users disable`) authenticates with nothing: its
+ * tokens stay stored but are refused, and so is its password, with 401 EDISABLED.
+ */
+function refuseDisabled(user: UserRec): void {
+  if (user.disabled) throw new CoreError('unauthenticated', `The account ${user.name} is disabled by the registry's operator. Ask them to enable it.`, { code: 'EDISABLED' });
 }
 
 /** Whether two stored password hashes are the same (constant-time, as every secret comparison). */

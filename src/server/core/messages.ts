@@ -39,3 +39,18 @@ export function tfaReminderMessage(m: { org: string; user: string }): Message {
     text: `Hello ${m.user},\n\nThe owners of the ${m.org} organization plan to require two-factor authentication. Members without it will be removed from ${m.org} and lose access to its packages.\n\nTurn it on now: orgctl profile enable-2fa (or npm profile enable-2fa).\n`,
   };
 }
+
+/** An operator turned off `user`'s 2FA (a lost authenticator): tokens revoked, removed from the orgs that require 2FA. */
+export function tfaResetMessage(m: { user: string; tokens: number; removedFrom: readonly { org: string; role: Role; teams: readonly string[] }[]; recordDays: number }): Message {
+  const orgs = m.removedFrom.map((r) => `  - ${r.org} (you were ${article(r.role)} ${r.role}${inTeams(r.teams)})\n`).join('');
+  return {
+    subject: 'Two-factor authentication was turned off on your account',
+    text:
+      `Hello ${m.user},\n\nThe registry's operator turned off two-factor authentication on your account, as asked for an account recovery. ` +
+      `${m.tokens === 0 ? 'You had no tokens' : m.tokens === 1 ? 'Your token was revoked' : `Your ${m.tokens} tokens were revoked`}: log in again with your password, then turn two-factor authentication back on (orgctl profile enable-2fa).\n` +
+      (orgs
+        ? `\nThese organizations require two-factor authentication, so you were removed from them:\n${orgs}\nTo come back: turn on two-factor authentication (orgctl profile enable-2fa), then ask an owner to re-invite you; accepting restores your former role and teams for ${m.recordDays} days.\n`
+        : '') +
+      `\nIf you did not ask for this, tell the registry's operator at once.\n`,
+  };
+}

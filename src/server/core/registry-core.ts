@@ -2,6 +2,7 @@ import type { Role } from '../../shared/names.js';
 import type { Op, Store } from '../store/store.js';
 import { MemoryTarballs, type TarballStore } from '../store/tarballs.js';
 import { Accounts } from './accounts.js';
+import { Admin } from './admin.js';
 import { Auth } from './auth.js';
 import { Invitations } from './invitations.js';
 import { OrgTfa } from './org-tfa.js';
@@ -70,6 +71,8 @@ export class RegistryCore {
   readonly invitations: Invitations;
   readonly access: PackageAccess;
   readonly packages: PackageStore;
+  /** operator actions (`registry users|orgs …`): reached only through the data folder, never HTTP routes */
+  readonly admin: Admin;
 
   constructor(opts: CoreOptions) {
     this.store = opts.store;
@@ -89,6 +92,7 @@ export class RegistryCore {
     this.invitations = new Invitations(state, auth);
     this.access = new PackageAccess(state, auth);
     this.packages = new PackageStore(state, auth, this.access);
+    this.admin = new Admin(state, auth);
   }
 
   // ---------------------------------------------------------------- lookups and state

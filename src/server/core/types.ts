@@ -21,6 +21,8 @@ export interface UserRec {
   created: string;
   updated: string;
   tfa: TfaRec | null;
+  /** set by an operator (`orgctl registry users disable`): no token or password of the account is accepted */
+  disabled?: boolean;
   fullname?: string | null;
   homepage?: string | null;
   freenode?: string | null;

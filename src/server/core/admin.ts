@@ -1,0 +1,164 @@
+import { nameProblem, type Role } from '../../shared/names.js';
+import { conflict, CoreError, invalid, notFound } from './errors.js';
+import { tfaResetMessage } from './messages.js';
+import { OrgDomain, REMOVAL_RECORD_DAYS } from './org-common.js';
+import { k2, type TypedOp } from './schema.js';
+import { hashPassword } from './secrets.js';
+import { tfaOn } from './state.js';
+import type { OrgRec, UserRec } from './types.js';
+
+/**
+ * Who operator changes are made by, in audit events and removal records. Not a possible user name
+ * (names have no parentheses), so an account cannot pass for the operator in the audit log.
+ */
+export const OPERATOR = '(operator)';
+
+/** A user as `registry users ls` shows it. */
+export interface AdminUser {
+  name: string;
+  email: string | null;
+  /** `pending`: enrolled, first code not given yet */
+  twoFactor: 'on' | 'off' | 'pending';
+  disabled: boolean;
+  orgs: string[];
+  created: string;
+}
+
+/** An org as `registry orgs ls` shows it. */
+export interface AdminOrg {
+  name: string;
+  members: number;
+  requireTfa: boolean;
+  owners: string[];
+  created: string;
+}
+
+export interface TfaResetResult {
+  user: string;
+  twoFactor: 'off';
+  tokensRevoked: number;
+  removedFrom: { org: string; role: Role; teams: string[] }[];
+}
+
+/**
+ * Operator actions (`orgctl registry users …`, `registry orgs …`), for whoever runs the registry:
+ * no actor, no credentials, no OTP. They are reached only through the data folder (the running
+ * server's admin socket, or the store opened by the command itself; docs/registry-api.md
+ * "Operator commands"), so the file permissions of that folder are the credential.
+ */
+export class Admin extends OrgDomain {
+  listUsers(): AdminUser[] {
+    return [...this.state.all('users').values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((u) => this.userView(u));
+  }
+
+  /** A new account with a password (at least 8 characters); the name must be free for users and orgs. */
+  async addUser(name: string, email: string, password: string): Promise<AdminUser> {
+    const check = () => {
+      const problem = nameProblem('user', name);
+      if (problem) throw invalid(problem);
+      if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw invalid(`email must be an email address, got ${JSON.stringify(email)}`);
+      if (this.state.user(name)) throw conflict(`User ${name} already exists.`);
+      if (this.state.org(name)) throw conflict(`${name} is the name of an org; user and org names share one namespace.`);
+    };
+    check();
+    if (password.length < 8) throw invalid('Password must be at least 8 characters long.');
+    const hash = await this.auth.passwords.run('operator', name, () => hashPassword(password));
+    check(); // again: created while we hashed
+    const at = this.state.iso();
+    const rec: UserRec = { name, email, emailVerified: false, password: hash, created: at, updated: at, tfa: null };
+    await this.state.commit([{ c: 'users', k: name, v: rec }, this.state.auditOp(null, OPERATOR, 'user.create', name)]);
+    return this.userView(rec);
+  }
+
+  /** Disables or enables an account; `changed` is false when it already was. */
+  async setDisabled(name: string, disabled: boolean): Promise<{ user: string; disabled: boolean; changed: boolean }> {
+    const u = this.requireUser(name);
+    if (!!u.disabled === disabled) return { user: name, disabled, changed: false };
+    const next: UserRec = { ...u, disabled, updated: this.state.iso() };
+    await this.state.commit([{ c: 'users', k: name, v: next }, this.state.auditOp(null, OPERATOR, disabled ? 'user.disable' : 'user.enable', name)]);
+    return { user: name, disabled, changed: true };
+  }
+
+  /**
+   * Account recovery for a lost authenticator, in one transaction: 2FA off (recovery codes with
+   * it), every token revoked, and the user taken out of each org that requires 2FA through the
+   * enforcement path (removal record with role and teams, reason `tfa_reset`, so an owner can
+   * reinstate them once they enrol again), audit events and a notification. Refused, with nothing
+   * changed, when the user is the only owner of such an org.
+   */
+  async resetTfa(name: string): Promise<TfaResetResult> {
+    const u = this.requireUser(name);
+    if (!u.tfa) throw conflict(`${name} has no two-factor authentication to reset.`);
+    const removedFrom: TfaResetResult['removedFrom'] = [];
+    const orphaned: string[] = [];
+    for (const org of this.state.orgsOf(name)) {
+      if (!this.state.org(org)!.requireTfa) continue;
+      const role = this.state.roleIn(org, name)!;
+      if (role === 'owner' && this.ownerCount(org) === 1) orphaned.push(org);
+      removedFrom.push({ org, role, teams: this.state.teamsOf(org, name) });
+    }
+    if (orphaned.length > 0) {
+      const list = orphaned.join(', ');
+      throw new CoreError(
+        'conflict',
+        `${name} is the only owner of ${list}, which require${orphaned.length === 1 ? 's' : ''} two-factor authentication: resetting it would leave ${orphaned.length === 1 ? 'that org' : 'those orgs'} without an owner. Nothing was changed. First make another member an owner (orgctl org set ${orphaned[0]} <user> owner), or lift the requirement (orgctl org 2fa disable ${orphaned[0]}).`,
+        { code: 'ELASTOWNER', extra: { orgs: orphaned } },
+      );
+    }
+    const tokens = [...this.state.tokenKeysOf(name)];
+    const ops: TypedOp[] = [{ c: 'users', k: name, v: { ...u, tfa: null, updated: this.state.iso() } }, { c: 'otpUses', k: name, v: null }];
+    for (const k of tokens) ops.push({ c: 'tokens', k, v: null });
+    for (const r of removedFrom) ops.push(...this.removalOps(r.org, name, r.role, OPERATOR, 'tfa_reset'));
+    ops.push(this.state.auditOp(null, OPERATOR, 'user.tfa.operator-reset', name, { tokensRevoked: tokens.length, removedFrom: removedFrom.map((r) => r.org) }));
+    ops.push(this.state.outboxOp(name, tfaResetMessage({ user: name, tokens: tokens.length, removedFrom, recordDays: REMOVAL_RECORD_DAYS })));
+    await this.state.commit(ops);
+    return { user: name, twoFactor: 'off', tokensRevoked: tokens.length, removedFrom };
+  }
+
+  listOrgs(): AdminOrg[] {
+    return [...this.state.all('orgs').values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((o) => this.orgView(o));
+  }
+
+  /**
+   * Creates an org with `owner` as its owner (and so in its `developers` team), for bootstrapping
+   * without a seed. A thin wrapper over the org-creation rule: the name is free for users and orgs,
+   * the owner exists, and with `requireTfa` the owner has 2FA.
+   */
+  async createOrg(name: string, owner: string, requireTfa: boolean): Promise<AdminOrg> {
+    const problem = nameProblem('org', name);
+    if (problem) throw invalid(problem);
+    const problemOwner = nameProblem('user', owner);
+    if (problemOwner) throw invalid(problemOwner);
+    if (this.state.org(name)) throw conflict(`Org ${name} already exists.`);
+    if (this.state.user(name)) throw conflict(`${name} is the name of a user; org and user names share one namespace.`);
+    const u = this.requireUser(owner);
+    if (requireTfa && !tfaOn(u)) throw conflict(`${owner} has no two-factor authentication, so cannot own an org that requires it. Create it without --require-2fa, or have ${owner} turn 2FA on first.`);
+    const at = this.state.iso();
+    const rec: OrgRec = { name, created: at, requireTfa, tfaRequiredSince: requireTfa ? at : null };
+    await this.state.commit([
+      { c: 'orgs', k: name, v: rec },
+      { c: 'members', k: k2(name, owner), v: { role: 'owner', joined: at } },
+      this.state.auditOp(name, OPERATOR, 'org.create', undefined, { owner, requireTfa }),
+    ]);
+    return this.orgView(rec);
+  }
+
+  private requireUser(name: string): UserRec {
+    const problem = nameProblem('user', name);
+    if (problem) throw invalid(problem);
+    const u = this.state.user(name);
+    if (!u) throw notFound(`User ${name} not found.`);
+    return u;
+  }
+
+  private userView(u: UserRec): AdminUser {
+    return { name: u.name, email: u.email, twoFactor: !u.tfa ? 'off' : u.tfa.pending ? 'pending' : 'on', disabled: !!u.disabled, orgs: this.state.orgsOf(u.name), created: u.created };
+  }
+
+  private orgView(o: OrgRec): AdminOrg {
+    const owners: string[] = [];
+    const members = this.state.members(o.name)!;
+    for (const m of this.state.memberNames(o.name)) if (members.get(m) === 'owner') owners.push(m);
+    return { name: o.name, members: members.size, requireTfa: o.requireTfa, owners, created: o.created };
+  }
+}

@@ -28,6 +28,8 @@ export interface OpenRegistryOptions {
   passwords?: CoreOptions['passwords'];
   /** HTTP timeouts and the per-address connection cap (defaults: CONNECTION_DEFAULTS) */
   http?: ConnectionOptions;
+  /** who may create an account by signing up (docs/registry-api.md "Sign-up"); default `open` */
+  signup?: CoreOptions['signup'];
 }
 
 export interface OpenRegistry {
@@ -48,7 +50,7 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Open
   const mailer: Mailer = opts.dataDir ? new FileMailer(path.join(path.resolve(opts.dataDir), 'outbox')) : new MemoryMailer();
   // Package tarballs: files in <data>/tarballs/ (fsync'd before the metadata commit), or in memory.
   const tarballs = opts.dataDir ? new FileTarballs(path.join(path.resolve(opts.dataDir), 'tarballs')) : new MemoryTarballs();
-  const core = new RegistryCore({ store, now, mailer, tarballs, throttle: opts.throttle, passwords: opts.passwords });
+  const core = new RegistryCore({ store, now, mailer, tarballs, throttle: opts.throttle, passwords: opts.passwords, signup: opts.signup });
   void core.flushOutbox();
   let seeded = false;
   try {

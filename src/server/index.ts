@@ -29,6 +29,8 @@ export interface OpenRegistryOptions {
   passwords?: CoreOptions['passwords'];
   /** HTTP timeouts and the per-address connection cap (defaults: CONNECTION_DEFAULTS) */
   http?: ConnectionOptions;
+  /** who may create an account by signing up (docs/registry-api.md "Sign-up"); default `open` */
+  signup?: CoreOptions['signup'];
 }
 
 export interface OpenRegistry {
@@ -76,13 +78,13 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Open
  * The store (a data folder, locked, or memory) and a core on it, with no HTTP: what
  * `openRegistry` serves, and what an operator command opens while no server runs.
  */
-export async function openCore(opts: Pick<OpenRegistryOptions, 'dataDir' | 'now' | 'warn' | 'throttle' | 'passwords'>): Promise<{ core: RegistryCore; store: Store }> {
+export async function openCore(opts: Pick<OpenRegistryOptions, 'dataDir' | 'now' | 'warn' | 'throttle' | 'passwords' | 'signup'>): Promise<{ core: RegistryCore; store: Store }> {
   const store: Store = opts.dataDir ? await FileStore.open(opts.dataDir, { warn: opts.warn }) : new MemoryStore();
   // Notifications: RFC 5322 files in <data>/outbox/, or kept in memory without --data.
   const mailer: Mailer = opts.dataDir ? new FileMailer(path.join(path.resolve(opts.dataDir), 'outbox')) : new MemoryMailer();
   // Package tarballs: files in <data>/tarballs/ (fsync'd before the metadata commit), or in memory.
   const tarballs = opts.dataDir ? new FileTarballs(path.join(path.resolve(opts.dataDir), 'tarballs')) : new MemoryTarballs();
-  const core = new RegistryCore({ store, now: opts.now, mailer, tarballs, throttle: opts.throttle, passwords: opts.passwords });
+  const core = new RegistryCore({ store, now: opts.now, mailer, tarballs, throttle: opts.throttle, passwords: opts.passwords, signup: opts.signup });
   void core.flushOutbox();
   return { core, store };
 }

@@ -58,3 +58,14 @@ export type TfaMode = (typeof TFA_MODES)[number];
 export function isTfaMode(v: unknown): v is TfaMode {
   return typeof v === 'string' && (TFA_MODES as readonly string[]).includes(v);
 }
+
+/**
+ * Who may create an account by signing up (`registry serve --signup`, the Verdaccio plugin's
+ * `signup:`): anyone (`open`), nobody (`closed`: accounts come from operators), or only a name
+ * with a pending invitation (`invite`).
+ */
+export const SIGNUP_POLICIES = ['open', 'closed', 'invite'] as const;
+export type SignupPolicy = (typeof SIGNUP_POLICIES)[number];
+export function isSignupPolicy(v: unknown): v is SignupPolicy {
+  return typeof v === 'string' && (SIGNUP_POLICIES as readonly string[]).includes(v);
+}

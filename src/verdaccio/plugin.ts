@@ -16,6 +16,7 @@ import { matchingRoutes, pathSegments, routeLogPath } from '../server/http/route
 import { credentialsOf, errorReply, hasRequestBody, send, HttpError } from '../server/http/http-util.js';
 import { CoreError, conflict } from '../server/core/errors.js';
 import type { Actor, Credentials } from '../server/core/types.js';
+import { isSignupPolicy, type SignupPolicy } from '../shared/names.js';
 import { recordPublisher, storedMaintainers, type VerdaccioStorage } from './maintainers.js';
 
 // ---------------------------------------------------------------- the Verdaccio shapes we use
@@ -52,6 +53,8 @@ export interface OrgctlPluginConfig {
   data?: string;
   /** a seed file (JSON, as for `orgctl registry serve --seed`), applied when the store is new */
   seed?: string;
+  /** who may create an account by signing up: `open` (default), `closed` or `invite` */
+  signup?: string;
 }
 
 export interface PluginOptions {
@@ -104,7 +107,7 @@ export async function closeRegistry(dataDir: string): Promise<void> {
 }
 
 /** The assembly for an absolute data folder, opened once per process. */
-export function sharedRegistry(dataDir: string, seedFile?: string, logger?: PluginLogger): Promise<OpenRegistry> {
+export function sharedRegistry(dataDir: string, seedFile?: string, logger?: PluginLogger, signup?: SignupPolicy): Promise<OpenRegistry> {
   const key = path.resolve(dataDir);
   let p = shared.get(key);
   if (!p) {
@@ -113,6 +116,7 @@ export function sharedRegistry(dataDir: string, seedFile?: string, logger?: Plug
       return openRegistry({
         dataDir: key,
         seed,
+        signup,
         warn: (l) => logger?.warn({ line: l }, 'orgctl: @{line}'),
         onError: (e) => logger?.error({ err: (e as Error)?.stack ?? String(e) }, 'orgctl: unexpected error @{err}'),
       });
@@ -206,7 +210,9 @@ export function createPlugin(pluginConfig: OrgctlPluginConfig, options: PluginOp
   if (!pluginConfig.data) throw new Error('verdaccio-orgctl: set `data:` (the orgctl data folder) in its auth and middlewares sections');
   const dataDir = path.resolve(base, pluginConfig.data);
   const seed = pluginConfig.seed ? path.resolve(base, pluginConfig.seed) : undefined;
-  const registry = () => sharedRegistry(dataDir, seed, logger);
+  const signup = pluginConfig.signup ?? 'open';
+  if (!isSignupPolicy(signup)) throw new Error(`verdaccio-orgctl: \`signup:\` must be open, closed or invite, got ${JSON.stringify(signup)}`);
+  const registry = () => sharedRegistry(dataDir, seed, logger, signup);
   // Open (or find) the store at start-up, so a bad folder shows in the log at once.
   registry().catch((e) => logger.error({ err: (e as Error).message }, 'orgctl: cannot open the data folder: @{err}'));
 

@@ -106,10 +106,10 @@ describe('operator commands, live through the running server', () => {
       [['users', 'add', 'zed', '--email', 'not-an-email', '--password-stdin'], 2, /email must be an email address/, 'long-enough'],
       [['users', 'add', 'zed', '--email', 'z@example.com'], 2, /users add needs a password for the new account\.\nWithout a terminal, pipe it in with --password-stdin\./],
       [['users', 'add', 'Zed', '--email', 'z@example.com', '--password-stdin'], 2, /invalid user name "Zed"/, 'long-enough'],
-      [['orgs', 'create', 'acme', '--owner', 'bob'], 1, /^orgctl: Org acme already exists\.\n$/],
-      [['orgs', 'create', 'carol', '--owner', 'bob'], 1, /carol is the name of a user; org and user names share one namespace/],
+      [['orgs', 'create', 'acme', '--owner', 'bob'], 1, /^orgctl: The name acme is taken by an org: org names share one namespace with user names and package scopes\. Choose another name\.\n$/],
+      [['orgs', 'create', 'carol', '--owner', 'bob'], 1, /^orgctl: The name carol is taken by a user: org names share one namespace with user names and package scopes/],
       [['orgs', 'create', 'widgets', '--owner', 'nobody'], 1, /^orgctl: User nobody not found\.\n$/],
-      [['orgs', 'create', 'widgets', '--owner', 'bob', '--require-2fa'], 1, /bob has no two-factor authentication, so cannot own an org that requires it/],
+      [['orgs', 'create', 'widgets', '--owner', 'bob', '--require-2fa'], 1, /^orgctl: bob must turn on two-factor authentication before creating an org that requires it/],
       [['orgs', 'create', 'Widgets!', '--owner', 'bob'], 2, /invalid org name "Widgets!"/],
     ];
     for (const [args, code, err, input] of cases) {

@@ -12,7 +12,7 @@
  *                                        a context of its own for one test body (startOrgCli, the npm
  *                                        suite's startContext, startRegistry), closed after it
  *
- * Options: `seed` is a path relative to the repository root or an object (default: fixtures.ts's
+ * Options: `signup` sets the sign-up policy (open, closed, invite). `seed` is a path relative to the repository root or an object (default: fixtures.ts's
  * BASIC; `null` for none; ignored when `dataDir` already holds a store). `dataDir` keeps state on
  * disk (in memory without it). `server: 'verdaccio'` starts a real Verdaccio with orgctl's plugin
  * instead (verdaccio.ts; ORGCTL_TEST_REGISTRY=verdaccio makes it the default: `npm run test:verdaccio`).
@@ -36,11 +36,13 @@ export interface StartRegistryOptions {
    * Verdaccio only: the plugin opens the store itself from its config (`data:` folder, `seed:` file
    * path), as a deployed Verdaccio does; `seed`, `clock` and `logs` are then not used.
    */
-  fromConfig?: { seedFile?: string };
+  fromConfig?: { seedFile?: string; signup?: string };
   /** password hashing limits, and a gate to hold checks (see ./gate.ts) */
   passwords?: OpenRegistryOptions['passwords'];
   /** HTTP timeouts and the per-address connection cap (the reference registry only) */
   http?: OpenRegistryOptions['http'];
+  /** who may sign up (default `open`) */
+  signup?: OpenRegistryOptions['signup'];
 }
 
 export interface TestRegistry {
@@ -74,6 +76,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
     now: clock.now,
     passwords: opts.passwords,
     http: opts.http,
+    signup: opts.signup,
     log: (l) => logs.push(l),
     warn: (l) => logs.push(`warning: ${l}`),
     onError: (e) => logs.push(`error: ${(e as Error)?.stack ?? String(e)}`),

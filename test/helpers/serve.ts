@@ -4,7 +4,7 @@
  * seed paths like fixtures/registry/basic.json work).
  *
  *   const s = await spawnServe(['--data', dir, '--seed', BASIC], { clock, env })   waits for the URL line
- *        s.url, s.clock, s.stdout(), s.stderr(), s.child, s.exited / s.stop(signal) -> exit code or signal name
+ *        s.url, s.clock, s.stdout(), s.stderr(), s.waitForStderr(re), s.child, s.exited / s.stop(signal) -> exit code or signal name
  *   const r = await runServe(args, env)   -> { code, stdout, stderr }  for a serve that must exit on its own
  *
  * The server runs on a test clock (clock.ts's fileClock, through ORGCTL_TEST_CLOCK_FILE): `s.clock`
@@ -28,6 +28,8 @@ export interface ServeProcess {
   clock: TestClock;
   stdout(): string;
   stderr(): string;
+  /** resolves with stderr once it matches `re` (rejects after 15 s or if the server exits first) */
+  waitForStderr(re: RegExp): Promise<string>;
   /** resolves with the exit code (or the signal name) */
   exited: Promise<number | string>;
   stop(signal?: NodeJS.Signals): Promise<number | string>;
@@ -84,6 +86,21 @@ export async function spawnServe(args: string[], opts: { clock?: TestClock; env?
     clock,
     stdout: p.stdout,
     stderr: p.stderr,
+    waitForStderr: (re) =>
+      new Promise<string>((resolve, reject) => {
+        const done = (f: () => void) => {
+          clearTimeout(timer);
+          p.child.stderr.off('data', check);
+          f();
+        };
+        const check = () => {
+          if (re.test(p.stderr())) done(() => resolve(p.stderr()));
+        };
+        const timer = setTimeout(() => done(() => reject(new Error(`serve's stderr did not match ${re} in 15 s:\n${p.stderr()}`))), 15_000);
+        p.child.stderr.on('data', check);
+        void exited.then(() => done(() => (re.test(p.stderr()) ? resolve(p.stderr()) : reject(new Error(`serve exited before its stderr matched ${re}:\n${p.stderr()}`)))));
+        check();
+      }),
     exited,
     stop: (signal: NodeJS.Signals = 'SIGTERM') => p.stop(signal).then(() => exited),
   };

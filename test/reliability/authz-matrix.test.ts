@@ -112,6 +112,7 @@ const ACTIONS: Record<string, { shown: string; req: (self: string) => Req }> = {
   'list invitations': { shown: '`GET /-/orgctl/v1/orgs/<org>/invitations`', req: () => ({ method: 'GET', path: `/-/orgctl/v1/orgs/${ORG}/invitations` }) },
   'revoke invitation': { shown: '`DELETE /-/orgctl/v1/orgs/<org>/invitations/<user>`', req: () => ({ method: 'DELETE', path: `/-/orgctl/v1/orgs/${ORG}/invitations/${INVITEE.name}` }) },
   'audit log': { shown: '`GET /-/orgctl/v1/orgs/<org>/audit`', req: () => ({ method: 'GET', path: `/-/orgctl/v1/orgs/${ORG}/audit` }) },
+  'delete org': { shown: '`DELETE /-/orgctl/v1/orgs/<org>`', req: () => ({ method: 'DELETE', path: `/-/orgctl/v1/orgs/${ORG}` }) },
   'read package': { shown: '`GET /@<org>%2f<name>`', req: () => ({ method: 'GET', path: `/@${ORG}%2fwidget` }) },
   'publish package': { shown: '`PUT /@<org>%2f<name>` (a new version)', req: () => ({ method: 'PUT', path: `/@${ORG}%2fwidget`, body: publishBody(`@${ORG}/widget`, '1.1.0') }) },
 };

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { isIP } from 'node:net';
+import { isSignupPolicy, type SignupPolicy } from '../../shared/names.js';
 import type { AppDeps } from '../../factory.js';
 import { CliError, ExitCode, UsageError } from '../../errors.js';
 import type { IO } from '../../ui/io.js';
@@ -12,6 +14,33 @@ export interface ServeOptions {
   demo: boolean;
   /** open connections allowed per client address (0: no cap); default CONNECTION_DEFAULTS */
   maxConnectionsPerAddress?: number;
+  /** who may create an account by signing up */
+  signup: SignupPolicy;
+}
+
+/** Whether `host` is a loopback address (or `localhost`): only this machine can reach it. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (h === 'localhost') return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) === 6) return h === '::1' || /^::ffff:127\./.test(h) || /^(0+:){7}0*1$/.test(h);
+  return false;
+}
+
+/**
+ * The sign-up policy: `--signup` as given, else `open` on a loopback address. Any other address
+ * needs an explicit choice (exit 2): a shared registry should not be open by accident.
+ */
+export function signupPolicy(flag: string | undefined, host: string): SignupPolicy {
+  if (flag !== undefined) {
+    if (!isSignupPolicy(flag)) throw new UsageError(`--signup must be open, closed or invite, got "${flag}"`);
+    return flag;
+  }
+  if (isLoopbackHost(host)) return 'open';
+  throw new UsageError(
+    `--host ${host} is not a loopback address: choose who may create an account with --signup`,
+    'Use --signup closed (accounts only from operators), --signup invite (a pending invitation is needed) or --signup open (anyone who can reach the server).',
+  );
 }
 
 export interface ServeDeps extends Pick<AppDeps, 'io' | 'proc'> {
@@ -23,6 +52,7 @@ Examples:
   $ orgctl registry serve                          # in memory, on a free port
   $ orgctl registry serve --port 4873 --data ./registry-data --seed fixtures/demo.json
   $ URL=$(orgctl registry serve --port 0 | head -n1)   # scripts: the first stdout line is the URL
+  $ orgctl registry serve --host 0.0.0.0 --port 4873 --data ./registry-data --signup closed
 `;
 
 export function registerServe(parent: Command, deps: AppDeps, runF = serveRun): Command {
@@ -34,14 +64,16 @@ export function registerServe(parent: Command, deps: AppDeps, runF = serveRun): 
     .option('--data <dir>', 'keep state in this folder (created 0700); without it, state is in memory')
     .option('--seed <file>', 'JSON seed applied when the store is new (see docs/registry-api.md)')
     .option('--demo', 'print a walkthrough of the demo seed on stderr')
+    .option('--signup <policy>', 'who may create an account: open, closed or invite (default: open on a loopback --host; required otherwise)')
     .option('--max-connections-per-address <n>', 'open connections allowed from one client address (default 128; 0: no cap, e.g. behind a reverse proxy)')
     .option('--json', 'accepted for consistency: stdout is already only the URL')
     .addHelpText('after', EXAMPLES)
-    .action(async (flags: { host: string; port: string; data?: string; seed?: string; demo?: boolean; maxConnectionsPerAddress?: string }) => {
+    .action(async (flags: { host: string; port: string; data?: string; seed?: string; demo?: boolean; maxConnectionsPerAddress?: string; signup?: string }) => {
       if (!/^\d+$/.test(flags.port) || Number(flags.port) > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got "${flags.port}"`);
       const cap = flags.maxConnectionsPerAddress;
       if (cap !== undefined && !/^\d{1,6}$/.test(cap)) throw new UsageError(`--max-connections-per-address must be a whole number (0 for no cap), got "${cap}"`);
-      await runF({ host: flags.host, port: Number(flags.port), data: flags.data, seed: flags.seed, demo: !!flags.demo, maxConnectionsPerAddress: cap === undefined ? undefined : Number(cap) }, deps);
+      const signup = signupPolicy(flags.signup, flags.host);
+      await runF({ host: flags.host, port: Number(flags.port), data: flags.data, seed: flags.seed, demo: !!flags.demo, maxConnectionsPerAddress: cap === undefined ? undefined : Number(cap), signup }, deps);
     });
 }
 
@@ -82,6 +114,7 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
       warn: (line) => io.err(`warning: ${line}\n`),
       onError: (e) => io.err(`error: ${(e as Error)?.stack ?? String(e)}\n`),
       http: { maxConnectionsPerAddress: opts.maxConnectionsPerAddress },
+      signup: opts.signup,
     });
   } catch (e) {
     if (e instanceof SeedError || e instanceof StoreError) throw new CliError(e.message, ExitCode.Usage);
@@ -98,7 +131,7 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
     throw e;
   }
   io.out(`${url}\n`);
-  io.err(`orgctl registry listening on ${url}; state ${registry.store.description}${registry.seeded ? `; seeded from ${opts.seed}` : ''}\n`);
+  io.err(`orgctl registry listening on ${url}; state ${registry.store.description}${registry.seeded ? `; seeded from ${opts.seed}` : ''}; sign-up ${opts.signup}\n`);
   if (opts.demo) {
     const { demoGuide } = await import('./demo-guide.js');
     io.err(demoGuide(url));

@@ -1,6 +1,6 @@
 import { nameProblem } from '../../shared/names.js';
 import type { Auth } from './auth.js';
-import { conflict, invalid } from './errors.js';
+import { conflict, forbidden, invalid } from './errors.js';
 import { hashPassword } from './secrets.js';
 import type { CoreState } from './state.js';
 import { issueToken } from './tokens.js';
@@ -44,14 +44,49 @@ export class Accounts {
     return t.token;
   }
 
+  /**
+   * A sign-up (legacy login of a new name, web login with create). The registry's sign-up policy
+   * and the shared namespace are checked before the password is hashed and again after.
+   */
   async createAccount(name: string, password: string, email: string | null, ip: string): Promise<string> {
+    this.signupAllowed(name);
     if (password.length < 8) throw invalid('Password must be at least 8 characters long.');
     const hash = await this.auth.passwords.run(ip, name, () => hashPassword(password));
     if (this.state.user(name)) throw conflict(`User ${name} already exists.`); // created while we hashed
+    this.signupAllowed(name); // an org created, or the invitation revoked, while we hashed
     const at = this.state.iso();
     const rec: UserRec = { name, email, emailVerified: false, password: hash, created: at, updated: at, tfa: null };
     const t = issueToken(this.state, name);
     await this.state.commit([{ c: 'users', k: name, v: rec }, t.op]);
     return t.token;
+  }
+
+  /**
+   * Whether `name` may be created by sign-up: the policy (`closed`: never; `invite`: with a
+   * pending, unexpired invitation for that name to any org), then the namespace (not an org's
+   * name nor a package scope in use). 403 otherwise, with a message npm prints.
+   */
+  signupAllowed(name: string): void {
+    this.refuseIfClosed();
+    if (this.state.signup === 'invite' && !this.invited(name)) {
+      throw forbidden(`Sign-up on this registry needs an invitation, and ${name} has none pending. Ask an org owner to invite ${name}, then sign up with that name.`, 'ESIGNUPINVITE');
+    }
+    const holder = this.state.nameHolder(name);
+    if (holder === 'org' || holder === 'scope') {
+      throw forbidden(`The name ${name} is taken by ${holder === 'org' ? 'an org' : 'a package scope in use'}: user names share one namespace with orgs and scopes. Choose another name.`, 'ENAMETAKEN');
+    }
+  }
+
+  /** 403 ESIGNUPCLOSED when the policy is `closed`. */
+  refuseIfClosed(): void {
+    if (this.state.signup === 'closed') {
+      throw forbidden('Sign-up is closed on this registry: accounts are created by its operator. Ask them for an account, or log in to an existing one.', 'ESIGNUPCLOSED');
+    }
+  }
+
+  private invited(name: string): boolean {
+    const now = this.state.now();
+    for (const inv of this.state.all('invitations').values()) if (inv.user === name && Date.parse(inv.expires) > now) return true;
+    return false;
   }
 }

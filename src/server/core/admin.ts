@@ -2,9 +2,11 @@ import { nameProblem, type Role } from '../../shared/names.js';
 import { conflict, CoreError, invalid, notFound } from './errors.js';
 import { tfaResetMessage } from './messages.js';
 import { OrgDomain, REMOVAL_RECORD_DAYS } from './org-common.js';
-import { k2, type TypedOp } from './schema.js';
+import type { TypedOp } from './schema.js';
 import { hashPassword } from './secrets.js';
-import { tfaOn } from './state.js';
+import type { CoreState } from './state.js';
+import type { Auth } from './auth.js';
+import type { OrgLifecycle } from './org-lifecycle.js';
 import type { OrgRec, UserRec } from './types.js';
 
 /**
@@ -47,6 +49,14 @@ export interface TfaResetResult {
  * "Operator commands"), so the file permissions of that folder are the credential.
  */
 export class Admin extends OrgDomain {
+  constructor(
+    state: CoreState,
+    auth: Auth,
+    private readonly lifecycle: OrgLifecycle,
+  ) {
+    super(state, auth);
+  }
+
   listUsers(): AdminUser[] {
     return [...this.state.all('users').values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((u) => this.userView(u));
   }
@@ -121,26 +131,14 @@ export class Admin extends OrgDomain {
 
   /**
    * Creates an org with `owner` as its owner (and so in its `developers` team), for bootstrapping
-   * without a seed. A thin wrapper over the org-creation rule: the name is free for users and orgs,
-   * the owner exists, and with `requireTfa` the owner has 2FA.
+   * without a seed: the one org-creation rule (`OrgLifecycle.createOrg`), with the operator as the
+   * audit actor.
    */
   async createOrg(name: string, owner: string, requireTfa: boolean): Promise<AdminOrg> {
-    const problem = nameProblem('org', name);
-    if (problem) throw invalid(problem);
     const problemOwner = nameProblem('user', owner);
     if (problemOwner) throw invalid(problemOwner);
-    if (this.state.org(name)) throw conflict(`Org ${name} already exists.`);
-    if (this.state.user(name)) throw conflict(`${name} is the name of a user; org and user names share one namespace.`);
-    const u = this.requireUser(owner);
-    if (requireTfa && !tfaOn(u)) throw conflict(`${owner} has no two-factor authentication, so cannot own an org that requires it. Create it without --require-2fa, or have ${owner} turn 2FA on first.`);
-    const at = this.state.iso();
-    const rec: OrgRec = { name, created: at, requireTfa, tfaRequiredSince: requireTfa ? at : null };
-    await this.state.commit([
-      { c: 'orgs', k: name, v: rec },
-      { c: 'members', k: k2(name, owner), v: { role: 'owner', joined: at } },
-      this.state.auditOp(name, OPERATOR, 'org.create', undefined, { owner, requireTfa }),
-    ]);
-    return this.orgView(rec);
+    await this.lifecycle.createOrg(owner, name, { requireTfa, actor: OPERATOR });
+    return this.orgView(this.state.org(name)!);
   }
 
   private requireUser(name: string): UserRec {

@@ -63,7 +63,7 @@ export class Invitations extends OrgDomain {
         continue;
       }
       seen.add(name);
-      if (!this.state.user(name)) {
+      if (!this.invitable(name)) {
         fail(`no such user`, 'ENOUSER');
         continue;
       }

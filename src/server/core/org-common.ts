@@ -58,6 +58,14 @@ export abstract class OrgDomain {
     return check(await this.auth.otpGate(actor, cred, 'auth'));
   }
 
+  /**
+   * Whether `name` may be invited: an existing user, or, when sign-up needs an invitation, a name
+   * nobody holds yet (the invitation is what lets its holder sign up).
+   */
+  protected invitable(name: string): boolean {
+    return this.state.user(name) !== undefined || (this.state.signup === 'invite' && this.state.nameHolder(name) === null);
+  }
+
   protected ownerCount(org: string): number {
     let n = 0;
     for (const r of this.state.members(org)!.values()) if (r === 'owner') n++;

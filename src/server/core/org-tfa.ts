@@ -104,9 +104,12 @@ export class OrgTfa extends OrgDomain {
     const events = this.state.all('audit');
     const out: AuditEvent[] = [];
     const limit = opts.limit ?? 1000;
+    // An org created with the name of a deleted one: the old org's events are not its own.
+    const from = this.state.org(org)!.auditFrom ?? 0;
     for (let i = keys.length - 1; i >= 0 && out.length < limit; i--) {
       const ev = events.get(keys[i]!);
       if (!ev) continue;
+      if (ev.id < from) break;
       if (opts.since !== undefined && Date.parse(ev.time) < opts.since) break;
       out.push(ev);
     }

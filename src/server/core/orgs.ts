@@ -50,8 +50,7 @@ export class Orgs extends OrgDomain {
     const role = body.role === undefined || body.role === null ? 'developer' : normalizeRole(body.role);
     if (!role) throw invalid('role must be one of owner, admin or developer');
     await this.governance(actor, cred, org, ['owner']);
-    const target = this.state.user(name);
-    if (!target) throw notFound(`User ${name} not found.`);
+    if (!this.invitable(name)) throw notFound(`User ${name} not found.`);
     const current = this.state.roleIn(org, name);
     const size = () => this.state.members(org)!.size;
     if (current) {

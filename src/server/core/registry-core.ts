@@ -1,10 +1,11 @@
-import type { Role } from '../../shared/names.js';
+import type { Role, SignupPolicy } from '../../shared/names.js';
 import type { Op, Store } from '../store/store.js';
 import { MemoryTarballs, type TarballStore } from '../store/tarballs.js';
 import { Accounts } from './accounts.js';
 import { Admin } from './admin.js';
 import { Auth } from './auth.js';
 import { Invitations } from './invitations.js';
+import { OrgLifecycle } from './org-lifecycle.js';
 import { OrgTfa } from './org-tfa.js';
 import { Orgs } from './orgs.js';
 import { MemoryMailer, type Mailer } from './outbox.js';
@@ -24,6 +25,8 @@ export { INVITATION_DAYS, REMOVAL_RECORD_DAYS } from './org-common.js';
 export { RECOVERY_CODES, type Profile } from './profile.js';
 export type { InvitationView } from './invitations.js';
 export type { TokenView } from './tokens.js';
+export type { CreateOrgOptions, OrgCreated, OrgDeleted } from './org-lifecycle.js';
+
 
 /** What the core is built from; only `store` is required. */
 export interface CoreOptions {
@@ -38,6 +41,8 @@ export interface CoreOptions {
   mailer?: Mailer;
   /** where package tarballs go; default: kept in memory */
   tarballs?: TarballStore;
+  /** who may create an account by signing up; default `open` */
+  signup?: SignupPolicy;
 }
 
 /**
@@ -66,6 +71,8 @@ export class RegistryCore {
   readonly tokens: Tokens;
   readonly profiles: Profiles;
   readonly orgs: Orgs;
+  /** org creation (`orgLifecycle.createOrg(owner, org, opts)`, the one rule) and deletion */
+  readonly orgLifecycle: OrgLifecycle;
   readonly teams: Teams;
   readonly orgTfa: OrgTfa;
   readonly invitations: Invitations;
@@ -79,7 +86,7 @@ export class RegistryCore {
     this.now = opts.now ?? Date.now;
     this.mailer = opts.mailer ?? new MemoryMailer();
     this.tarballs = opts.tarballs ?? new MemoryTarballs();
-    const state = (this.state = new CoreState(this.store, this.now, this.mailer, this.tarballs));
+    const state = (this.state = new CoreState(this.store, this.now, this.mailer, this.tarballs, opts.signup ?? 'open'));
     const auth = (this.auth = new Auth(state, opts.throttle, opts.passwords));
     this.passwords = auth.passwords;
     this.accounts = new Accounts(state, auth);
@@ -87,12 +94,13 @@ export class RegistryCore {
     this.tokens = new Tokens(state, auth);
     this.profiles = new Profiles(state, auth);
     this.orgs = new Orgs(state, auth);
+    this.orgLifecycle = new OrgLifecycle(state, auth);
     this.teams = new Teams(state, auth);
     this.orgTfa = new OrgTfa(state, auth);
     this.invitations = new Invitations(state, auth);
     this.access = new PackageAccess(state, auth);
     this.packages = new PackageStore(state, auth, this.access);
-    this.admin = new Admin(state, auth);
+    this.admin = new Admin(state, auth, this.orgLifecycle);
   }
 
   // ---------------------------------------------------------------- lookups and state

@@ -81,6 +81,7 @@ export function validateSeed(raw: unknown): Seed {
     const at = `${where} "${o.name as string}"`;
     if (orgNames.has(o.name as string)) throw new SeedError(`seed: ${at}: duplicate org name`);
     orgNames.add(o.name as string);
+    if (byName.has(o.name as string)) throw new SeedError(`seed: ${at}: the name is also a user's (users and orgs share one namespace)`);
     if (!isObj(o.members)) throw new SeedError(`seed: ${at}: "members" must be an object of user: role`);
     let owners = 0;
     // A Map, not the members object: `"constructor" in {}` is true, and would admit ghost team members.

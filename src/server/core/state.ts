@@ -1,4 +1,4 @@
-import type { Role } from '../../shared/names.js';
+import type { Role, SignupPolicy } from '../../shared/names.js';
 import { collection, type Op, type Store } from '../store/store.js';
 import type { TarballStore } from '../store/tarballs.js';
 import { CoreError } from './errors.js';
@@ -51,6 +51,7 @@ export class CoreState {
     readonly now: () => number,
     readonly mailer: Mailer,
     readonly tarballs: TarballStore,
+    readonly signup: SignupPolicy = 'open',
   ) {
     this.rebuildIndexes();
   }
@@ -139,6 +140,18 @@ export class CoreState {
     return m && this.org(m[1]!) ? m[1]! : null;
   }
 
+  /**
+   * What holds `name` in the one namespace users, orgs and package scopes share (npm's rule): a
+   * user, an org, a scope with packages in it (`@name/…`), or nothing (null).
+   */
+  nameHolder(name: string): 'user' | 'org' | 'scope' | null {
+    if (this.has('users', name)) return 'user';
+    if (this.has('orgs', name)) return 'org';
+    const prefix = `@${name}/`;
+    for (const pkg of this.all('packages').keys()) if (pkg.startsWith(prefix)) return 'scope';
+    return null;
+  }
+
   // ---------------------------------------------------------------- committing
 
   /**
@@ -160,7 +173,7 @@ export class CoreState {
   /**
    * The core's invariants, checked on the state `ops` would leave, before anything is applied (so
    * whatever path a change takes, it cannot commit a broken state): every member of an org that
-   * requires 2FA has 2FA on.
+   * requires 2FA has 2FA on; no user and org share a name.
    */
   private checkInvariants(ops: TypedOp[]): void {
     const after = new Map<string, unknown>();
@@ -176,6 +189,9 @@ export class CoreState {
       throw new CoreError('conflict', `This change would leave ${user}, a member of ${org}, without two-factor authentication, which ${org} requires. Nothing was changed; try again.`, { code: 'EINVARIANT' });
     };
     for (const o of ops) {
+      if ((o.c === 'users' && o.v && get('orgs', o.k)) || (o.c === 'orgs' && o.v && get('users', o.k))) {
+        throw new CoreError('conflict', `The name ${o.k} is taken: users and orgs share one namespace. Nothing was changed.`, { code: 'EINVARIANT' });
+      }
       if (o.c === 'users' && o.v && !tfaOn(o.v)) {
         for (const org of this.userOrgs.get(o.k) ?? []) check(org, o.k);
       } else if (o.c === 'members' && o.v) {

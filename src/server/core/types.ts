@@ -65,6 +65,11 @@ export interface OrgRec {
   created: string;
   requireTfa: boolean;
   tfaRequiredSince: string | null;
+  /**
+   * The id of this org's `org.create` event: its audit log starts there, so an org created with
+   * the name of a deleted one does not show the old org's events. Absent for seeded orgs.
+   */
+  auditFrom?: number;
 }
 
 export interface MemberRec {

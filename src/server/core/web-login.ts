@@ -29,6 +29,9 @@ export class WebLogin {
 
   /** Starts a web login. The login id goes in the page URL; the done id only to the CLI. */
   startWebLogin(create: boolean): { loginId: string; doneId: string } {
+    // A closed registry refuses a sign-up at once (npm then falls back to the legacy flow, whose
+    // refusal it prints); with invitations, the name is known only when the form is sent.
+    if (create) this.accounts.refuseIfClosed();
     this.pruneWeb();
     const s: WebSession = { loginId: newId(), doneId: newId(), created: this.state.now(), create, token: null, user: null, busy: false };
     this.webSessions.set(s.loginId, s);

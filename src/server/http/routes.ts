@@ -171,6 +171,11 @@ export const routes: Route[] = [
   }),
 
   // ---- orgctl extensions (docs/registry-api.md "Extensions")
+  route('PUT', '/-/orgctl/v1/orgs/:org', async (c) => {
+    const body = await c.body();
+    return json(201, await c.core.orgLifecycle.create(await c.actor(), c.cred, c.params.org!, body));
+  }),
+  route('DELETE', '/-/orgctl/v1/orgs/:org', async (c) => json(200, await c.core.orgLifecycle.deleteOrg(await c.actor(), c.cred, c.params.org!))),
   route('GET', '/-/orgctl/v1/orgs/:org/members', async (c) => {
     const all = c.core.detailedMembers(await c.actor(), c.params.org!);
     const user = c.query.get('user');

@@ -94,7 +94,7 @@ export async function submitLoginPage(c: LoginContext): Promise<Reply> {
     return page(200, loginPage({ message: loggedIn(await c.core.completeWebLogin(id, fields, c.cred.ip)), closed: true }));
   } catch (e) {
     if (!(e instanceof CoreError)) throw e;
-    const status = e.kind === 'otp' || e.kind === 'unauthenticated' ? 401 : e.kind === 'rate_limited' ? 429 : e.kind === 'not_found' ? 404 : e.kind === 'conflict' ? 409 : 400;
+    const status = e.kind === 'otp' || e.kind === 'unauthenticated' ? 401 : e.kind === 'rate_limited' ? 429 : e.kind === 'not_found' ? 404 : e.kind === 'conflict' ? 409 : e.kind === 'forbidden' ? 403 : 400;
     return page(status, loginPage({ message: e.message, error: true, username: fields.username, askOtp: e.kind === 'otp', csrf: csrfToken(id) }));
   }
 }

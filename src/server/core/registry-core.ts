@@ -16,6 +16,7 @@ import { CoreState, tfaOn } from './state.js';
 import { Teams } from './teams.js';
 import type { BackoffOptions } from './throttle.js';
 import { Tokens } from './tokens.js';
+import { UserImport } from './user-import.js';
 import type { OrgRec, UserRec } from './types.js';
 import { WebLogin } from './web-login.js';
 
@@ -70,6 +71,7 @@ export class RegistryCore {
   readonly invitations: Invitations;
   readonly access: PackageAccess;
   readonly packages: PackageStore;
+  readonly imports: UserImport;
 
   constructor(opts: CoreOptions) {
     this.store = opts.store;
@@ -89,6 +91,7 @@ export class RegistryCore {
     this.invitations = new Invitations(state, auth);
     this.access = new PackageAccess(state, auth);
     this.packages = new PackageStore(state, auth, this.access);
+    this.imports = new UserImport(state);
   }
 
   // ---------------------------------------------------------------- lookups and state

@@ -11,6 +11,9 @@ export async function registerRegistry(program: Command, deps: AppDeps, rest: re
     [['serve'], async () => { const m = await import('./serve.js'); return (p, d) => m.registerServe(p, d); }],
     [['users'], async () => { const m = await import('./users/index.js'); return (p, d, r) => m.registerUsers(p, d, r); }],
     [['orgs'], async () => { const m = await import('./orgs/index.js'); return (p, d, r) => m.registerOrgs(p, d, r); }],
+    [['import-htpasswd'], async () => { const m = await import('./import-htpasswd.js'); return (p, d) => m.registerImportHtpasswd(p, d); }],
+    [['backup'], async () => { const m = await import('./backup.js'); return (p, d) => m.registerBackup(p, d); }],
+    [['restore'], async () => { const m = await import('./restore.js'); return (p, d) => m.registerRestore(p, d); }],
   ]);
   return registry;
 }

@@ -1,6 +1,7 @@
 import { CoreError, conflict, forbidden, unauthenticated } from './errors.js';
 import { PasswordPool, type PasswordPoolOptions } from './password-pool.js';
-import { safeEqual, sha256Hex, tokenKey, verifyPassword } from './secrets.js';
+import { isImportedHash, verifyImported } from './htpasswd.js';
+import { hashPassword, safeEqual, sha256Hex, tokenKey, verifyPassword } from './secrets.js';
 import { setOf, tfaOn, type CoreState } from './state.js';
 import { Backoff, type BackoffOptions } from './throttle.js';
 import { matchTotp } from './totp.js';
@@ -93,7 +94,7 @@ export class Auth {
     // all be checked before the delay starts; a success takes it back.
     this.pwSource.fail(src);
     if (!known) this.pwAccount.fail(name);
-    const ok = await this.passwords.run(ip, name, () => verifyPassword(password, before?.password ?? null));
+    const ok = await this.passwords.run(ip, name, () => checkHash(password, before?.password ?? null));
     // Decided on the account as it is now: a password changed while we hashed no longer counts.
     const user = this.state.user(name);
     if (!ok || !before || !user || !sameHash(user.password, before.password)) throw new CoreError('unauthenticated', 'Incorrect username or password.', { code: 'EPASSWORD' });
@@ -104,7 +105,34 @@ export class Auth {
     addrs.add(ip);
     // Only after the password is right: a disabled account says so to its owner, not to guessers.
     refuseDisabled(user);
-    return user;
+    return isImportedHash(user.password) ? this.upgradeImported(user, password, ip) : user;
+  }
+
+  /**
+   * After a successful check against a hash imported from htpasswd: the same password hashed
+   * with scrypt replaces it (audit `user.password.upgrade`). Decided again after the hash: if the
+   * stored hash changed meanwhile (a login racing this one upgraded it, or the password was
+   * changed), the password is checked against the new hash once more. A busy password pool
+   * leaves the upgrade to the next login.
+   */
+  private async upgradeImported(user: UserRec, password: string, ip: string): Promise<UserRec> {
+    let hash: string;
+    try {
+      hash = await this.passwords.run(ip, user.name, () => hashPassword(password));
+    } catch (e) {
+      if (e instanceof CoreError && e.kind === 'rate_limited') return user;
+      throw e;
+    }
+    const now = this.state.user(user.name);
+    if (now && sameHash(now.password, user.password)) {
+      const next: UserRec = { ...now, password: hash, updated: this.state.iso() };
+      await this.state.commit([{ c: 'users', k: now.name, v: next }, this.state.auditOp(null, now.name, 'user.password.upgrade', undefined, { from: 'htpasswd' })]);
+      return this.state.user(user.name) ?? next;
+    }
+    const ok = now ? await this.passwords.run(ip, user.name, () => checkHash(password, now.password)) : false;
+    const after = this.state.user(user.name);
+    if (!ok || !now || !after || !sameHash(after.password, now.password)) throw new CoreError('unauthenticated', 'Incorrect username or password.', { code: 'EPASSWORD' });
+    return after;
   }
 
   /**
@@ -243,6 +271,11 @@ export class Auth {
  */
 function refuseDisabled(user: UserRec): void {
   if (user.disabled) throw new CoreError('unauthenticated', `The account ${user.name} is disabled by the registry's operator. Ask them to enable it.`, { code: 'EDISABLED' });
+}
+
+/** Checks a password against a stored hash: scrypt, or one imported from htpasswd. */
+function checkHash(password: string, stored: string | null): Promise<boolean> {
+  return isImportedHash(stored) ? verifyImported(password, stored!) : verifyPassword(password, stored);
 }
 
 /** Whether two stored password hashes are the same (constant-time, as every secret comparison). */

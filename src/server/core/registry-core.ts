@@ -18,6 +18,7 @@ import { CoreState, tfaOn } from './state.js';
 import { Teams } from './teams.js';
 import type { BackoffOptions } from './throttle.js';
 import { Tokens } from './tokens.js';
+import { UserImport } from './user-import.js';
 import type { OrgRec, UserRec } from './types.js';
 import { WebLogin } from './web-login.js';
 
@@ -80,6 +81,7 @@ export class RegistryCore {
   readonly packages: PackageStore;
   /** operator actions (`registry users|orgs …`): reached only through the data folder, never HTTP routes */
   readonly admin: Admin;
+  readonly imports: UserImport;
 
   constructor(opts: CoreOptions) {
     this.store = opts.store;
@@ -101,6 +103,7 @@ export class RegistryCore {
     this.access = new PackageAccess(state, auth);
     this.packages = new PackageStore(state, auth, this.access);
     this.admin = new Admin(state, auth, this.orgLifecycle);
+    this.imports = new UserImport(state);
   }
 
   // ---------------------------------------------------------------- lookups and state

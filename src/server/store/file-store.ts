@@ -55,12 +55,72 @@ const COLLECTIONS_KEY = '"collections":';
  * The snapshot: a header with the sha256 of the collections' JSON, then that JSON, so a file that
  * is cut short, damaged or edited by hand is refused even when it is still valid JSON.
  */
-function serialize(data: Collections): string {
+export function serialize(data: Collections): string {
   const collections: Record<string, Record<string, unknown>> = {};
   for (const [name, m] of data) collections[name] = Object.fromEntries(m);
   const body = JSON.stringify(collections);
   const sum = createHash('sha256').update(body).digest('hex');
   return `{"format":"${STORE_FORMAT}","version":${STORE_VERSION},"sha256":"${sum}",${COLLECTIONS_KEY}${body}}`;
+}
+
+/** The collections of a `state.json` text, checked (format, version, checksum); `file` names it in errors. */
+export function parseSnapshot(snapshot: string, file: string): Collections {
+  let parsed: { format?: unknown; version?: unknown; collections?: unknown };
+  try {
+    parsed = JSON.parse(snapshot);
+  } catch {
+    throw new StoreError(`${file} is not valid JSON (cut short or edited by hand?); refusing to start. Restore it from a backup or move the folder away.`);
+  }
+  if (parsed?.format !== STORE_FORMAT) throw new StoreError(`${file} is not an orgctl registry store`);
+  if (parsed.version !== STORE_VERSION) {
+    throw new StoreError(`${file} has store format version ${String(parsed.version)}; this orgctl reads version ${STORE_VERSION}`);
+  }
+  if (typeof parsed.collections !== 'object' || parsed.collections === null) throw new StoreError(`${file} has no collections`);
+  const at = snapshot.indexOf(COLLECTIONS_KEY);
+  const body = snapshot.slice(at + COLLECTIONS_KEY.length, snapshot.length - 1);
+  const sum = createHash('sha256').update(body).digest('hex');
+  if (typeof (parsed as { sha256?: unknown }).sha256 !== 'string' || (parsed as { sha256: string }).sha256 !== sum || !snapshot.endsWith('}')) {
+    throw new StoreError(`${file} does not match its checksum (damaged or edited by hand); refusing to start. Restore the folder from a backup.`);
+  }
+  return collectionsFrom(parsed.collections, file);
+}
+
+/** `{"<name>": {"<key>": value}}` as Collections; anything else is refused as damage. */
+export function collectionsFrom(obj: unknown, file: string): Collections {
+  const data: Collections = new Map();
+  for (const [name, c] of Object.entries(obj as Record<string, unknown>)) {
+    if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new StoreError(`${file}: collection ${name} is damaged`);
+    data.set(name, new Map(Object.entries(c)));
+  }
+  return data;
+}
+
+/**
+ * Applies the complete lines of a journal text to `data`, checking each line's checksum. A final
+ * line without its newline (a write cut short, or one still being written) is not applied: its
+ * size is `tailBytes`, and `offset` is where it starts.
+ */
+export function replayJournal(text: string, file: string, data: Collections): { offset: number; lines: number; tailBytes: number } {
+  const lines = text.split('\n');
+  const tail = lines.pop() ?? '';
+  let offset = 0;
+  lines.forEach((line, i) => {
+    const sp = line.indexOf(' ');
+    const json = line.slice(sp + 1);
+    if (sp !== 16 || checksum(json) !== line.slice(0, sp)) {
+      throw new StoreError(`${file} line ${i + 1} is damaged (checksum mismatch); refusing to start. Restore the folder from a backup.`);
+    }
+    let tx: { ops?: Op[] };
+    try {
+      tx = JSON.parse(json);
+    } catch {
+      throw new StoreError(`${file} line ${i + 1} is not valid JSON; refusing to start.`);
+    }
+    if (!Array.isArray(tx.ops)) throw new StoreError(`${file} line ${i + 1} has no ops`);
+    applyOps(data, tx.ops);
+    offset += Buffer.byteLength(line) + 1;
+  });
+  return { offset, lines: lines.length, tailBytes: Buffer.byteLength(tail) };
 }
 
 export class FileStore implements Store {
@@ -146,27 +206,7 @@ export class FileStore implements Store {
     }
     if (snapshot !== null) {
       this.isNew = false;
-      let parsed: { format?: unknown; version?: unknown; collections?: unknown };
-      try {
-        parsed = JSON.parse(snapshot);
-      } catch {
-        throw new StoreError(`${this.statePath} is not valid JSON (cut short or edited by hand?); refusing to start. Restore it from a backup or move the folder away.`);
-      }
-      if (parsed?.format !== STORE_FORMAT) throw new StoreError(`${this.statePath} is not an orgctl registry store`);
-      if (parsed.version !== STORE_VERSION) {
-        throw new StoreError(`${this.statePath} has store format version ${String(parsed.version)}; this orgctl reads version ${STORE_VERSION}`);
-      }
-      if (typeof parsed.collections !== 'object' || parsed.collections === null) throw new StoreError(`${this.statePath} has no collections`);
-      const at = snapshot.indexOf(COLLECTIONS_KEY);
-      const body = snapshot.slice(at + COLLECTIONS_KEY.length, snapshot.length - 1);
-      const sum = createHash('sha256').update(body).digest('hex');
-      if (typeof (parsed as { sha256?: unknown }).sha256 !== 'string' || (parsed as { sha256: string }).sha256 !== sum || !snapshot.endsWith('}')) {
-        throw new StoreError(`${this.statePath} does not match its checksum (damaged or edited by hand); refusing to start. Restore the folder from a backup.`);
-      }
-      for (const [name, obj] of Object.entries(parsed.collections as Record<string, Record<string, unknown>>)) {
-        if (typeof obj !== 'object' || obj === null) throw new StoreError(`${this.statePath}: collection ${name} is damaged`);
-        this.data.set(name, new Map(Object.entries(obj)));
-      }
+      for (const [name, m] of parseSnapshot(snapshot, this.statePath)) this.data.set(name, m);
     }
     let text = '';
     try {
@@ -176,29 +216,10 @@ export class FileStore implements Store {
     }
     if (text.length === 0) return;
     this.isNew = false;
-    const lines = text.split('\n');
-    const tail = lines.pop() ?? '';
-    let offset = 0;
-    lines.forEach((line, i) => {
-      const sp = line.indexOf(' ');
-      const sum = line.slice(0, sp);
-      const json = line.slice(sp + 1);
-      if (sp !== 16 || checksum(json) !== sum) {
-        throw new StoreError(`${this.journalPath} line ${i + 1} is damaged (checksum mismatch); refusing to start. Restore the folder from a backup.`);
-      }
-      let tx: { ops?: Op[] };
-      try {
-        tx = JSON.parse(json);
-      } catch {
-        throw new StoreError(`${this.journalPath} line ${i + 1} is not valid JSON; refusing to start.`);
-      }
-      if (!Array.isArray(tx.ops)) throw new StoreError(`${this.journalPath} line ${i + 1} has no ops`);
-      applyOps(this.data, tx.ops);
-      offset += Buffer.byteLength(line) + 1;
-    });
-    if (tail.length > 0) {
+    const { offset, tailBytes } = replayJournal(text, this.journalPath, this.data);
+    if (tailBytes > 0) {
       // A write cut short by a crash: it was never acknowledged, so dropping it loses nothing.
-      this.warn(`dropped an incomplete last journal record (${Buffer.byteLength(tail)} bytes) left by a crash; it was never acknowledged`);
+      this.warn(`dropped an incomplete last journal record (${tailBytes} bytes) left by a crash; it was never acknowledged`);
       await fsp.truncate(this.journalPath, offset);
     }
     this.journalBytes = offset;
@@ -249,26 +270,40 @@ export class FileStore implements Store {
     }
   }
 
-  /** Writes a full snapshot and empties the journal. Only called between journal writes. */
+  /**
+   * Writes a full snapshot and starts a new, empty journal. Only called between journal writes.
+   * Both files are replaced by renames, never changed in place, so a reader without the lock
+   * (read-only.ts) that opened the old journal still reads all of it.
+   */
   private async compact(): Promise<void> {
-    const tmp = `${this.statePath}.tmp`;
-    const fh = await fsp.open(tmp, 'w', 0o600);
+    await this.writeReplacing(this.statePath, serialize(this.data));
+    const fresh = await this.writeReplacing(this.journalPath, '', true);
+    await this.journal.close();
+    this.journal = fresh!;
+    this.journalBytes = 0;
+  }
+
+  /** Writes `text` to a temp file, fsyncs it, renames it over `file` and fsyncs the folder. */
+  private async writeReplacing(file: string, text: string, keepOpen = false): Promise<fsp.FileHandle | null> {
+    const tmp = `${file}.tmp`;
+    const fh = await fsp.open(tmp, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT | fsc.O_TRUNC, 0o600);
     try {
-      await fh.writeFile(serialize(this.data));
+      await fh.writeFile(text);
       await fh.sync();
-    } finally {
+      await fsp.rename(tmp, file);
+    } catch (e) {
       await fh.close();
+      throw e;
     }
-    await fsp.rename(tmp, this.statePath);
     const dirHandle = await fsp.open(this.dir, 'r');
     try {
       await dirHandle.sync();
     } finally {
       await dirHandle.close();
     }
-    await this.journal.truncate(0);
-    await this.journal.sync();
-    this.journalBytes = 0;
+    if (keepOpen) return fh;
+    await fh.close();
+    return null;
   }
 
   async close(): Promise<void> {

@@ -144,7 +144,12 @@ async function putCouch(client: RegistryClient, name: string, password: string, 
   } catch (err) {
     if (!(err instanceof HttpError && err.status === 409)) throw err;
   }
-  const doc = await client.request<unknown>('GET', path, { query: { write: true }, sensitive: true, headers });
+  // A registry without user documents (the reference registry, when a concurrent request created
+  // the account) answers 404: the PUT is repeated with the credentials alone.
+  const doc = await client.request<unknown>('GET', path, { query: { write: true }, sensitive: true, headers }).catch((err: unknown) => {
+    if (err instanceof HttpError && err.status === 404) return undefined;
+    throw err;
+  });
   const merged: Record<string, unknown> = { ...body };
   if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
     for (const [k, v] of Object.entries(doc)) if (merged[k] === undefined || merged[k] === '' || k === 'roles') merged[k] = v;

@@ -89,6 +89,14 @@ function npmOnly(req: RecordedRequest, res: ServerResponse): void {
   switch (true) {
     case key === 'PUT /-/user/org.couchdb.user:alice':
       return json(res, 201, { ok: true, token: 'npm_npmOnlyToken' });
+    // erin exists: CouchDB's 409, her document with its revision, then the PUT to that revision.
+    case key === 'PUT /-/user/org.couchdb.user:erin':
+      return json(res, 409, { error: 'conflict' });
+    case key === 'GET /-/user/org.couchdb.user:erin':
+      return json(res, 200, { _id: 'org.couchdb.user:erin', _rev: '3-abc', name: 'erin', email: 'erin@example.com', roles: ['dev'] });
+    case key === 'PUT /-/user/org.couchdb.user:erin/-rev/3-abc':
+      if (req.headers.authorization !== `Basic ${Buffer.from('erin:erin-pw').toString('base64')}`) return json(res, 401, { error: 'bad credentials' });
+      return json(res, 201, { ok: true, token: 'npm_erinToken' });
     case key === 'GET /-/whoami':
       return json(res, 200, { username: 'alice' });
     case key === 'GET /-/npm/v1/user':
@@ -191,6 +199,25 @@ describe('an npm-only registry (npm org, team, login and profile endpoints; no o
     expect(discoveries()).toBe(0);
   });
 
+  it('login --auth-type web on a registry without web login (POST /-/v1/login is 404): "does not support web login", exit 1', async () => {
+    const r = await runCli(['login', '--auth-type', 'web', '--registry', server.url]);
+    expect(r).toEqual({ code: 1, stdout: '', stderr: `orgctl: ${server.url} does not support web login.\nTry --auth-type legacy.\n` });
+  });
+
+  it('couch login of an existing user: 409, GET ?write=true, then PUT to …/-rev/<_rev> with Basic credentials and the document merged', async () => {
+    const r = await runCli(['login', '--username', 'erin', '--password-stdin', '--registry', server.url, '--json'], { input: 'erin-pw' });
+    expect(r.stdout).toBe(`${JSON.stringify({ username: 'erin', registry: server.url })}\n`);
+    expect(r.code).toBe(0);
+    expect(server.requests.map((q) => `${q.method} ${q.url}`)).toEqual([
+      'PUT /-/user/org.couchdb.user:erin',
+      'GET /-/user/org.couchdb.user:erin?write=true',
+      'PUT /-/user/org.couchdb.user:erin/-rev/3-abc',
+    ]);
+    const sent = JSON.parse(server.requests[2]!.body);
+    expect(sent).toMatchObject({ _id: 'org.couchdb.user:erin', _rev: '3-abc', name: 'erin', password: 'erin-pw', email: 'erin@example.com', roles: ['dev'] });
+    expect(server.requests[0]!.headers.authorization).toBeUndefined();
+  });
+
   it('org 2fa *, org invite, org invites, invites and org audit: "does not support", one discovery request each', async () => {
     const cases: [string[], string][] = [
       [['org', '2fa', 'status', 'acme'], 'org 2FA policy'],
@@ -226,6 +253,11 @@ describe('a registry that answers 404 to everything', () => {
     expect(await orgctl(['profile', 'get'])).toEqual({ code: 1, stdout: '', stderr: 'orgctl: Not Found (GET /-/npm/v1/user: 404)\n' });
     const login = await runCli(['login', '--username', 'alice', '--password-stdin', '--registry', server.url], { input: 'pw' });
     expect(login).toEqual({ code: 1, stdout: '', stderr: 'orgctl: Not Found (PUT /-/user/org.couchdb.user:alice: 404)\n' });
+  });
+
+  it('login --auth-type web: "does not support web login", exit 1', async () => {
+    const r = await runCli(['login', '--auth-type', 'web', '--registry', server.url]);
+    expect(r).toEqual({ code: 1, stdout: '', stderr: `orgctl: ${server.url} does not support web login.\nTry --auth-type legacy.\n` });
   });
 
   it('profile enable-2fa: does not support two-factor enrolment', async () => {

@@ -1,6 +1,6 @@
 /**
- * Job: serve a registry with Verdaccio (registry.ts's startRegistry({ server: 'verdaccio' }) calls
- * it; tests do not). Starts a real Verdaccio (the pinned devDependency) in this process with orgctl's plugin
+ * Job: serve a registry with Verdaccio (registry.ts's startRegistry({ server: 'verdaccio' }) calls serveVerdaccio;
+ * tests do not; they call startPlainVerdaccio for a Verdaccio without the plugin). Starts a real Verdaccio (the pinned devDependency) in this process with orgctl's plugin
  * (plugins/verdaccio-orgctl → dist/verdaccio/plugin.js, so `npm run build` first): loopback only,
  * port 0, no uplinks, package storage in a temp folder, web UI off, JWT mode.
  *
@@ -9,6 +9,9 @@
  * startRegistry's options for the registry (seed, clock, logs, in memory unless `dataDir`) are opened
  * with the same native module and handed to the plugin with `provideRegistry`, which makes
  * `registry.core` the live core behind both plugin halves.
+ *
+ *   await startPlainVerdaccio()  -> { url, adduser(name, password), close() }
+ *        a Verdaccio with NO orgctl plugin (htpasswd auth): the registry without orgctl's extensions
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';

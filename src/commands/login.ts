@@ -118,16 +118,7 @@ async function legacyLogin(client: RegistryClient, opts: LoginOptions, deps: Log
   const body = { _id: `org.couchdb.user:${name}`, name, password, type: 'user', roles: [], date: new Date(deps.clock.now()).toISOString() };
   let res: { token?: unknown };
   try {
-    res = await withOtp(
-      (otp) =>
-        client.request<{ token?: unknown }>('PUT', `-/user/org.couchdb.user:${encodeURIComponent(name)}`, {
-          body,
-          otp,
-          sensitive: true,
-          headers: { 'npm-auth-type': 'legacy' },
-        }),
-      { otp: opts.otp, io, prompter },
-    );
+    res = await withOtp((otp) => putCouch(client, name, password, body, otp), { otp: opts.otp, io, prompter });
   } catch (err) {
     if (err instanceof HttpError && err.status === 401 && !(err instanceof OtpRequiredError)) {
       throw new AuthError(`login failed: ${err.serverMessage ?? 'the user name or password was refused'}`);
@@ -136,6 +127,36 @@ async function legacyLogin(client: RegistryClient, opts: LoginOptions, deps: Log
   }
   if (!res || typeof res.token !== 'string' || !res.token) throw new CliError('the registry accepted the login but sent no token.');
   return { username: name, token: res.token };
+}
+
+/**
+ * npm-profile's loginCouch: `PUT /-/user/org.couchdb.user:<name>`; a registry that answers 409
+ * ("already registered": CouchDB, Verdaccio's htpasswd) gets npm's second step: the user document
+ * (`GET …?write=true`), its fields added to the body where the body has none (and its `roles`),
+ * and the PUT again to `…/-rev/<_rev>` (without the segment when the document has no `_rev`),
+ * with the user name and password as Basic credentials.
+ */
+async function putCouch(client: RegistryClient, name: string, password: string, body: Record<string, unknown>, otp: string | undefined): Promise<{ token?: unknown }> {
+  const path = `-/user/org.couchdb.user:${encodeURIComponent(name)}`;
+  const headers = { 'npm-auth-type': 'legacy' };
+  try {
+    return await client.request<{ token?: unknown }>('PUT', path, { body, otp, sensitive: true, headers });
+  } catch (err) {
+    if (!(err instanceof HttpError && err.status === 409)) throw err;
+  }
+  // A registry without user documents (the reference registry, when a concurrent request created
+  // the account) answers 404: the PUT is repeated with the credentials alone.
+  const doc = await client.request<unknown>('GET', path, { query: { write: true }, sensitive: true, headers }).catch((err: unknown) => {
+    if (err instanceof HttpError && err.status === 404) return undefined;
+    throw err;
+  });
+  const merged: Record<string, unknown> = { ...body };
+  if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
+    for (const [k, v] of Object.entries(doc)) if (merged[k] === undefined || merged[k] === '' || k === 'roles') merged[k] = v;
+  }
+  const rev = typeof merged._rev === 'string' && merged._rev ? `/-rev/${encodeURIComponent(merged._rev)}` : '';
+  const basic = `Basic ${Buffer.from(`${name}:${password}`, 'utf8').toString('base64')}`;
+  return client.request<{ token?: unknown }>('PUT', `${path}${rev}`, { body: merged, otp, sensitive: true, headers: { ...headers, authorization: basic } });
 }
 
 /**

@@ -25,6 +25,9 @@ function route(req: RecordedRequest, res: ServerResponse, base: string): void {
   switch (key) {
     case 'GET /-/whoami':
       return json(res, 200, { username: H });
+    case 'GET /-/orgctl/v1/':
+      // It has orgctl's extensions, so its 404s mean "no such org" or "no such invitation".
+      return json(res, 200, { orgctl: H, features: ['orgTfa', 'invitations', 'audit', 'removals'] });
     case 'POST /-/v1/login':
       return json(res, 200, { loginUrl: `http://127.0.0.1:9/login/${H}`, doneUrl: `${base}-/v1/done` });
     case 'GET /-/v1/done':

@@ -1,6 +1,6 @@
 /**
- * Job: serve a registry with Verdaccio (registry.ts's startRegistry({ server: 'verdaccio' }) calls
- * it; tests do not). Starts a real Verdaccio (the pinned devDependency) in this process with orgctl's plugin
+ * Job: serve a registry with Verdaccio (registry.ts's startRegistry({ server: 'verdaccio' }) calls serveVerdaccio;
+ * tests do not; they call startPlainVerdaccio for a Verdaccio without the plugin). Starts a real Verdaccio (the pinned devDependency) in this process with orgctl's plugin
  * (plugins/verdaccio-orgctl → dist/verdaccio/plugin.js, so `npm run build` first): loopback only,
  * port 0, no uplinks, package storage in a temp folder, web UI off, JWT mode.
  *
@@ -9,6 +9,9 @@
  * startRegistry's options for the registry (seed, clock, logs, in memory unless `dataDir`) are opened
  * with the same native module and handed to the plugin with `provideRegistry`, which makes
  * `registry.core` the live core behind both plugin halves.
+ *
+ *   await startPlainVerdaccio()  -> { url, adduser(name, password), close() }
+ *        a Verdaccio with NO orgctl plugin (htpasswd auth): the registry without orgctl's extensions
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -111,4 +114,60 @@ export async function serveVerdaccio(open: OpenRegistryOptions | null, opts: Pic
  */
 export async function gateVerdaccioCreations(gate: ((pkg: string) => Promise<void>) | null): Promise<void> {
   (await load()).plugin.setCreateGate(gate);
+}
+
+/** A Verdaccio with no orgctl plugin: what a user has before installing it. */
+export interface PlainVerdaccio {
+  /** base URL, ending in '/' */
+  url: string;
+  /** creates a user through Verdaccio's own adduser (`PUT /-/user/org.couchdb.user:<name>`, htpasswd) */
+  adduser(name: string, password: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a plain Verdaccio (htpasswd auth, NO orgctl plugin, legacy tokens, web UI off) on
+ * 127.0.0.1:0: the "registry without orgctl's extensions" of the any-registry tests.
+ */
+export async function startPlainVerdaccio(): Promise<PlainVerdaccio> {
+  const { runServer } = await load();
+  const dir = mkdtempSync(path.join(tmpdir(), 'orgctl-verdaccio-plain-'));
+  let server: Server;
+  try {
+    server = await runServer({
+      configPath: path.join(dir, 'config.yaml'),
+      self_path: path.join(dir, 'config.yaml'),
+      storage: path.join(dir, 'storage'),
+      auth: { htpasswd: { file: path.join(dir, 'htpasswd'), max_users: 100 } },
+      packages: { '@*/*': { access: '$authenticated', publish: '$authenticated' }, '**': { access: '$all', publish: '$authenticated' } },
+      web: { enable: false },
+      log: { type: 'stdout', format: 'json', level: 'error' },
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  return {
+    url,
+    async adduser(name, password) {
+      const res = await fetch(new URL(`-/user/org.couchdb.user:${encodeURIComponent(name)}`, url), {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ _id: `org.couchdb.user:${name}`, name, password, type: 'user', roles: [] }),
+      });
+      if (res.status !== 201) throw new Error(`Verdaccio adduser ${name}: ${res.status} ${await res.text()}`);
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -28,7 +28,7 @@ export function registerInvitesAccept(invites: Command, deps: AppDeps, runF = in
  */
 export async function invitesAcceptRun(opts: InvitesAcceptOptions, deps: OrgDeps): Promise<void> {
   const { io } = deps;
-  const res = await withOrgApi(deps, opts, 'invites accept', (api) => api.write<AcceptWire>('POST', invitePaths.accept(opts.org))).catch((err: unknown) => {
+  const res = await withOrgApi(deps, opts, 'invites accept', (api) => api.write<AcceptWire>('POST', invitePaths.accept(opts.org)), 'invitations').catch((err: unknown) => {
     throw invitationError(err, opts.org);
   });
   const result = { org: res.org, role: res.role, teams: res.teams };

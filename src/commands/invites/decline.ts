@@ -22,7 +22,7 @@ export function registerInvitesDecline(invites: Command, deps: AppDeps, runF = i
 /** `POST /-/orgctl/v1/invitations/:org/decline`; `--json` prints `{"org", "declined": true}`. */
 export async function invitesDeclineRun(opts: InvitesDeclineOptions, deps: OrgDeps): Promise<void> {
   const { io } = deps;
-  await withOrgApi(deps, opts, 'invites decline', (api) => api.write('POST', invitePaths.decline(opts.org))).catch((err: unknown) => {
+  await withOrgApi(deps, opts, 'invites decline', (api) => api.write('POST', invitePaths.decline(opts.org)), 'invitations').catch((err: unknown) => {
     throw invitationError(err, opts.org);
   });
   if (opts.json) return writeJson(io, { org: opts.org, declined: true });

@@ -28,7 +28,7 @@ export function registerInvitesLs(invites: Command, deps: AppDeps, runF = invite
 /** `GET /-/orgctl/v1/invitations`: a table on stdout, or the `--json` array. Expired ones are not listed. */
 export async function invitesLsRun(opts: InvitesLsOptions, deps: OrgDeps): Promise<void> {
   const { io } = deps;
-  const wire = await withOrgApi(deps, opts, 'invites ls', async (api) => expectList<InvitationWire>(await api.get(invitePaths.mine), 'invitations'));
+  const wire = await withOrgApi(deps, opts, 'invites ls', async (api) => expectList<InvitationWire>(await api.get(invitePaths.mine), 'invitations'), 'invitations');
   const items: MyInvitationItem[] = wire.map((i) => ({ org: i.org, role: i.role, teams: i.teams, expires: i.expires }));
   if (opts.json) return writeJson(io, items);
   if (items.length === 0) {

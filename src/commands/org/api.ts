@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { AppDeps, Connection } from '../../factory.js';
 import type { HttpMethod, RegistryClient } from '../../client/client.js';
 import { withOtp } from '../../client/otp.js';
+import { explainMissing, type Need } from '../../client/capabilities.js';
 import { CliError, UsageError } from '../../errors.js';
 import { nameProblem, withArticle, type Role } from '../../shared/names.js';
 import type { IO } from '../../ui/io.js';
@@ -127,16 +128,26 @@ export class OrgApi {
   }
 }
 
-/** Connects (a token is required), runs `fn` with an OrgApi, and releases the connection. */
+/**
+ * Connects (a token is required), runs `fn` with an OrgApi, and releases the connection. `need`
+ * is what the command uses (npm's org endpoints by default, or one of orgctl's features): when
+ * the registry answers that a path does not exist, the error says whether it lacks that
+ * (src/client/capabilities.ts) or the org, user or team is missing.
+ */
 export function withOrgApi<T>(
   deps: OrgDeps,
   opts: BaseOptions,
   command: string,
   fn: (api: OrgApi, conn: Connection) => Promise<T>,
+  need: Need = 'orgs',
 ): Promise<T> {
-  return withConnection(deps, { registry: opts.registry, command, auth: 'required' }, (conn) =>
-    fn(new OrgApi(conn.client, { otp: opts.otp, io: deps.io, prompter: deps.prompter }), conn),
-  );
+  return withConnection(deps, { registry: opts.registry, command, auth: 'required' }, async (conn) => {
+    try {
+      return await fn(new OrgApi(conn.client, { otp: opts.otp, io: deps.io, prompter: deps.prompter }), conn);
+    } catch (err) {
+      throw await explainMissing(err, conn.client, need);
+    }
+  });
 }
 
 export { withArticle };

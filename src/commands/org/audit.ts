@@ -58,7 +58,7 @@ export async function auditRun(opts: AuditOptions, deps: OrgDeps): Promise<void>
   if (opts.limit === 0) throw new UsageError('--limit must be at least 1');
   const events = await withOrgApi(deps, opts, 'org', (api) =>
     api.get<AuditEvent[]>(paths.ext(opts.org, 'audit'), { since: opts.since, limit: opts.limit }),
-  );
+  'audit');
   if (opts.json) return writeJson(io, events);
   if (events.length === 0) {
     io.err(`No audit events for ${opts.org}${opts.since ? ` since ${opts.since}` : ''}.\n`);

@@ -46,7 +46,7 @@ export async function orgCreateRun(opts: OrgCreateOptions, deps: OrgDeps): Promi
       }
       throw err;
     }
-  });
+  }, 'orgLifecycle');
   const result: OrgCreateResult = { org: res.org, owner: res.owner, requireTfa: res.requireTfa, created: res.created };
   if (opts.json) return writeJson(io, result);
   io.out(`${colorScheme(io).success} ` + safe`Created org ${result.org}; you (${result.owner}) are its owner${result.requireTfa ? ', and it requires 2FA' : ''}.\n`);

@@ -50,7 +50,7 @@ export async function orgDeleteRun(opts: OrgDeleteOptions, deps: OrgDeps): Promi
       if (err instanceof HttpError && err.code === 'EORGPACKAGES') throw new CliError(err.serverMessage ?? err.message, ExitCode.Failure, `Unpublish the packages of @${org}/ first (npm unpublish <pkg> --force).`);
       throw err;
     }
-  });
+  }, 'orgLifecycle');
   const result: OrgDeleteResult = { org: res.org, deleted: true, members: res.members, teams: res.teams, invitations: res.invitations };
   if (opts.json) return writeJson(io, result);
   io.out(`${colorScheme(io).success} ` + safe`Deleted org ${result.org} (${plural(result.members, 'member')}, ${plural(result.teams, 'team')}, ${plural(result.invitations, 'pending invitation')}).\n`);

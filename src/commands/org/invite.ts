@@ -96,7 +96,7 @@ export async function orgInviteRun(opts: OrgInviteOptions, deps: OrgDeps): Promi
   let wire: InviteResultWire = { org: opts.org, invited: [], failed: [] };
   if (items.length > 0 || reinstateAll) {
     const body: InviteRequest = reinstateAll ? { reinstateAll: true } : { invitations: items };
-    wire = await withOrgApi(deps, opts, 'org invite', (api) => api.write<InviteResultWire>('POST', paths.ext(opts.org, 'invitations'), body));
+    wire = await withOrgApi(deps, opts, 'org invite', (api) => api.write<InviteResultWire>('POST', paths.ext(opts.org, 'invitations'), body), 'invitations');
   }
   const result: OrgInviteResult = {
     org: wire.org,

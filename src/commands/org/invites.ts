@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CliError } from '../../errors.js';
 import { HttpError, OtpRequiredError } from '../../client/errors.js';
+import { explainMissing } from '../../client/capabilities.js';
 import type { AppDeps } from '../../factory.js';
 import type { Role } from '../../shared/names.js';
 import { colorScheme } from '../../ui/color.js';
@@ -62,7 +63,7 @@ export function registerOrgInvites(orgCommand: Command, deps: AppDeps, runLs = o
 /** `GET /-/orgctl/v1/orgs/:org/invitations`: a table on stdout, or the `--json` array. */
 export async function orgInvitesLsRun(opts: OrgInvitesLsOptions, deps: OrgDeps): Promise<void> {
   const { io } = deps;
-  const wire = await withOrgApi(deps, opts, 'org invites ls', async (api) => expectList<InvitationWire>(await api.get(paths.ext(opts.org, 'invitations')), 'invitations'));
+  const wire = await withOrgApi(deps, opts, 'org invites ls', async (api) => expectList<InvitationWire>(await api.get(paths.ext(opts.org, 'invitations')), 'invitations'), 'invitations');
   const items: OrgInvitationItem[] = wire.map((i) => ({ user: i.user, role: i.role, teams: i.teams, expires: i.expires, expired: i.expired, reinstate: i.reinstate }));
   if (opts.json) return writeJson(io, items);
   if (items.length === 0) {
@@ -93,10 +94,13 @@ export async function orgInvitesRevokeRun(opts: OrgInvitesRevokeOptions, deps: O
       } catch (err) {
         // Only "this user has no invitation" is per user; anything else (not an owner, OTP, network) stops here.
         if (!(err instanceof HttpError && err.status === 404) || err instanceof OtpRequiredError) throw err;
+        // …unless the registry has no invitations at all.
+        const meant = await explainMissing(err, api.client, 'invitations');
+        if (meant !== err) throw meant;
         result.failed.push({ user, error: err.serverMessage ?? err.message });
       }
     }
-  });
+  }, 'invitations');
   if (opts.json) writeJson(io, result);
   else {
     const cs = colorScheme(io);

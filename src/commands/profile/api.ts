@@ -5,6 +5,7 @@ import { withOtp } from '../../client/otp.js';
 import { AuthError, CliError } from '../../errors.js';
 import type { PasswordDeps } from '../password.js';
 import { TFA_MODES, type TfaMode } from '../../shared/names.js';
+import { visible } from '../../ui/visible.js';
 
 /**
  * What the profile commands share: the profile endpoint (`/-/npm/v1/user`, npm-profile), its wire
@@ -74,5 +75,26 @@ export async function postTfaWithOtp(
       throw new AuthError('the password was refused.', 'Check the password of the account you are logged in as (orgctl whoami).');
     }
     throw err;
+  }
+}
+
+/** Statuses with which a registry says it has no 2FA enrolment (Verdaccio answers 503). */
+const NO_TFA = new Set([404, 405, 501, 503]);
+
+/**
+ * Runs an enrolment; a registry that answers the profile endpoint with 404, 405, 501 or 503 has
+ * no two-factor enrolment: one line says so (exit 1), the registry's own words in the hint.
+ */
+export async function withTfaSupport<T>(client: Pick<RegistryClient, 'registry'>, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (!(err instanceof HttpError) || !NO_TFA.has(err.status) || !new URL(err.url).pathname.endsWith(`/${PROFILE_PATH}`)) throw err;
+    const said = err.serverMessage;
+    throw new CliError(
+      `this registry (${client.registry}) does not support two-factor enrolment`,
+      undefined,
+      `It answered ${err.method} /${PROFILE_PATH} with ${err.status}${said ? `: ${visible(said)}` : ''}. orgctl's registry or Verdaccio with the orgctl plugin support it (see README).`,
+    );
   }
 }

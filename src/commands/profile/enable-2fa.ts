@@ -12,7 +12,7 @@ import { safe, visible } from '../../ui/visible.js';
 import type { IO } from '../../ui/io.js';
 import { readPassword } from '../password.js';
 import { addExamples, addJsonOption, addOtpOption, addRegistryOption, checkOtp, withConnection, type RegistryFlags } from '../common.js';
-import { fetchProfile, postTfa, postTfaWithOtp, tfaState, TFA_MODES, type Profile, type ProfileDeps, type TfaMode } from './api.js';
+import { fetchProfile, postTfa, postTfaWithOtp, tfaState, TFA_MODES, withTfaSupport, type Profile, type ProfileDeps, type TfaMode } from './api.js';
 
 export interface Enable2faOptions {
   mode: TfaMode;
@@ -103,7 +103,7 @@ export async function enable2faRun(opts: Enable2faOptions, deps: Enable2faDeps):
   if (opts.saveRecoveryCodes !== undefined && existsSync(opts.saveRecoveryCodes)) {
     throw new UsageError(`${opts.saveRecoveryCodes} already exists; orgctl will not overwrite it.`, 'Pass the name of a new file to --save-recovery-codes.');
   }
-  await withConnection(deps, { registry: opts.registry, command: 'profile', auth: 'required' }, async ({ client }) => {
+  await withConnection(deps, { registry: opts.registry, command: 'profile', auth: 'required' }, ({ client }) => withTfaSupport(client, async () => {
     const profile = await fetchProfile(client);
     const tfa = tfaState(profile);
     if (opts.verify !== undefined) return finishScripted(client, profile, opts, deps);
@@ -137,7 +137,7 @@ export async function enable2faRun(opts: Enable2faOptions, deps: Enable2faDeps):
       throw err;
     }
     await deliverRecoveryCodes(io, opts, opts.mode, codes);
-  });
+  }));
 }
 
 /** A mode change of 2FA that is already on: the server asks for an OTP (otplease). */

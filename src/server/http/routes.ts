@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { RegistryCore } from '../core/registry-core.js';
+import { discovery } from '../core/discovery.js';
 import type { Actor, Credentials } from '../core/types.js';
 import { HttpError, MAX_PUBLISH_BYTES, parseJson, parseJsonObject, readBody, type Reply } from './http-util.js';
 import { showLoginPage, submitLoginPage } from './web-login.js';
@@ -171,6 +172,7 @@ export const routes: Route[] = [
   }),
 
   // ---- orgctl extensions (docs/registry-api.md "Extensions")
+  route('GET', '/-/orgctl/v1', async () => json(200, discovery())),
   route('PUT', '/-/orgctl/v1/orgs/:org', async (c) => {
     const body = await c.body();
     return json(201, await c.core.orgLifecycle.create(await c.actor(), c.cred, c.params.org!, body));

@@ -40,7 +40,7 @@ export async function disableRun(opts: DisableOptions, deps: OrgDeps): Promise<v
     requireOwner(await callerIn(api, org), org, 'stop requiring 2FA');
     await confirmByTyping(deps, opts.yes, org, `This stops requiring 2FA for ${org}: members without 2FA can join again.`);
     return api.write<DisableResult>('PUT', paths.ext(org, 'tfa'), { required: false });
-  });
+  }, 'orgTfa');
   if (opts.json) return writeJson(io, { org: res.org, required: false, wasRequired: res.wasRequired });
   const cs = colorScheme(io);
   io.out(res.wasRequired ? `${cs.success} 2FA is no longer required for ${org}.\n` : `2FA was not required for ${org}; nothing changed.\n`);

@@ -127,7 +127,7 @@ export async function enforceRun(opts: EnforceOptions, deps: OrgDeps): Promise<v
     } catch (err) {
       throw explainRefusal(err);
     }
-  });
+  }, 'orgTfa');
   if (opts.json) return writeJson(io, result);
   if (!result.dryRun) printOutcome(io, result);
 }

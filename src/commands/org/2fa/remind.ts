@@ -29,7 +29,7 @@ export function registerOrgTfaRemind(parent: Command, deps: AppDeps, runF = remi
 /** `POST /-/orgctl/v1/orgs/:org/tfa/remind` (owners and admins): one notification per member without 2FA. */
 export async function remindRun(opts: RemindOptions, deps: OrgDeps): Promise<void> {
   const { io } = deps;
-  const res = await withOrgApi(deps, opts, 'org', (api) => api.write<RemindResult>('POST', paths.ext(opts.org, 'tfa/remind')));
+  const res = await withOrgApi(deps, opts, 'org', (api) => api.write<RemindResult>('POST', paths.ext(opts.org, 'tfa/remind')), 'orgTfa');
   if (opts.json) return writeJson(io, { org: res.org, notified: res.notified });
   if (res.notified.length === 0) {
     io.out(`Every member of ${opts.org} has 2FA on; nobody to remind.\n`);

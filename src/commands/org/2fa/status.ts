@@ -34,7 +34,7 @@ export async function statusRun(opts: StatusOptions, deps: OrgDeps): Promise<voi
   const { io } = deps;
   const s = await withOrgApi(deps, opts, 'org', (api) =>
     api.get<StatusResult & { since?: string | null }>(paths.ext(opts.org, 'tfa')),
-  );
+  'orgTfa');
   const withoutTwoFactor = [...s.withoutTwoFactor].sort();
   if (opts.json) return writeJson(io, { org: s.org, required: s.required, members: s.members, withoutTwoFactor });
   io.out(`2FA required: ${s.required ? `yes${s.since ? safe` (since ${s.since})` : ''}` : 'no'}\n`);

@@ -11,13 +11,14 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { openRegistry, readSeedFile, type OpenRegistry } from '../server/index.js';
+import { openRegistry, type OpenRegistry } from '../server/index.js';
 import { matchingRoutes, pathSegments, routeLogPath } from '../server/http/routes.js';
 import { credentialsOf, errorReply, hasRequestBody, send, HttpError } from '../server/http/http-util.js';
 import { CoreError, conflict } from '../server/core/errors.js';
 import type { Actor, Credentials } from '../server/core/types.js';
-import { isSignupPolicy, type SignupPolicy } from '../shared/names.js';
+import type { SignupPolicy } from '../shared/names.js';
 import { recordPublisher, storedMaintainers, type VerdaccioStorage } from './maintainers.js';
+import { checkConfig, type CheckedConfig, type VerdaccioConfig } from './config-check.js';
 
 // ---------------------------------------------------------------- the Verdaccio shapes we use
 
@@ -47,7 +48,10 @@ export interface PluginLogger {
   debug?(...args: unknown[]): void;
 }
 
-/** The plugin's section of the Verdaccio config (Verdaccio merges its own config into it). */
+/**
+ * The plugin's section of the Verdaccio config (Verdaccio merges its own config into it); read
+ * from Verdaccio's whole config by ./config-check.ts, which checks both halves at once.
+ */
 export interface OrgctlPluginConfig {
   /** the orgctl data folder; relative paths are resolved from the Verdaccio config file's folder */
   data?: string;
@@ -58,7 +62,7 @@ export interface OrgctlPluginConfig {
 }
 
 export interface PluginOptions {
-  config: { configPath?: string; self_path?: string; config_path?: string };
+  config: VerdaccioConfig;
   logger: PluginLogger;
 }
 
@@ -81,6 +85,12 @@ export interface OrgctlPlugin {
    * `app.use(plugin.middleware(storage))`; the storage is where the auth half reads maintainers.
    */
   middleware(storage?: VerdaccioStorage): Middleware;
+  /**
+   * Throws the config problem found at load (a PluginConfigError naming the fix), if any. The
+   * CommonJS entry calls it from the hooks Verdaccio runs synchronously while building its app
+   * (errors thrown while Verdaccio loads a plugin are only logged), so Verdaccio's start fails.
+   */
+  assertUsable(): void;
 }
 
 // ---------------------------------------------------------------- the shared assembly
@@ -106,13 +116,12 @@ export async function closeRegistry(dataDir: string): Promise<void> {
   if (p) await (await p).close();
 }
 
-/** The assembly for an absolute data folder, opened once per process. */
-export function sharedRegistry(dataDir: string, seedFile?: string, logger?: PluginLogger, signup?: SignupPolicy): Promise<OpenRegistry> {
+/** The assembly for an absolute data folder, opened once per process (`seed`: validated already). */
+export function sharedRegistry(dataDir: string, seed?: unknown, logger?: PluginLogger, signup?: SignupPolicy): Promise<OpenRegistry> {
   const key = path.resolve(dataDir);
   let p = shared.get(key);
   if (!p) {
     p = (async () => {
-      const seed = seedFile ? await readSeedFile(seedFile) : undefined;
       return openRegistry({
         dataDir: key,
         seed,
@@ -203,18 +212,20 @@ function verdaccioError(e: unknown): Error {
 }
 
 /** Creates the plugin for one Verdaccio plugin section (called once per half). */
-export function createPlugin(pluginConfig: OrgctlPluginConfig, options: PluginOptions): OrgctlPlugin {
+export function createPlugin(_pluginConfig: OrgctlPluginConfig, options: PluginOptions): OrgctlPlugin {
   const logger = options.logger;
-  const cfgFile = options.config.configPath ?? options.config.self_path ?? options.config.config_path;
-  const base = cfgFile ? path.dirname(cfgFile) : process.cwd();
-  if (!pluginConfig.data) throw new Error('verdaccio-orgctl: set `data:` (the orgctl data folder) in its auth and middlewares sections');
-  const dataDir = path.resolve(base, pluginConfig.data);
-  const seed = pluginConfig.seed ? path.resolve(base, pluginConfig.seed) : undefined;
-  const signup = pluginConfig.signup ?? 'open';
-  if (!isSignupPolicy(signup)) throw new Error(`verdaccio-orgctl: \`signup:\` must be open, closed or invite, got ${JSON.stringify(signup)}`);
-  const registry = () => sharedRegistry(dataDir, seed, logger, signup);
-  // Open (or find) the store at start-up, so a bad folder shows in the log at once.
-  registry().catch((e) => logger.error({ err: (e as Error).message }, 'orgctl: cannot open the data folder: @{err}'));
+  let checked: CheckedConfig | null = null;
+  let problem: Error | null = null;
+  try {
+    checked = checkConfig(options.config);
+  } catch (e) {
+    problem = e as Error;
+    logger.error({ err: problem.message }, '@{err}');
+  }
+  const dataDir = checked?.dataDir ?? '';
+  const registry = () => (problem ? Promise.reject(problem) : sharedRegistry(dataDir, checked?.seed, logger, checked?.signup));
+  // Open (or find) the store at start-up, so a damaged or locked store shows in the log at once.
+  if (!problem) registry().catch((e) => logger.error({ err: (e as Error).message }, 'orgctl: cannot open the store: @{err}'));
 
   /** The live actor behind a remote_user; null for anonymous. */
   async function actorOf(user: RemoteUser): Promise<Actor | null> {
@@ -261,6 +272,9 @@ export function createPlugin(pluginConfig: OrgctlPluginConfig, options: PluginOp
   }
 
   return {
+    assertUsable() {
+      if (problem) throw problem;
+    },
     authenticate(user, password, cb) {
       registry()
         .then(({ core }) => core.authenticate({ basic: { user, password }, ip: '' }))
@@ -315,9 +329,13 @@ export function createPlugin(pluginConfig: OrgctlPluginConfig, options: PluginOp
         const shown = coreRoutePath(req.url ?? '/');
         if (shown !== null) {
           // Verdaccio's access log prints originalUrl when the request ends: no secrets in it.
+          // It also copies originalUrl into req.url when the request closes (which may come
+          // first): hand the reference handler the real URL.
+          const url = req.url;
           req.originalUrl = shown;
           registry().then(
             (reg) => {
+              req.url = url;
               // The reference handler attaches its body reader synchronously; then let the body flow.
               reg.http.server.emit('request', req, res);
               req.resume();

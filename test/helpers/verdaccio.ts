@@ -108,6 +108,44 @@ export async function serveVerdaccio(open: OpenRegistryOptions | null, opts: Pic
 }
 
 /**
+ * Starts Verdaccio + the plugin in this process from `verdaccioConfig(dir, dir/orgctl-data)` as
+ * changed by `edit` (dir: a new temp folder, removed on close), letting the plugin open its own
+ * store. For start-up checks: rejects with Verdaccio's start error when the config is refused.
+ */
+export async function startVerdaccioWith(edit: (config: Record<string, any>, dir: string) => void): Promise<{ url: string; close(): Promise<void> }> {
+  const { plugin, runServer } = await load();
+  const dir = mkdtempSync(path.join(tmpdir(), 'orgctl-vconfig-'));
+  const dataKey = path.join(dir, 'orgctl-data');
+  const config = verdaccioConfig(dir, dataKey);
+  edit(config, dir);
+  const cleanup = async () => {
+    await plugin.closeRegistry(dataKey);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  let server: Server;
+  try {
+    server = await runServer(config);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await cleanup();
+    },
+  };
+}
+
+/**
  * Holds every write that creates a package on the Verdaccio being served (after the plugin's
  * checks, before Verdaccio stores it) at `gate(pkg)`; null removes the gate. For race tests; the
  * gate is cleared when that Verdaccio closes.

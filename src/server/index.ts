@@ -6,6 +6,7 @@ import { createRegistryServer, type ConnectionOptions, type RegistryServer } fro
 import { FileStore } from './store/file-store.js';
 import { MemoryStore, type Store } from './store/store.js';
 import { FileMailer, MemoryMailer, type Mailer } from './core/outbox.js';
+import { MailConfigError, parseMailFrom, parseSmtpUrl } from './mail/config.js';
 import { FileTarballs, MemoryTarballs } from './store/tarballs.js';
 import path from 'node:path';
 
@@ -28,6 +29,13 @@ export interface OpenRegistryOptions {
   passwords?: CoreOptions['passwords'];
   /** HTTP timeouts and the per-address connection cap (defaults: CONNECTION_DEFAULTS) */
   http?: ConnectionOptions;
+  /** send notifications over SMTP (`smtp://user:pass@host:587`, `smtps://…`); without it they stay in the outbox */
+  smtp?: string;
+  /** the sender of notifications (default `orgctl registry <registry@localhost>`) */
+  mailFrom?: string;
+  /** delivery retries, and timers on `now` (tests move the clock instead of waiting) */
+  mailRetry?: CoreOptions['mailRetry'];
+  timers?: CoreOptions['timers'];
 }
 
 export interface OpenRegistry {
@@ -43,12 +51,30 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Open
   // Validate the seed before touching the data folder, so a bad seed changes nothing.
   const seed = opts.seed !== undefined ? validateSeed(opts.seed) : undefined;
   const now = opts.now ?? Date.now;
+  // Mail settings too: a bad --smtp or --mail-from changes nothing.
+  const from = parseMailFrom(opts.mailFrom);
+  const smtp = opts.smtp !== undefined ? parseSmtpUrl(opts.smtp) : undefined;
   const store: Store = opts.dataDir ? await FileStore.open(opts.dataDir, { warn: opts.warn }) : new MemoryStore();
-  // Notifications: RFC 5322 files in <data>/outbox/, or kept in memory without --data.
-  const mailer: Mailer = opts.dataDir ? new FileMailer(path.join(path.resolve(opts.dataDir), 'outbox')) : new MemoryMailer();
+  // Notifications: over SMTP (nodemailer, loaded only then), else RFC 5322 files in <data>/outbox/, or kept in memory without --data.
+  const mailer: Mailer = smtp
+    ? new (await import('./mail/smtp.js')).SmtpMailer(smtp, from)
+    : opts.dataDir
+      ? new FileMailer(path.join(path.resolve(opts.dataDir), 'outbox'), from.text)
+      : new MemoryMailer();
+  opts.log?.(`mail: ${mailer.description}`);
   // Package tarballs: files in <data>/tarballs/ (fsync'd before the metadata commit), or in memory.
   const tarballs = opts.dataDir ? new FileTarballs(path.join(path.resolve(opts.dataDir), 'tarballs')) : new MemoryTarballs();
-  const core = new RegistryCore({ store, now, mailer, tarballs, throttle: opts.throttle, passwords: opts.passwords });
+  const core = new RegistryCore({
+    store,
+    now,
+    mailer,
+    tarballs,
+    throttle: opts.throttle,
+    passwords: opts.passwords,
+    mailRetry: opts.mailRetry,
+    timers: opts.timers,
+    mailLog: (line) => (opts.warn ?? opts.log)?.(line),
+  });
   void core.flushOutbox();
   let seeded = false;
   try {
@@ -57,6 +83,7 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Open
       seeded = true;
     }
   } catch (e) {
+    await core.mail.stop();
     await store.close();
     throw e;
   }
@@ -68,6 +95,7 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Open
     seeded,
     async close() {
       await http.close();
+      await core.mail.stop();
       await store.close();
     },
   };
@@ -103,4 +131,4 @@ export function fileClock(file: string): () => number {
   return now;
 }
 
-export { RegistryCore, SeedError };
+export { RegistryCore, SeedError, MailConfigError };

@@ -41,6 +41,10 @@ export interface StartRegistryOptions {
   passwords?: OpenRegistryOptions['passwords'];
   /** HTTP timeouts and the per-address connection cap (the reference registry only) */
   http?: OpenRegistryOptions['http'];
+  /** send notifications to this SMTP URL (test/helpers/smtp.ts starts a server), from `mailFrom`, with these retries */
+  smtp?: string;
+  mailFrom?: string;
+  mailRetry?: OpenRegistryOptions['mailRetry'];
 }
 
 export interface TestRegistry {
@@ -72,6 +76,10 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
     seed: seed === null ? undefined : loadSeed(seed),
     dataDir: opts.dataDir,
     now: clock.now,
+    timers: clock,
+    smtp: opts.smtp,
+    mailFrom: opts.mailFrom,
+    mailRetry: opts.mailRetry,
     passwords: opts.passwords,
     http: opts.http,
     log: (l) => logs.push(l),

@@ -12,6 +12,10 @@ export interface ServeOptions {
   demo: boolean;
   /** open connections allowed per client address (0: no cap); default CONNECTION_DEFAULTS */
   maxConnectionsPerAddress?: number;
+  /** SMTP URL for notifications (else ORGCTL_SMTP_URL; without either they stay in the outbox) */
+  smtp?: string;
+  /** the sender of notifications */
+  mailFrom?: string;
 }
 
 export interface ServeDeps {
@@ -26,6 +30,7 @@ Examples:
   $ orgctl registry serve                          # in memory, on a free port
   $ orgctl registry serve --port 4873 --data ./registry-data --seed fixtures/demo.json
   $ URL=$(orgctl registry serve --port 0 | head -n1)   # scripts: the first stdout line is the URL
+  $ ORGCTL_SMTP_URL=smtp://registry:secret@mail.example.com:587 orgctl registry serve --data ./registry-data --mail-from registry@example.com
 `;
 
 export function registerServe(parent: Command, f: Factory, runF = serveRun): Command {
@@ -38,13 +43,15 @@ export function registerServe(parent: Command, f: Factory, runF = serveRun): Com
     .option('--seed <file>', 'JSON seed applied when the store is new (see docs/registry-api.md)')
     .option('--demo', 'print a walkthrough of the demo seed on stderr')
     .option('--max-connections-per-address <n>', 'open connections allowed from one client address (default 128; 0: no cap, e.g. behind a reverse proxy)')
+    .option('--smtp <url>', 'send notifications by email: smtp://user:password@host:587 (STARTTLS) or smtps://…:465 (TLS); prefer ORGCTL_SMTP_URL, which other users cannot see')
+    .option('--mail-from <address>', 'the sender of notifications (default "orgctl registry <registry@localhost>")')
     .option('--json', 'accepted for consistency: stdout is already only the URL')
     .addHelpText('after', EXAMPLES)
-    .action(async (flags: { host: string; port: string; data?: string; seed?: string; demo?: boolean; maxConnectionsPerAddress?: string }) => {
+    .action(async (flags: { host: string; port: string; data?: string; seed?: string; demo?: boolean; maxConnectionsPerAddress?: string; smtp?: string; mailFrom?: string }) => {
       if (!/^\d+$/.test(flags.port) || Number(flags.port) > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got "${flags.port}"`);
       const cap = flags.maxConnectionsPerAddress;
       if (cap !== undefined && !/^\d{1,6}$/.test(cap)) throw new UsageError(`--max-connections-per-address must be a whole number (0 for no cap), got "${cap}"`);
-      await runF({ host: flags.host, port: Number(flags.port), data: flags.data, seed: flags.seed, demo: !!flags.demo, maxConnectionsPerAddress: cap === undefined ? undefined : Number(cap) }, f);
+      await runF({ host: flags.host, port: Number(flags.port), data: flags.data, seed: flags.seed, demo: !!flags.demo, maxConnectionsPerAddress: cap === undefined ? undefined : Number(cap), smtp: flags.smtp, mailFrom: flags.mailFrom }, f);
     });
 }
 
@@ -71,7 +78,7 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
   const onSignal = (sig: string) => (stopRequested ? stopRequested(sig) : (pendingSignal ??= sig));
   deps.proc.on('SIGINT', () => onSignal('SIGINT'));
   deps.proc.on('SIGTERM', () => onSignal('SIGTERM'));
-  const { openRegistry, readSeedFile, SeedError, fileClock } = await import('../../server/index.js');
+  const { openRegistry, readSeedFile, SeedError, MailConfigError, fileClock } = await import('../../server/index.js');
   const { StoreError } = await import('../../server/store/file-store.js');
   const now = io.env.ORGCTL_TEST_CLOCK_FILE ? testClock(io, fileClock) : deps.now;
   let registry;
@@ -85,9 +92,11 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
       warn: (line) => io.err(`warning: ${line}\n`),
       onError: (e) => io.err(`error: ${(e as Error)?.stack ?? String(e)}\n`),
       http: { maxConnectionsPerAddress: opts.maxConnectionsPerAddress },
+      smtp: opts.smtp ?? (io.env.ORGCTL_SMTP_URL || undefined),
+      mailFrom: opts.mailFrom,
     });
   } catch (e) {
-    if (e instanceof SeedError || e instanceof StoreError) throw new CliError(e.message, ExitCode.Usage);
+    if (e instanceof SeedError || e instanceof StoreError || e instanceof MailConfigError) throw new CliError(e.message, ExitCode.Usage);
     throw e;
   }
   let url: string;

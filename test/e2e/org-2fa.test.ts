@@ -55,7 +55,7 @@ describe('org 2fa enforce: nothing changes before the confirmation', () => {
     expect(r.stdout).toContain('Requiring it removes 2 members without 2FA:');
     expect(r.stdout).toMatch(/^ {2}bob {3}developer {2}core$/m);
     expect(r.stdout).toMatch(/^ {2}erin {2}developer {2}-$/m);
-    expect(r.stdout).toContain("They lose access to acme's packages at once, leave every team, and are told by email.");
+    expect(r.stdout).toContain("They lose access to acme's packages at once, leave every team, and get a notice written to the registry's outbox (it sends no email).");
     expect(r.stderr).toContain('Dry run: nothing was changed.');
     await expectUnchanged(ctx);
   }));

@@ -5,6 +5,7 @@
  *
  *   const s = await spawnServe(['--data', dir, '--seed', BASIC], { clock, env })   waits for the URL line
  *        s.url, s.clock, s.stdout(), s.stderr(), s.child, s.exited / s.stop(signal) -> exit code or signal name
+ *        await s.waitForStderr(/re/)   the server logged something (a background step, e.g. a mail delivery)
  *   const r = await runServe(args, env)   -> { code, stdout, stderr }  for a serve that must exit on its own
  *
  * The server runs on a test clock (clock.ts's fileClock, through ORGCTL_TEST_CLOCK_FILE): `s.clock`
@@ -30,6 +31,8 @@ export interface ServeProcess {
   stderr(): string;
   /** resolves with the exit code (or the signal name) */
   exited: Promise<number | string>;
+  /** resolves once stderr matches `re` (rejects with the output after 15 s or when the server exits) */
+  waitForStderr(re: RegExp): Promise<void>;
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
@@ -86,6 +89,20 @@ export async function spawnServe(args: string[], opts: { clock?: TestClock; env?
     stderr: p.stderr,
     exited,
     stop: (signal: NodeJS.Signals = 'SIGTERM') => p.stop(signal).then(() => exited),
+    waitForStderr: (re) =>
+      new Promise<void>((resolve, reject) => {
+        const done = (err?: Error) => {
+          clearTimeout(timer);
+          p.child.stderr.off('data', check);
+          if (err) reject(err);
+          else resolve();
+        };
+        const check = () => re.test(p.stderr()) && done();
+        const timer = setTimeout(() => done(new Error(`stderr did not match ${re} in 15 s\nstderr: ${p.stderr()}`)), 15_000);
+        p.child.stderr.on('data', check);
+        void exited.then(() => done(new Error(`serve exited before stderr matched ${re}\nstderr: ${p.stderr()}`)));
+        check();
+      }),
   };
 }
 

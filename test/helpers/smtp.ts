@@ -4,7 +4,7 @@
  *
  *   const smtp = await startSmtp({ auth: { user, pass } })   listening; smtp.url() is smtp://user:pass@127.0.0.1:port
  *   const smtp = await startSmtp({ down: true })   a port chosen but nothing listening yet: smtp.up() later
- *   smtp.received        parsed messages with their envelope, in arrival order
+ *   smtp.received        parsed messages with their envelope, in arrival order; smtp.onReceived(fn) for the next
  *   smtp.refuse = 550    answer every recipient with this code (null: accept); smtp.rcpts counts them
  *   smtp.down() / smtp.up()   stop and start listening on the same port
  *   smtp.close()         (also done after each test)
@@ -32,6 +32,8 @@ export interface TestSmtp {
   logins: string[];
   /** RCPT TO commands received (accepted or not) */
   rcpts: number;
+  /** calls `fn` once, when the next message has arrived */
+  onReceived(fn: () => void): void;
   up(): Promise<void>;
   down(): Promise<void>;
   close(): Promise<void>;
@@ -52,12 +54,16 @@ async function freePort(): Promise<number> {
 
 export async function startSmtp(opts: { auth?: { user: string; pass: string }; down?: boolean } = {}): Promise<TestSmtp> {
   let server: SMTPServer | null = null;
+  const waiters: (() => void)[] = [];
   const t: TestSmtp = {
     port: 0,
     received: [],
     refuse: null,
     logins: [],
     rcpts: 0,
+    onReceived(fn) {
+      waiters.push(fn);
+    },
     url(auth = opts.auth) {
       return `smtp://${auth ? `${encodeURIComponent(auth.user)}:${encodeURIComponent(auth.pass)}@` : ''}127.0.0.1:${t.port}`;
     },
@@ -91,6 +97,7 @@ export async function startSmtp(opts: { auth?: { user: string; pass: string }; d
                 rawHeaders: text.slice(0, text.indexOf('\r\n\r\n')),
               });
               cb();
+              for (const w of waiters.splice(0)) w();
             }, cb);
           });
         },

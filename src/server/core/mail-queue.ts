@@ -148,8 +148,8 @@ export class MailQueue {
       msgs = [...this.state.all('outbox').values()].filter((m) => mailState(m) === 'failed' || mailState(m) === 'undeliverable').sort(byCreated);
     }
     if (msgs.length === 0) return [];
-    const at = this.state.iso();
-    const ops: TypedOp[] = msgs.map((m) => ({ c: 'outbox', k: m.id, v: { ...m, state: 'queued', attempts: 0, nextAttempt: at, lastError: m.lastError ?? null } }));
+    // Due at once whatever the clock of the server that delivers it (no `nextAttempt`: due since it was created).
+    const ops: TypedOp[] = msgs.map((m) => ({ c: 'outbox', k: m.id, v: { ...m, state: 'queued', attempts: 0, nextAttempt: null, lastError: m.lastError ?? null } }));
     await this.state.commit(ops);
     return ops.map((o) => view(o.v as OutboxMessage));
   }

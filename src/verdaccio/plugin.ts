@@ -12,6 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { openRegistry, readSeedFile, type OpenRegistry } from '../server/index.js';
+import { parseMailFrom, parseSmtpUrl } from '../server/mail/config.js';
 import { matchingRoutes, pathSegments, routeLogPath } from '../server/http/routes.js';
 import { credentialsOf, errorReply, hasRequestBody, send, HttpError } from '../server/http/http-util.js';
 import { CoreError, conflict } from '../server/core/errors.js';
@@ -52,6 +53,10 @@ export interface OrgctlPluginConfig {
   data?: string;
   /** a seed file (JSON, as for `orgctl registry serve --seed`), applied when the store is new */
   seed?: string;
+  /** send notifications over SMTP (as `registry serve --smtp`); without it they are files in `<data>/outbox/` */
+  smtp?: string;
+  /** the sender of notifications (as `registry serve --mail-from`) */
+  mailFrom?: string;
 }
 
 export interface PluginOptions {
@@ -104,7 +109,7 @@ export async function closeRegistry(dataDir: string): Promise<void> {
 }
 
 /** The assembly for an absolute data folder, opened once per process. */
-export function sharedRegistry(dataDir: string, seedFile?: string, logger?: PluginLogger): Promise<OpenRegistry> {
+export function sharedRegistry(dataDir: string, seedFile?: string, logger?: PluginLogger, mail: { smtp?: string; mailFrom?: string } = {}): Promise<OpenRegistry> {
   const key = path.resolve(dataDir);
   let p = shared.get(key);
   if (!p) {
@@ -113,6 +118,9 @@ export function sharedRegistry(dataDir: string, seedFile?: string, logger?: Plug
       return openRegistry({
         dataDir: key,
         seed,
+        smtp: mail.smtp,
+        mailFrom: mail.mailFrom,
+        log: (l) => l.startsWith('mail: ') && logger?.info({ line: l }, 'orgctl: @{line}'),
         warn: (l) => logger?.warn({ line: l }, 'orgctl: @{line}'),
         onError: (e) => logger?.error({ err: (e as Error)?.stack ?? String(e) }, 'orgctl: unexpected error @{err}'),
       });
@@ -206,7 +214,11 @@ export function createPlugin(pluginConfig: OrgctlPluginConfig, options: PluginOp
   if (!pluginConfig.data) throw new Error('verdaccio-orgctl: set `data:` (the orgctl data folder) in its auth and middlewares sections');
   const dataDir = path.resolve(base, pluginConfig.data);
   const seed = pluginConfig.seed ? path.resolve(base, pluginConfig.seed) : undefined;
-  const registry = () => sharedRegistry(dataDir, seed, logger);
+  // A bad `smtp:` or `mailFrom:` stops Verdaccio at start (the message never holds the password).
+  const mail = { smtp: pluginConfig.smtp, mailFrom: pluginConfig.mailFrom };
+  if (mail.smtp !== undefined) parseSmtpUrl(String(mail.smtp), 'verdaccio-orgctl: smtp');
+  if (mail.mailFrom !== undefined) parseMailFrom(String(mail.mailFrom), 'verdaccio-orgctl: mailFrom');
+  const registry = () => sharedRegistry(dataDir, seed, logger, mail);
   // Open (or find) the store at start-up, so a bad folder shows in the log at once.
   registry().catch((e) => logger.error({ err: (e as Error).message }, 'orgctl: cannot open the data folder: @{err}'));
 

@@ -36,7 +36,7 @@ export interface StartRegistryOptions {
    * Verdaccio only: the plugin opens the store itself from its config (`data:` folder, `seed:` file
    * path), as a deployed Verdaccio does; `seed`, `clock` and `logs` are then not used.
    */
-  fromConfig?: { seedFile?: string };
+  fromConfig?: { seedFile?: string; smtp?: string; mailFrom?: string };
   /** password hashing limits, and a gate to hold checks (see ./gate.ts) */
   passwords?: OpenRegistryOptions['passwords'];
   /** HTTP timeouts and the per-address connection cap (the reference registry only) */

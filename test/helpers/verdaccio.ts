@@ -48,13 +48,13 @@ function load() {
 }
 
 /** The Verdaccio config the tests use (and the README shows, in YAML). */
-export function verdaccioConfig(dir: string, dataDir: string, seedFile?: string): Record<string, unknown> {
+export function verdaccioConfig(dir: string, dataDir: string, seedFile?: string, mail: { smtp?: string; mailFrom?: string } = {}): Record<string, unknown> {
   return {
     configPath: path.join(dir, 'config.yaml'),
     self_path: path.join(dir, 'config.yaml'),
     storage: path.join(dir, 'storage'),
     plugins: path.join(ROOT, 'plugins'),
-    auth: { orgctl: { data: dataDir, ...(seedFile ? { seed: seedFile } : {}) } },
+    auth: { orgctl: { data: dataDir, ...(seedFile ? { seed: seedFile } : {}), ...mail } },
     middlewares: { orgctl: { data: dataDir } },
     packages: {
       '@*/*': { access: '$authenticated', publish: '$authenticated', unpublish: '$authenticated' },
@@ -78,7 +78,8 @@ export async function serveVerdaccio(open: OpenRegistryOptions | null, opts: Pic
   let server: Server;
   let registry: OpenRegistry;
   try {
-    server = await runServer(verdaccioConfig(dir, dataKey, opts.fromConfig?.seedFile));
+    const { seedFile, ...mail } = opts.fromConfig ?? {};
+    server = await runServer(verdaccioConfig(dir, dataKey, seedFile, mail));
     registry = await plugin.sharedRegistry(dataKey);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

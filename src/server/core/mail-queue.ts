@@ -119,7 +119,7 @@ export class MailQueue {
     while (this.busy) await this.running;
   }
 
-  /** Stops delivering: no new pass; waits for the current one (whose last message may stay queued). */
+  /** Stops delivering: no new message is sent; waits for the one being sent, and records its outcome. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.cancelTimer?.();
@@ -175,8 +175,7 @@ export class MailQueue {
       } catch (e) {
         failure = e;
       }
-      // Stopping: the store may be closing. The message stays queued and is sent again at the next start.
-      if (this.stopped) return;
+      // Recorded even when stopping: stop() waits for this pass before the store closes.
       if (!failure) {
         // The outbox channel (files, memory) keeps no record of what it wrote: the file is the record.
         await this.mark(m.id, (cur) => (this.mailer.channel === 'outbox' ? null : { ...cur, to, state: 'sent', attempts: (cur.attempts ?? 0) + 1, nextAttempt: null, sentAt: this.state.iso() }));

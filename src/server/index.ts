@@ -61,7 +61,6 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Open
     : opts.dataDir
       ? new FileMailer(path.join(path.resolve(opts.dataDir), 'outbox'), from.text)
       : new MemoryMailer();
-  opts.log?.(`mail: ${mailer.description}`);
   // Package tarballs: files in <data>/tarballs/ (fsync'd before the metadata commit), or in memory.
   const tarballs = opts.dataDir ? new FileTarballs(path.join(path.resolve(opts.dataDir), 'tarballs')) : new MemoryTarballs();
   const core = new RegistryCore({

@@ -120,12 +120,11 @@ export function sharedRegistry(dataDir: string, seedFile?: string, logger?: Plug
         seed,
         smtp: mail.smtp,
         mailFrom: mail.mailFrom,
-        log: (l) => l.startsWith('mail: ') && logger?.info({ line: l }, 'orgctl: @{line}'),
         warn: (l) => logger?.warn({ line: l }, 'orgctl: @{line}'),
         onError: (e) => logger?.error({ err: (e as Error)?.stack ?? String(e) }, 'orgctl: unexpected error @{err}'),
       });
     })();
-    p.catch(() => shared.delete(key));
+    p.then((r) => logger?.info({ line: r.core.mail.description }, 'orgctl: mail: @{line}')).catch(() => shared.delete(key));
     shared.set(key, p);
   }
   return p;

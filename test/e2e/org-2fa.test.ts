@@ -63,7 +63,7 @@ describe('org 2fa enforce: nothing changes before the confirmation', () => {
   it.concurrent('--dry-run --json: {org, dryRun: true, required (unchanged), removed: who would go}', withOrgCli(async (ctx) => {
     const r = await ctx.cli('alice', ['org', '2fa', 'enforce', 'acme', '--dry-run', '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ org: 'acme', dryRun: true, required: false, removed: REMOVED });
+    expect(JSON.parse(r.stdout)).toEqual({ org: 'acme', dryRun: true, required: false, removed: REMOVED, notices: 'outbox' });
     await expectUnchanged(ctx);
   }));
 
@@ -164,10 +164,10 @@ describe('org 2fa enforce: the change', () => {
   it.concurrent('--json prints {org, dryRun: false, required: true, removed}; enforcing twice is harmless', withOrgCli(async (ctx) => {
     const first = await ctx.cli('alice', ['org', '2fa', 'enforce', 'acme', '--yes', '--otp', ctx.otp(), '--json']);
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toEqual({ org: 'acme', dryRun: false, required: true, removed: REMOVED });
+    expect(JSON.parse(first.stdout)).toEqual({ org: 'acme', dryRun: false, required: true, removed: REMOVED, notices: 'outbox' });
     const second = await ctx.cli('alice', ['org', '2fa', 'enforce', 'acme', '--yes', '--otp', ctx.otp(), '--json']);
     expect(second.code).toBe(0);
-    expect(JSON.parse(second.stdout)).toEqual({ org: 'acme', dryRun: false, required: true, removed: [] });
+    expect(JSON.parse(second.stdout)).toEqual({ org: 'acme', dryRun: false, required: true, removed: [], notices: 'outbox' });
     const third = await ctx.cli('alice', ['org', '2fa', 'enforce', 'acme', '--yes', '--otp', ctx.otp()]);
     expect(third.code).toBe(0);
     expect(third.stdout).toContain('2FA is already required for acme. Every member has 2FA on');

@@ -111,6 +111,7 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
   }
   io.out(`${url}\n`);
   io.err(`orgctl registry listening on ${url}; state ${registry.store.description}${registry.seeded ? `; seeded from ${opts.seed}` : ''}\n`);
+  io.err(`mail: ${registry.core.mail.description}\n`);
   if (opts.demo) {
     const { demoGuide } = await import('./demo-guide.js');
     io.err(demoGuide(url));

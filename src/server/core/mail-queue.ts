@@ -87,6 +87,11 @@ export class MailQueue {
     state.notices = mailer.channel;
   }
 
+  /** Where notifications go, for the start-up log (the SMTP URL without its password). */
+  get description(): string {
+    return this.mailer.description;
+  }
+
   /** Whether notifications go out by email or stay in the outbox (files, memory). */
   get channel(): 'email' | 'outbox' {
     return this.mailer.channel;

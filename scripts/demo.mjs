@@ -8,6 +8,11 @@
  * `--yes` otherwise), shows who was removed, the notifications, the audit events and how to
  * reinstate, then stops the server, removes the temporary folder and exits 0.
  *
+ * `npm run demo -- --smtp smtp://[user:password@]host:port` (or ORGCTL_SMTP_URL) sends the
+ * notifications by email through that SMTP server (e.g. a local MailHog or smtp4dev) instead of
+ * writing them to the outbox folder, and lists their delivery state at the end
+ * (`orgctl registry mail ls`). `--mail-from <address>` sets their sender.
+ *
  * Every step runs the built CLI (`node bin/orgctl.js …`) exactly as a user would.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -15,6 +20,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'bin', 'orgctl.js');
@@ -25,6 +31,8 @@ const OWNER = 'alice';
 const seed = JSON.parse(readFileSync(path.join(ROOT, SEED_FILE), 'utf8'));
 const owner = seed.users.find((u) => u.name === OWNER);
 const interactive = !!(process.stdin.isTTY && process.stdout.isTTY);
+const { values: flags } = parseArgs({ options: { smtp: { type: 'string' }, 'mail-from': { type: 'string' } } });
+const smtpUrl = flags.smtp ?? (process.env.ORGCTL_SMTP_URL || undefined);
 const out = (s = '') => process.stdout.write(`${s}\n`);
 const step = (n, title) => out(`\n=== ${n}. ${title}`);
 
@@ -78,11 +86,16 @@ async function main() {
   await orgctl(['org', 'ls', ORG], env);
   await orgctl(['team', 'ls', `@${ORG}:core`], env);
 
-  step(5, 'The notifications (RFC 5322 messages in the registry\'s outbox folder)');
   const expected = enforced ? withoutTwoFactor().length : 0;
-  const mails = await outbox(path.join(dataDir, 'outbox'), expected);
-  if (mails.length === 0) out('(none)');
-  for (const m of mails) out(`  ${m.to}  ${m.subject}`);
+  if (smtpUrl) {
+    step(5, 'The notifications: sent by email through the SMTP server (their delivery state is listed at the end)');
+    out(server.log().split('\n').find((l) => l.startsWith('mail: ')) ?? '');
+  } else {
+    step(5, 'The notifications (RFC 5322 messages in the registry\'s outbox folder)');
+    const mails = await outbox(path.join(dataDir, 'outbox'), expected);
+    if (mails.length === 0) out('(none)');
+    for (const m of mails) out(`  ${m.to}  ${m.subject}`);
+  }
 
   step(6, `The audit events of ${ORG}, newest first`);
   await orgctl(['org', 'audit', ORG], env);
@@ -116,9 +129,11 @@ function orgctl(args, env, { allow = [] } = {}) {
 
 /** `orgctl registry serve` on a free loopback port; resolves once it prints its URL. */
 function startServer(dir) {
-  const child = spawn(process.execPath, [CLI, 'registry', 'serve', '--host', '127.0.0.1', '--port', '0', '--data', dir, '--seed', SEED_FILE], {
+  const mail = [...(flags['mail-from'] ? ['--mail-from', flags['mail-from']] : [])];
+  const child = spawn(process.execPath, [CLI, 'registry', 'serve', '--host', '127.0.0.1', '--port', '0', '--data', dir, '--seed', SEED_FILE, ...mail], {
     cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1' },
+    // The SMTP URL through the environment: it may hold a password, which the process list would show.
+    env: { ...process.env, NO_COLOR: '1', ...(smtpUrl ? { ORGCTL_SMTP_URL: smtpUrl } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -182,6 +197,14 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 
 try {
   await main();
+  if (smtpUrl) {
+    const dir = dataDir;
+    dataDir = undefined; // kept until the delivery state is listed
+    await stop();
+    dataDir = dir;
+    step(8, 'What the registry sent (the server is stopped: the outbox is read from its data folder)');
+    await orgctl(['registry', 'mail', 'ls', '--data', dataDir], { ...process.env, NO_COLOR: '1' });
+  }
   await stop();
   out('\nStopped the registry and removed its temporary data folder. Demo complete.');
 } catch (err) {

@@ -7,6 +7,7 @@ import { createRegistryServer, type ConnectionOptions, type RegistryServer } fro
 import { FileStore } from './store/file-store.js';
 import { MemoryStore, type Store } from './store/store.js';
 import { FileMailer, MemoryMailer, type Mailer } from './core/outbox.js';
+import { MailConfigError, parseMailFrom, parseSmtpUrl } from './mail/config.js';
 import { FileTarballs, MemoryTarballs } from './store/tarballs.js';
 import path from 'node:path';
 
@@ -31,6 +32,13 @@ export interface OpenRegistryOptions {
   http?: ConnectionOptions;
   /** who may create an account by signing up (docs/registry-api.md "Sign-up"); default `open` */
   signup?: CoreOptions['signup'];
+  /** send notifications over SMTP (`smtp://user:pass@host:587`, `smtps://…`); without it they stay in the outbox */
+  smtp?: string;
+  /** the sender of notifications (default `orgctl registry <registry@localhost>`) */
+  mailFrom?: string;
+  /** delivery retries, and timers on `now` (tests move the clock instead of waiting) */
+  mailRetry?: CoreOptions['mailRetry'];
+  timers?: CoreOptions['timers'];
 }
 
 export interface OpenRegistry {
@@ -57,6 +65,7 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Open
     // The operator API, only with a data folder (whose lock this process now holds).
     if (opts.dataDir) admin = await listenAdminSocket(core, opts.dataDir, opts.warn);
   } catch (e) {
+    await core.mail.stop();
     await store.close();
     throw e;
   }
@@ -69,6 +78,7 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Open
     async close() {
       await admin?.close();
       await http.close();
+      await core.mail.stop();
       await store.close();
     },
   };
@@ -76,15 +86,36 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Open
 
 /**
  * The store (a data folder, locked, or memory) and a core on it, with no HTTP: what
- * `openRegistry` serves, and what an operator command opens while no server runs.
+ * `openRegistry` serves, and what an operator command opens while no server runs. Mail settings
+ * are checked before the folder is touched (a bad --smtp or --mail-from changes nothing). Stop
+ * `core.mail` before closing the store.
  */
-export async function openCore(opts: Pick<OpenRegistryOptions, 'dataDir' | 'now' | 'warn' | 'throttle' | 'passwords' | 'signup'>): Promise<{ core: RegistryCore; store: Store }> {
+export async function openCore(
+  opts: Pick<OpenRegistryOptions, 'dataDir' | 'now' | 'log' | 'warn' | 'throttle' | 'passwords' | 'signup' | 'smtp' | 'mailFrom' | 'mailRetry' | 'timers'>,
+): Promise<{ core: RegistryCore; store: Store }> {
+  const from = parseMailFrom(opts.mailFrom);
+  const smtp = opts.smtp !== undefined ? parseSmtpUrl(opts.smtp) : undefined;
   const store: Store = opts.dataDir ? await FileStore.open(opts.dataDir, { warn: opts.warn }) : new MemoryStore();
-  // Notifications: RFC 5322 files in <data>/outbox/, or kept in memory without --data.
-  const mailer: Mailer = opts.dataDir ? new FileMailer(path.join(path.resolve(opts.dataDir), 'outbox')) : new MemoryMailer();
+  // Notifications: over SMTP (nodemailer, loaded only then), else RFC 5322 files in <data>/outbox/, or kept in memory without --data.
+  const mailer: Mailer = smtp
+    ? new (await import('./mail/smtp.js')).SmtpMailer(smtp, from)
+    : opts.dataDir
+      ? new FileMailer(path.join(path.resolve(opts.dataDir), 'outbox'), from.text)
+      : new MemoryMailer();
   // Package tarballs: files in <data>/tarballs/ (fsync'd before the metadata commit), or in memory.
   const tarballs = opts.dataDir ? new FileTarballs(path.join(path.resolve(opts.dataDir), 'tarballs')) : new MemoryTarballs();
-  const core = new RegistryCore({ store, now: opts.now, mailer, tarballs, throttle: opts.throttle, passwords: opts.passwords, signup: opts.signup });
+  const core = new RegistryCore({
+    store,
+    now: opts.now,
+    mailer,
+    tarballs,
+    throttle: opts.throttle,
+    passwords: opts.passwords,
+    signup: opts.signup,
+    mailRetry: opts.mailRetry,
+    timers: opts.timers,
+    mailLog: (line) => (opts.warn ?? opts.log)?.(line),
+  });
   void core.flushOutbox();
   return { core, store };
 }
@@ -119,4 +150,4 @@ export function fileClock(file: string): () => number {
   return now;
 }
 
-export { RegistryCore, SeedError };
+export { RegistryCore, SeedError, MailConfigError };

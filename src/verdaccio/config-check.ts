@@ -7,7 +7,7 @@
  *   sections name the same `data:` folder (relative paths from the config file's folder).
  * - The data folder is a folder (created when missing) this process can create files in.
  * - The `seed:` file (auth section) is readable, JSON, and a valid seed; `signup:` (auth section)
- *   is open, closed or invite.
+ *   is open, closed or invite; `smtp:` and `mailFrom:` (auth section) are a usable SMTP URL and sender.
  *
  * Verdaccio swallows errors thrown while it loads a plugin (it logs them and runs without it), so
  * the plugin keeps the error and throws it from the hooks Verdaccio calls synchronously while it
@@ -17,6 +17,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync } fr
 import path from 'node:path';
 import { validateSeed, type Seed } from '../server/core/seed.js';
 import { isSignupPolicy, type SignupPolicy } from '../shared/names.js';
+import { MailConfigError, parseMailFrom, parseSmtpUrl } from '../server/mail/config.js';
 
 /** The plugin's id in Verdaccio's `auth:` and `middlewares:` sections (folder verdaccio-orgctl). */
 export const PLUGIN_ID = 'orgctl';
@@ -44,6 +45,8 @@ export interface CheckedConfig {
   seed?: Seed;
   /** who may sign up: `auth.orgctl.signup` (default open) */
   signup: SignupPolicy;
+  /** `auth.orgctl.smtp` and `auth.orgctl.mailFrom` (as `registry serve --smtp/--mail-from`), checked */
+  mail: { smtp?: string; mailFrom?: string };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -143,7 +146,17 @@ export function checkConfig(config: VerdaccioConfig): CheckedConfig {
   // The seed first: a bad seed must not leave a new, empty data folder behind.
   const signup = sectionOf(config, 'auth')?.signup ?? 'open';
   if (!isSignupPolicy(signup)) throw new PluginConfigError(`\`signup:\` must be open, closed or invite, got ${JSON.stringify(signup)}`);
+  // A bad `smtp:` or `mailFrom:` stops Verdaccio at start (the message never holds the password).
+  const auth = sectionOf(config, 'auth')!;
+  const mail = { smtp: auth.smtp === undefined ? undefined : String(auth.smtp), mailFrom: auth.mailFrom === undefined ? undefined : String(auth.mailFrom) };
+  try {
+    if (mail.smtp !== undefined) parseSmtpUrl(mail.smtp, 'smtp');
+    if (mail.mailFrom !== undefined) parseMailFrom(mail.mailFrom, 'mailFrom');
+  } catch (e) {
+    if (e instanceof MailConfigError) throw new PluginConfigError(e.message);
+    throw e;
+  }
   const seed = seedPath ? readSeed(path.resolve(base, seedPath)) : undefined;
   checkDataFolder(dataDir);
-  return { dataDir, seed, signup };
+  return { dataDir, seed, signup, mail };
 }

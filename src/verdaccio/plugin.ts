@@ -59,6 +59,10 @@ export interface OrgctlPluginConfig {
   seed?: string;
   /** who may create an account by signing up: `open` (default), `closed` or `invite` */
   signup?: string;
+  /** send notifications over SMTP (as `registry serve --smtp`); without it they are files in `<data>/outbox/` */
+  smtp?: string;
+  /** the sender of notifications (as `registry serve --mail-from`) */
+  mailFrom?: string;
 }
 
 export interface PluginOptions {
@@ -117,7 +121,7 @@ export async function closeRegistry(dataDir: string): Promise<void> {
 }
 
 /** The assembly for an absolute data folder, opened once per process (`seed`: validated already). */
-export function sharedRegistry(dataDir: string, seed?: unknown, logger?: PluginLogger, signup?: SignupPolicy): Promise<OpenRegistry> {
+export function sharedRegistry(dataDir: string, seed?: unknown, logger?: PluginLogger, signup?: SignupPolicy, mail: { smtp?: string; mailFrom?: string } = {}): Promise<OpenRegistry> {
   const key = path.resolve(dataDir);
   let p = shared.get(key);
   if (!p) {
@@ -126,11 +130,13 @@ export function sharedRegistry(dataDir: string, seed?: unknown, logger?: PluginL
         dataDir: key,
         seed,
         signup,
+        smtp: mail.smtp,
+        mailFrom: mail.mailFrom,
         warn: (l) => logger?.warn({ line: l }, 'orgctl: @{line}'),
         onError: (e) => logger?.error({ err: (e as Error)?.stack ?? String(e) }, 'orgctl: unexpected error @{err}'),
       });
     })();
-    p.catch(() => shared.delete(key));
+    p.then((r) => logger?.info({ line: r.core.mail.description }, 'orgctl: mail: @{line}')).catch(() => shared.delete(key));
     shared.set(key, p);
   }
   return p;
@@ -223,7 +229,7 @@ export function createPlugin(_pluginConfig: OrgctlPluginConfig, options: PluginO
     logger.error({ err: problem.message }, '@{err}');
   }
   const dataDir = checked?.dataDir ?? '';
-  const registry = () => (problem ? Promise.reject(problem) : sharedRegistry(dataDir, checked?.seed, logger, checked?.signup));
+  const registry = () => (problem ? Promise.reject(problem) : sharedRegistry(dataDir, checked?.seed, logger, checked?.signup, checked?.mail));
   // Open (or find) the store at start-up, so a damaged or locked store shows in the log at once.
   if (!problem) registry().catch((e) => logger.error({ err: (e as Error).message }, 'orgctl: cannot open the store: @{err}'));
 

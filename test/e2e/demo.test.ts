@@ -8,15 +8,29 @@ import { describe, expect, it, jest } from '@jest/globals';
 import { join } from 'node:path';
 import { isolatedDirs, ptyCli, runCli } from '../helpers/run-cli.js';
 import { ROOT } from '../helpers/fixtures.js';
+import { startSmtp } from '../helpers/smtp.js';
 
 jest.setTimeout(90_000);
 
 const DEMO = join(ROOT, 'scripts', 'demo.mjs');
 
 /** `node scripts/demo.mjs` as `npm run demo` runs it, without a terminal. */
-const runDemo = () => runCli([], { script: DEMO, cwd: ROOT, timeoutMs: 80_000, dirs: isolatedDirs('orgctl-demo-test-') });
+const runDemo = (args: string[] = []) => runCli(args, { script: DEMO, cwd: ROOT, timeoutMs: 80_000, dirs: isolatedDirs('orgctl-demo-test-') });
 
 describe('npm run demo', () => {
+  it('--smtp: the removal notices go to the SMTP server, and their delivery state is listed at the end; the password is not shown', async () => {
+    const smtp = await startSmtp({ auth: { user: 'demo', pass: 'Demo-Pa55' } });
+    const r = await runDemo(['--smtp', smtp.url(), '--mail-from', 'registry@example.com']);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    expect(smtp.received.map((m) => [m.envelope.to[0], m.mail.subject]).sort()).toEqual(
+      ['bob', 'carol', 'frank'].map((u) => [`${u}@example.com`, 'You were removed from the acme organization']),
+    );
+    expect(r.stdout).toContain(`mail: notifications are sent by email through smtp://demo:***@127.0.0.1:${smtp.port}, from registry@example.com`);
+    expect(r.stdout).toContain('$ orgctl registry mail ls --data ');
+    for (const u of ['bob', 'carol', 'frank']) expect(r.stdout).toMatch(new RegExp(`^\\w+ +sent +1 +${u} +${u}@example\\.com +tfa-removal +sent `, 'm'));
+    expect(`${r.stdout}${r.stderr}`).not.toContain('Demo-Pa55');
+  });
+
   it('without a terminal: passes --yes and says so, removes the members without 2FA, shows mail, audit and reinstatement, exits 0', async () => {
     const r = await runDemo();
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.any(String) });

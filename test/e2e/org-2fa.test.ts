@@ -55,7 +55,7 @@ describe('org 2fa enforce: nothing changes before the confirmation', () => {
     expect(r.stdout).toContain('Requiring it removes 2 members without 2FA:');
     expect(r.stdout).toMatch(/^ {2}bob {3}developer {2}core$/m);
     expect(r.stdout).toMatch(/^ {2}erin {2}developer {2}-$/m);
-    expect(r.stdout).toContain("They lose access to acme's packages at once, leave every team, and are told by email.");
+    expect(r.stdout).toContain("They lose access to acme's packages at once, leave every team, and get a notice written to the registry's outbox (it sends no email).");
     expect(r.stderr).toContain('Dry run: nothing was changed.');
     await expectUnchanged(ctx);
   }));
@@ -63,7 +63,7 @@ describe('org 2fa enforce: nothing changes before the confirmation', () => {
   it.concurrent('--dry-run --json: {org, dryRun: true, required (unchanged), removed: who would go}', withOrgCli(async (ctx) => {
     const r = await ctx.cli('alice', ['org', '2fa', 'enforce', 'acme', '--dry-run', '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ org: 'acme', dryRun: true, required: false, removed: REMOVED });
+    expect(JSON.parse(r.stdout)).toEqual({ org: 'acme', dryRun: true, required: false, removed: REMOVED, notices: 'outbox' });
     await expectUnchanged(ctx);
   }));
 
@@ -164,10 +164,10 @@ describe('org 2fa enforce: the change', () => {
   it.concurrent('--json prints {org, dryRun: false, required: true, removed}; enforcing twice is harmless', withOrgCli(async (ctx) => {
     const first = await ctx.cli('alice', ['org', '2fa', 'enforce', 'acme', '--yes', '--otp', ctx.otp(), '--json']);
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toEqual({ org: 'acme', dryRun: false, required: true, removed: REMOVED });
+    expect(JSON.parse(first.stdout)).toEqual({ org: 'acme', dryRun: false, required: true, removed: REMOVED, notices: 'outbox' });
     const second = await ctx.cli('alice', ['org', '2fa', 'enforce', 'acme', '--yes', '--otp', ctx.otp(), '--json']);
     expect(second.code).toBe(0);
-    expect(JSON.parse(second.stdout)).toEqual({ org: 'acme', dryRun: false, required: true, removed: [] });
+    expect(JSON.parse(second.stdout)).toEqual({ org: 'acme', dryRun: false, required: true, removed: [], notices: 'outbox' });
     const third = await ctx.cli('alice', ['org', '2fa', 'enforce', 'acme', '--yes', '--otp', ctx.otp()]);
     expect(third.code).toBe(0);
     expect(third.stdout).toContain('2FA is already required for acme. Every member has 2FA on');

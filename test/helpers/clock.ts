@@ -9,6 +9,8 @@
  *   const clock = testClock();   // 2026-11-28T12:00:01Z: one second into a 30-s TOTP step
  *   clock.nextStep();            // one second into the next step (a fresh code)
  *   clock.advance(ms); clock.set(ms); clock.sleeps
+ *   clock.at(time, fn)           // a timer on this clock (the core's Timers: mail retries): fn runs when
+ *                                // the clock is moved to or past `time`; then await core.outboxIdle()
  *
  * A clock for a spawned `registry serve` (serve.ts) is backed by a file: fileClock(path) writes its
  * time there on every change, and the server, started with ORGCTL_TEST_CLOCK_FILE=path, reads it on
@@ -29,6 +31,7 @@ export class TestClock {
   /** the waits asked for through `sleep`, in order */
   readonly sleeps: number[] = [];
   private t = DEFAULT_START;
+  private timers: { time: number; fn: () => void }[] = [];
   /** `file`: where the time is written on every change (fileClock) */
   constructor(start: number = DEFAULT_START, readonly file?: string) {
     this.set(start);
@@ -46,8 +49,20 @@ export class TestClock {
   advance(ms: number): void {
     this.set(this.t + ms);
   }
+  /** Runs `fn` when the clock is moved to or past `time` (at once, on a microtask, if it is already); returns a cancel function. */
+  at = (time: number, fn: () => void): (() => void) => {
+    const timer = { time, fn };
+    if (time <= this.t) queueMicrotask(fn);
+    else this.timers.push(timer);
+    return () => {
+      this.timers = this.timers.filter((t) => t !== timer);
+    };
+  };
   set(ms: number): void {
     this.t = ms;
+    const due = this.timers.filter((t) => t.time <= ms);
+    this.timers = this.timers.filter((t) => t.time > ms);
+    for (const t of due) t.fn();
     if (this.file) {
       // atomically: the server never reads a half-written time
       writeFileSync(`${this.file}.tmp`, String(ms));

@@ -6,7 +6,7 @@
  *   it.concurrent('…', withOrgCli(async (ctx) => { await ctx.cli('alice', ['org', 'ls', 'acme']); … }))
  *   const ctx = await startOrgCli(seed); …; await ctx.close()
  */
-import { startRegistry, withFresh, type TestRegistry } from './registry.js';
+import { startRegistry, withFresh, type StartRegistryOptions, type TestRegistry } from './registry.js';
 import { totp, type TestClock } from './clock.js';
 import { call } from './http.js';
 import { ALICE, BASIC, DAVE, USERS, type SeedUserName } from './fixtures.js';
@@ -36,8 +36,8 @@ export interface OrgCliContext {
 }
 
 /** Starts a registry for one test; call `close()` at the end (or use `withOrgCli`). */
-export async function startOrgCli(seed: string | object = BASIC): Promise<OrgCliContext> {
-  const reg = await startRegistry({ seed });
+export async function startOrgCli(seed: string | object = BASIC, opts: Omit<StartRegistryOptions, 'seed'> = {}): Promise<OrgCliContext> {
+  const reg = await startRegistry({ ...opts, seed });
   const { clock } = reg;
   const read = async (path: string, as: UserName = 'alice') => {
     const r = await call(reg.url, 'GET', path, { token: USERS[as].token });

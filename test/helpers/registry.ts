@@ -36,13 +36,17 @@ export interface StartRegistryOptions {
    * Verdaccio only: the plugin opens the store itself from its config (`data:` folder, `seed:` file
    * path), as a deployed Verdaccio does; `seed`, `clock` and `logs` are then not used.
    */
-  fromConfig?: { seedFile?: string; signup?: string };
+  fromConfig?: { seedFile?: string; signup?: string; smtp?: string; mailFrom?: string };
   /** password hashing limits, and a gate to hold checks (see ./gate.ts) */
   passwords?: OpenRegistryOptions['passwords'];
   /** HTTP timeouts and the per-address connection cap (the reference registry only) */
   http?: OpenRegistryOptions['http'];
   /** who may sign up (default `open`) */
   signup?: OpenRegistryOptions['signup'];
+  /** send notifications to this SMTP URL (test/helpers/smtp.ts starts a server), from `mailFrom`, with these retries */
+  smtp?: string;
+  mailFrom?: string;
+  mailRetry?: OpenRegistryOptions['mailRetry'];
 }
 
 export interface TestRegistry {
@@ -74,6 +78,10 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
     seed: seed === null ? undefined : loadSeed(seed),
     dataDir: opts.dataDir,
     now: clock.now,
+    timers: clock,
+    smtp: opts.smtp,
+    mailFrom: opts.mailFrom,
+    mailRetry: opts.mailRetry,
     passwords: opts.passwords,
     http: opts.http,
     signup: opts.signup,

@@ -51,13 +51,13 @@ function load() {
 }
 
 /** The Verdaccio config the tests use (and the README shows, in YAML). */
-export function verdaccioConfig(dir: string, dataDir: string, seedFile?: string, signup?: string): Record<string, unknown> {
+export function verdaccioConfig(dir: string, dataDir: string, seedFile?: string, extra: { signup?: string; smtp?: string; mailFrom?: string } = {}): Record<string, unknown> {
   return {
     configPath: path.join(dir, 'config.yaml'),
     self_path: path.join(dir, 'config.yaml'),
     storage: path.join(dir, 'storage'),
     plugins: path.join(ROOT, 'plugins'),
-    auth: { orgctl: { data: dataDir, ...(seedFile ? { seed: seedFile } : {}), ...(signup ? { signup } : {}) } },
+    auth: { orgctl: { data: dataDir, ...(seedFile ? { seed: seedFile } : {}), ...extra } },
     middlewares: { orgctl: { data: dataDir } },
     packages: {
       '@*/*': { access: '$authenticated', publish: '$authenticated', unpublish: '$authenticated' },
@@ -81,7 +81,8 @@ export async function serveVerdaccio(open: OpenRegistryOptions | null, opts: Pic
   let server: Server;
   let registry: OpenRegistry;
   try {
-    server = await runServer(verdaccioConfig(dir, dataKey, opts.fromConfig?.seedFile, opts.fromConfig?.signup));
+    const { seedFile, ...extra } = opts.fromConfig ?? {};
+    server = await runServer(verdaccioConfig(dir, dataKey, seedFile, extra));
     registry = await plugin.sharedRegistry(dataKey);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -36,7 +36,7 @@ describe('detailed roster and 2FA status', () => {
     expect(s.body).toEqual({ org: 'acme', required: false, since: null, members: 4, withoutTwoFactor: ['bob', 'erin'] });
     expect((await call(srv.reg.url, 'GET', `${X}/acme/tfa`, { token: BOB.token })).status).toBe(403);
     const p = await call(srv.reg.url, 'GET', `${X}/acme/tfa/preview`, { token: ALICE.token });
-    expect(p.body).toEqual({ org: 'acme', required: false, wouldRemove: [{ user: 'bob', role: 'developer', teams: ['core'] }, { user: 'erin', role: 'developer', teams: [] }] });
+    expect(p.body).toEqual({ org: 'acme', required: false, wouldRemove: [{ user: 'bob', role: 'developer', teams: ['core'] }, { user: 'erin', role: 'developer', teams: [] }], notices: 'outbox' });
   });
 });
 
@@ -44,7 +44,7 @@ describe('requiring 2FA', () => {
   it('removes every member without 2FA at once, with records, notifications and audit', async () => {
     const r = await asAlice('PUT', `${X}/acme/tfa`, { required: true });
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ org: 'acme', required: true, alreadyRequired: false, removed: [{ user: 'bob', role: 'developer', teams: ['core'] }, { user: 'erin', role: 'developer', teams: [] }] });
+    expect(r.body).toEqual({ org: 'acme', required: true, alreadyRequired: false, removed: [{ user: 'bob', role: 'developer', teams: ['core'] }, { user: 'erin', role: 'developer', teams: [] }], notices: 'outbox' });
     expect((await call(srv.reg.url, 'GET', '/-/org/acme/user', { token: ALICE.token })).body).toEqual({ alice: 'owner', dave: 'admin' });
     expect((await call(srv.reg.url, 'GET', '/-/team/acme/core/user', { token: ALICE.token })).body).toEqual(['alice']);
     expect((await call(srv.reg.url, 'GET', '/-/org/acme/user', { token: BOB.token })).status).toBe(403);
@@ -68,7 +68,7 @@ describe('requiring 2FA', () => {
     ]);
     // and again: harmless
     const again = await asAlice('PUT', `${X}/acme/tfa`, { required: true });
-    expect(again.body).toEqual({ org: 'acme', required: true, alreadyRequired: true, removed: [] });
+    expect(again.body).toEqual({ org: 'acme', required: true, alreadyRequired: true, removed: [], notices: 'outbox' });
     expect((await call(srv.reg.url, 'GET', `${X}/acme/audit`, { token: DAVE.token })).body).toHaveLength(3);
   });
 
@@ -101,7 +101,7 @@ describe('requiring 2FA', () => {
 
   it('remind notifies every member without 2FA', async () => {
     const r = await asAlice('POST', `${X}/acme/tfa/remind`);
-    expect(r.body).toEqual({ org: 'acme', notified: ['bob', 'erin'] });
+    expect(r.body).toEqual({ org: 'acme', notified: ['bob', 'erin'], notices: 'outbox' });
     await srv.reg.registry.core.outboxIdle();
     expect(sent().map((m) => m.subject)).toEqual(['acme will require two-factor authentication', 'acme will require two-factor authentication']);
     expect((await call(srv.reg.url, 'POST', `${X}/acme/tfa/remind`, { token: BOB.token })).status).toBe(403);

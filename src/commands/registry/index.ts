@@ -14,6 +14,7 @@ export async function registerRegistry(program: Command, deps: AppDeps, rest: re
     [['import-htpasswd'], async () => { const m = await import('./import-htpasswd.js'); return (p, d) => m.registerImportHtpasswd(p, d); }],
     [['backup'], async () => { const m = await import('./backup.js'); return (p, d) => m.registerBackup(p, d); }],
     [['restore'], async () => { const m = await import('./restore.js'); return (p, d) => m.registerRestore(p, d); }],
+    [['mail'], async () => { const m = await import('./mail.js'); return (p, d) => m.registerMail(p, d); }],
   ]);
   return registry;
 }

@@ -136,7 +136,8 @@ async function offline(deps: OperatorDeps, dir: string, op: string, body: Record
     if (e instanceof HttpError) throw new CliError(e.message, e.status === 400 ? ExitCode.Usage : ExitCode.Failure);
     throw e;
   } finally {
-    await core.flushOutbox(); // the notifications this change wrote go to <data>/outbox/ now
+    await core.flushOutbox(); // the notifications this change wrote go out now (or to <data>/outbox/)
+    await core.mail.stop();
     await store.close();
   }
 }

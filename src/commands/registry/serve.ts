@@ -16,6 +16,10 @@ export interface ServeOptions {
   maxConnectionsPerAddress?: number;
   /** who may create an account by signing up */
   signup: SignupPolicy;
+  /** SMTP URL for notifications (else ORGCTL_SMTP_URL; without either they stay in the outbox) */
+  smtp?: string;
+  /** the sender of notifications */
+  mailFrom?: string;
 }
 
 /** Whether `host` is a loopback address (or `localhost`): only this machine can reach it. */
@@ -53,6 +57,7 @@ Examples:
   $ orgctl registry serve --port 4873 --data ./registry-data --seed fixtures/demo.json
   $ URL=$(orgctl registry serve --port 0 | head -n1)   # scripts: the first stdout line is the URL
   $ orgctl registry serve --host 0.0.0.0 --port 4873 --data ./registry-data --signup closed
+  $ ORGCTL_SMTP_URL=smtp://registry:secret@mail.example.com:587 orgctl registry serve --data ./registry-data --mail-from registry@example.com
 `;
 
 export function registerServe(parent: Command, deps: AppDeps, runF = serveRun): Command {
@@ -66,14 +71,19 @@ export function registerServe(parent: Command, deps: AppDeps, runF = serveRun): 
     .option('--demo', 'print a walkthrough of the demo seed on stderr')
     .option('--signup <policy>', 'who may create an account: open, closed or invite (default: open on a loopback --host; required otherwise)')
     .option('--max-connections-per-address <n>', 'open connections allowed from one client address (default 128; 0: no cap, e.g. behind a reverse proxy)')
+    .option('--smtp <url>', 'send notifications by email: smtp://user:password@host:587 (STARTTLS) or smtps://…:465 (TLS); prefer ORGCTL_SMTP_URL, which other users cannot see')
+    .option('--mail-from <address>', 'the sender of notifications (default "orgctl registry <registry@localhost>")')
     .option('--json', 'accepted for consistency: stdout is already only the URL')
     .addHelpText('after', EXAMPLES)
-    .action(async (flags: { host: string; port: string; data?: string; seed?: string; demo?: boolean; maxConnectionsPerAddress?: string; signup?: string }) => {
+    .action(async (flags: { host: string; port: string; data?: string; seed?: string; demo?: boolean; maxConnectionsPerAddress?: string; signup?: string; smtp?: string; mailFrom?: string }) => {
       if (!/^\d+$/.test(flags.port) || Number(flags.port) > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got "${flags.port}"`);
       const cap = flags.maxConnectionsPerAddress;
       if (cap !== undefined && !/^\d{1,6}$/.test(cap)) throw new UsageError(`--max-connections-per-address must be a whole number (0 for no cap), got "${cap}"`);
       const signup = signupPolicy(flags.signup, flags.host);
-      await runF({ host: flags.host, port: Number(flags.port), data: flags.data, seed: flags.seed, demo: !!flags.demo, maxConnectionsPerAddress: cap === undefined ? undefined : Number(cap), signup }, deps);
+      await runF(
+        { host: flags.host, port: Number(flags.port), data: flags.data, seed: flags.seed, demo: !!flags.demo, maxConnectionsPerAddress: cap === undefined ? undefined : Number(cap), signup, smtp: flags.smtp, mailFrom: flags.mailFrom },
+        deps,
+      );
     });
 }
 
@@ -100,7 +110,7 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
   const onSignal = (sig: string) => (stopRequested ? stopRequested(sig) : (pendingSignal ??= sig));
   deps.proc.on('SIGINT', () => onSignal('SIGINT'));
   deps.proc.on('SIGTERM', () => onSignal('SIGTERM'));
-  const { openRegistry, readSeedFile, SeedError, fileClock } = await import('../../server/index.js');
+  const { openRegistry, readSeedFile, SeedError, MailConfigError, fileClock } = await import('../../server/index.js');
   const { StoreError } = await import('../../server/store/file-store.js');
   const now = io.env.ORGCTL_TEST_CLOCK_FILE ? testClock(io, fileClock) : deps.now;
   let registry;
@@ -115,9 +125,11 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
       onError: (e) => io.err(`error: ${(e as Error)?.stack ?? String(e)}\n`),
       http: { maxConnectionsPerAddress: opts.maxConnectionsPerAddress },
       signup: opts.signup,
+      smtp: opts.smtp ?? (io.env.ORGCTL_SMTP_URL || undefined),
+      mailFrom: opts.mailFrom,
     });
   } catch (e) {
-    if (e instanceof SeedError || e instanceof StoreError) throw new CliError(e.message, ExitCode.Usage);
+    if (e instanceof SeedError || e instanceof StoreError || e instanceof MailConfigError) throw new CliError(e.message, ExitCode.Usage);
     throw e;
   }
   let url: string;
@@ -132,6 +144,7 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
   }
   io.out(`${url}\n`);
   io.err(`orgctl registry listening on ${url}; state ${registry.store.description}${registry.seeded ? `; seeded from ${opts.seed}` : ''}; sign-up ${opts.signup}\n`);
+  io.err(`mail: ${registry.core.mail.description}\n`);
   if (opts.demo) {
     const { demoGuide } = await import('./demo-guide.js');
     io.err(demoGuide(url));

@@ -2,9 +2,11 @@ import { withArticle, type Role } from '../../shared/names.js';
 import type { Message } from './state.js';
 
 /**
- * Every notification the registry sends, in one place: subject and text. Pure functions of the
- * facts they report; the caller stores them with `CoreState.outboxOp` in the same transaction as
- * the change.
+ * Every notification the registry sends, in one place: kind, subject and text. Pure functions of
+ * the facts they report; the caller stores them with `CoreState.outboxOp` in the same transaction
+ * as the change, and the MailQueue delivers them (plain text, plus an HTML part made from the
+ * text: outbox.ts `htmlOf`). A new notification is a function here returning a Message with its
+ * own `kind`.
  */
 
 /** "a" or "an" before `role` (see withArticle). */
@@ -19,7 +21,8 @@ function inTeams(teams: readonly string[]): string {
 /** An invitation to join `org` (`PUT /-/org/:org/user` for a non-member, or the invitations API). */
 export function invitationMessage(m: { org: string; user: string; by: string; role: Role; teams: readonly string[]; reinstate: boolean; expires: string; orgRequiresTfa?: boolean }): Message {
   return {
-    subject: `You are invited to join the ${m.org} organization`,
+    kind: m.reinstate ? 'reinstatement' : 'invitation',
+    subject: m.reinstate ? `You are invited back to the ${m.org} organization` : `You are invited to join the ${m.org} organization`,
     text: `Hello ${m.user},\n\n${m.by} invited you to join ${m.org} as ${article(m.role)} ${m.role}${inTeams(m.teams)}${m.reinstate ? ' (your former role and teams)' : ''}. The invitation expires on ${m.expires}.\n\nAccept it: orgctl invites accept ${m.org}${m.orgRequiresTfa ? `\n${m.org} requires two-factor authentication: turn it on first (orgctl profile enable-2fa).` : ''}\n`,
   };
 }
@@ -27,6 +30,7 @@ export function invitationMessage(m: { org: string; user: string; by: string; ro
 /** A member removed because `org` now requires 2FA and they have none. */
 export function tfaRemovalMessage(m: { org: string; user: string; role: Role; teams: readonly string[]; recordDays: number }): Message {
   return {
+    kind: 'tfa-removal',
     subject: `You were removed from the ${m.org} organization`,
     text: `Hello ${m.user},\n\nThe ${m.org} organization now requires two-factor authentication, and your account does not have it, so you were removed from ${m.org} (you were ${article(m.role)} ${m.role}${inTeams(m.teams)}). You no longer have access to its packages.\n\nTo come back: turn on two-factor authentication (orgctl profile enable-2fa), then ask an owner of ${m.org} to re-invite you; accepting restores your former role and teams for ${m.recordDays} days.\n`,
   };
@@ -35,6 +39,7 @@ export function tfaRemovalMessage(m: { org: string; user: string; role: Role; te
 /** A member without 2FA, warned that `org` will require it. */
 export function tfaReminderMessage(m: { org: string; user: string }): Message {
   return {
+    kind: 'tfa-reminder',
     subject: `${m.org} will require two-factor authentication`,
     text: `Hello ${m.user},\n\nThe owners of the ${m.org} organization plan to require two-factor authentication. Members without it will be removed from ${m.org} and lose access to its packages.\n\nTurn it on now: orgctl profile enable-2fa (or npm profile enable-2fa).\n`,
   };
@@ -44,6 +49,7 @@ export function tfaReminderMessage(m: { org: string; user: string }): Message {
 export function tfaResetMessage(m: { user: string; tokens: number; removedFrom: readonly { org: string; role: Role; teams: readonly string[] }[]; recordDays: number }): Message {
   const orgs = m.removedFrom.map((r) => `  - ${r.org} (you were ${article(r.role)} ${r.role}${inTeams(r.teams)})\n`).join('');
   return {
+    kind: 'account-recovery',
     subject: 'Two-factor authentication was turned off on your account',
     text:
       `Hello ${m.user},\n\nThe registry's operator turned off two-factor authentication on your account, as asked for an account recovery. ` +

@@ -25,9 +25,9 @@ export class OrgTfa extends OrgDomain {
   }
 
   /** Who enforcement would remove, with role and teams. Owners and admins. */
-  tfaPreview(actor: Actor, org: string): { org: string; required: boolean; wouldRemove: { user: string; role: Role; teams: string[] }[] } {
+  tfaPreview(actor: Actor, org: string): { org: string; required: boolean; wouldRemove: { user: string; role: Role; teams: string[] }[]; notices: 'email' | 'outbox' } {
     this.requireRole(actor, org, ['owner', 'admin']);
-    return { org, required: this.state.org(org)!.requireTfa, wouldRemove: this.withoutTfa(org) };
+    return { org, required: this.state.org(org)!.requireTfa, wouldRemove: this.withoutTfa(org), notices: this.state.notices };
   }
 
   /**
@@ -35,7 +35,12 @@ export class OrgTfa extends OrgDomain {
    * membership, teams, a removal record each (90 days), a notification each, audit events.
    * The owner must have 2FA. `maxRemovals` refuses (409, nothing changed) when more would go.
    */
-  async requireTfa(actor: Actor, cred: Credentials, org: string, opts: { maxRemovals?: number } = {}): Promise<{ org: string; required: true; alreadyRequired: boolean; removed: { user: string; role: Role; teams: string[] }[] }> {
+  async requireTfa(
+    actor: Actor,
+    cred: Credentials,
+    org: string,
+    opts: { maxRemovals?: number } = {},
+  ): Promise<{ org: string; required: true; alreadyRequired: boolean; removed: { user: string; role: Role; teams: string[] }[]; notices: 'email' | 'outbox' }> {
     const check = (a: Actor) => {
       this.requireOrg(org);
       const role = this.requireMember(a, org);
@@ -64,7 +69,7 @@ export class OrgTfa extends OrgDomain {
     }
     if (!rec.requireTfa || removed.length > 0) ops.push(this.state.auditOp(org, by, 'org.tfa.require', undefined, { removed: removed.map((m) => m.user) }));
     if (ops.length > 0) await this.state.commit(ops);
-    return { org, required: true, alreadyRequired: rec.requireTfa, removed };
+    return { org, required: true, alreadyRequired: rec.requireTfa, removed, notices: this.state.notices };
   }
 
   /** Lifts the requirement. Owners, with an OTP. */
@@ -78,14 +83,15 @@ export class OrgTfa extends OrgDomain {
   }
 
   /** Notifies every member without 2FA that it will be required. Owners and admins. */
-  async remindTfa(actor: Actor, cred: Credentials, org: string): Promise<{ org: string; notified: string[] }> {
+  async remindTfa(actor: Actor, cred: Credentials, org: string): Promise<{ org: string; notified: string[]; notices: 'email' | 'outbox' }> {
     await this.governance(actor, cred, org, ['owner', 'admin']);
     const users = this.withoutTfa(org).map((m) => m.user);
-    if (users.length === 0) return { org, notified: [] };
+    const notices = this.state.notices;
+    if (users.length === 0) return { org, notified: [], notices };
     const ops: TypedOp[] = users.map((u) => this.state.outboxOp(u, tfaReminderMessage({ org, user: u })));
     ops.push(this.state.auditOp(org, actor.user.name, 'org.tfa.remind', undefined, { users }));
     await this.state.commit(ops);
-    return { org, notified: users };
+    return { org, notified: users, notices };
   }
 
   /** Removal records that have not expired, newest first. Owners. */

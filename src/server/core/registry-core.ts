@@ -8,6 +8,7 @@ import { Invitations } from './invitations.js';
 import { OrgLifecycle } from './org-lifecycle.js';
 import { OrgTfa } from './org-tfa.js';
 import { Orgs } from './orgs.js';
+import { MailQueue, realTimers, type RetryOptions, type Timers } from './mail-queue.js';
 import { MemoryMailer, type Mailer } from './outbox.js';
 import { PackageAccess } from './package-access.js';
 import { PackageStore } from './package-store.js';
@@ -40,6 +41,12 @@ export interface CoreOptions {
   passwords?: PasswordPoolOptions;
   /** where notifications go; default: kept in memory */
   mailer?: Mailer;
+  /** delivery retries (mail-queue.ts) */
+  mailRetry?: RetryOptions;
+  /** timers on the core's clock for delivery retries; default: real timers reading `now` */
+  timers?: Timers;
+  /** delivery failures, one line each */
+  mailLog?: (line: string) => void;
   /** where package tarballs go; default: kept in memory */
   tarballs?: TarballStore;
   /** who may create an account by signing up; default `open` */
@@ -82,13 +89,16 @@ export class RegistryCore {
   /** operator actions (`registry users|orgs …`): reached only through the data folder, never HTTP routes */
   readonly admin: Admin;
   readonly imports: UserImport;
+  /** the outbox's delivery: passes, retries, `registry mail ls/retry` */
+  readonly mail: MailQueue;
 
   constructor(opts: CoreOptions) {
     this.store = opts.store;
     this.now = opts.now ?? Date.now;
     this.mailer = opts.mailer ?? new MemoryMailer();
     this.tarballs = opts.tarballs ?? new MemoryTarballs();
-    const state = (this.state = new CoreState(this.store, this.now, this.mailer, this.tarballs, opts.signup ?? 'open'));
+    const state = (this.state = new CoreState(this.store, this.now, this.tarballs, opts.signup ?? 'open'));
+    this.mail = new MailQueue(state, this.mailer, opts.timers ?? realTimers(this.now), opts.mailRetry, opts.mailLog);
     const auth = (this.auth = new Auth(state, opts.throttle, opts.passwords));
     this.passwords = auth.passwords;
     this.accounts = new Accounts(state, auth);
@@ -108,30 +118,18 @@ export class RegistryCore {
 
   // ---------------------------------------------------------------- lookups and state
 
-  user(name: string): UserRec | undefined {
-    return this.state.user(name);
-  }
-
-  org(name: string): OrgRec | undefined {
-    return this.state.org(name);
-  }
-
-  roleIn(org: string, user: string): Role | undefined {
-    return this.state.roleIn(org, user);
-  }
+  user(name: string): UserRec | undefined { return this.state.user(name); }
+  org(name: string): OrgRec | undefined { return this.state.org(name); }
+  roleIn(org: string, user: string): Role | undefined { return this.state.roleIn(org, user); }
 
   /** Members of `org` (name → role), or undefined if no such org. Read-only view. */
   members(org: string): ReadonlyMap<string, Role> | undefined {
     return this.state.members(org);
   }
 
-  orgsOf(user: string): string[] {
-    return this.state.orgsOf(user);
-  }
+  orgsOf(user: string): string[] { return this.state.orgsOf(user); }
 
-  teamsOf(org: string, user: string): string[] {
-    return this.state.teamsOf(org, user);
-  }
+  teamsOf(org: string, user: string): string[] { return this.state.teamsOf(org, user); }
 
   /** The org whose scope `pkg` is in (`@org/name` with a known org), or null. */
   packageOrg(pkg: string): string | null {
@@ -143,16 +141,16 @@ export class RegistryCore {
   }
 
   /**
-   * Delivers stored notifications in the background, one flush at a time, then deletes them.
-   * Call at start-up too: messages left by a crash are delivered then.
+   * Delivers the queued notifications that are due (mail-queue.ts). Call at start-up too: messages
+   * left by a crash or waiting for a retry are delivered then.
    */
   flushOutbox(): Promise<void> {
-    return this.state.flushOutbox();
+    return this.mail.flush();
   }
 
-  /** Notifications written so far, when the mailer keeps them in memory (tests, no --data). */
+  /** Resolves once the delivery pass under way is over. */
   outboxIdle(): Promise<void> {
-    return this.state.outboxIdle();
+    return this.mail.idle();
   }
 
   /** Applies a validated seed as one transaction (see seed.ts). */

@@ -2,7 +2,7 @@ import type { Role, SignupPolicy } from '../../shared/names.js';
 import { collection, type Op, type Store } from '../store/store.js';
 import type { TarballStore } from '../store/tarballs.js';
 import { CoreError } from './errors.js';
-import type { Mailer, OutboxMessage } from './outbox.js';
+import type { OutboxMessage } from './outbox.js';
 import { k2, storeOps, type CollectionName, type Collections, type TypedOp } from './schema.js';
 import { newId } from './secrets.js';
 import type { AuditEvent, OrgRec, UserRec } from './types.js';
@@ -20,6 +20,8 @@ export function tfaOn(u: UserRec): boolean {
 export interface Message {
   subject: string;
   text: string;
+  /** which notification, shown by `registry mail ls` (e.g. `tfa-removal`) */
+  kind?: string;
 }
 
 /**
@@ -43,13 +45,15 @@ export class CoreState {
    */
   private readonly sortedMembers = new Map<string, { names: string[]; rosterJson?: string }>();
   private auditSeq = 0;
-  private outboxFlush: Promise<void> = Promise.resolve();
+  /** called after a commit that queued a message (set by the MailQueue) */
+  onQueued: () => void = () => {};
+  /** how notifications reach users: by email (SMTP) or left in the outbox (set by the MailQueue) */
+  notices: 'email' | 'outbox' = 'outbox';
 
   constructor(
     readonly store: Store,
     /** ms since the epoch; injected so tests control TOTP steps and expiry */
     readonly now: () => number,
-    readonly mailer: Mailer,
     readonly tarballs: TarballStore,
     readonly signup: SignupPolicy = 'open',
   ) {
@@ -167,7 +171,7 @@ export class CoreState {
       this.rebuildIndexes();
       throw e;
     }
-    if (ops.some((o) => o.c === 'outbox' && o.v)) void this.flushOutbox();
+    if (ops.some((o) => o.c === 'outbox' && o.v?.state === 'queued' && !o.v.attempts)) this.onQueued();
   }
 
   /**
@@ -293,35 +297,23 @@ export class CoreState {
     return { c: 'audit', k: String(id).padStart(12, '0'), v: ev };
   }
 
-  /** A notification to `user`, stored in the same transaction as the change it reports. */
+  /** A notification to `user`, stored (queued) in the same transaction as the change it reports. */
   outboxOp(user: string, msg: Message): TypedOp {
     const u = this.user(user);
-    const m: OutboxMessage = { id: newId(12), user, to: u?.email ?? null, subject: msg.subject, text: msg.text, created: this.iso() };
+    const created = this.iso();
+    const m: OutboxMessage = {
+      id: newId(12),
+      user,
+      to: u?.email ?? null,
+      subject: msg.subject,
+      text: msg.text,
+      created,
+      ...(msg.kind ? { kind: msg.kind } : {}),
+      state: 'queued',
+      attempts: 0,
+      nextAttempt: created,
+    };
     return { c: 'outbox', k: m.id, v: m };
-  }
-
-  /**
-   * Delivers stored notifications in the background, one flush at a time, then deletes them.
-   * Call at start-up too: messages left by a crash are delivered then.
-   */
-  flushOutbox(): Promise<void> {
-    this.outboxFlush = this.outboxFlush.then(async () => {
-      const box = this.all('outbox');
-      if (box.size === 0) return;
-      const msgs = [...box.values()];
-      try {
-        await this.mailer.deliver(msgs);
-        await this.store.commit(msgs.map((m): Op => ({ c: 'outbox', k: m.id, v: null })));
-      } catch {
-        // left in the store; the next flush or start retries
-      }
-    });
-    return this.outboxFlush;
-  }
-
-  /** Resolves once the notifications written so far are delivered (or left for a retry). */
-  async outboxIdle(): Promise<void> {
-    await this.outboxFlush;
   }
 }
 

@@ -39,6 +39,17 @@ export interface EnforceResult {
   dryRun: boolean;
   required: boolean;
   removed: RemovedMember[];
+  /** how the registry notifies removed members: `email`, or notices written to its `outbox` (no SMTP); absent if it does not say */
+  notices?: Notices;
+}
+
+type Notices = 'email' | 'outbox';
+
+/** How removed members learn of it, as the registry reports it: [in the preview, after the change]. */
+function toldHow(n: Notices | undefined): [string, string] {
+  if (n === 'email') return ['are told by email', 'Each was told by email'];
+  if (n === 'outbox') return ["get a notice written to the registry's outbox (it sends no email)", "Notices were written to the registry's outbox (it sends no email)"];
+  return ['are notified by the registry', 'Each was notified by the registry'];
 }
 
 /** How long the registry keeps a removal record (former role and teams) for reinstatement. */
@@ -55,7 +66,7 @@ export function registerOrgTfaEnforce(parent: Command, deps: AppDeps, runF = enf
     .description('Require two-factor authentication for an org; members without 2FA are removed at once');
   cmd.addHelpText(
     'after',
-    `\nRemoved members lose access to the org's packages at once and are told by email. Their role and\nteams are kept for ${RECORD_DAYS} days: once they turn on 2FA, run \`orgctl org invite <org> <user> --reinstate\`.`,
+    `\nRemoved members lose access to the org's packages at once and are notified (by email when the registry sends mail). Their role and\nteams are kept for ${RECORD_DAYS} days: once they turn on 2FA, run \`orgctl org invite <org> <user> --reinstate\`.`,
   );
   addBaseOptions(cmd, [
     'orgctl org 2fa enforce acme --dry-run',
@@ -92,14 +103,15 @@ export async function enforceRun(opts: EnforceOptions, deps: OrgDeps): Promise<v
     if (me.twoFactor === false) {
       throw new CliError(`you (${me.user}) must turn on two-factor authentication before you can require it for ${org}.`, ExitCode.Failure, `Run \`${ENABLE_2FA}\`, then try again.`);
     }
-    const preview = await api.get<{ required: boolean; wouldRemove: RemovedMember[] }>(paths.ext(org, 'tfa/preview'));
+    const preview = await api.get<{ required: boolean; wouldRemove: RemovedMember[]; notices?: Notices }>(paths.ext(org, 'tfa/preview'));
     const wouldRemove = preview.wouldRemove;
     // In JSON mode the preview goes to stderr, and only when someone is about to confirm it.
     const showPreview = !opts.json || (!opts.dryRun && !opts.yes);
-    if (showPreview) (opts.json ? io.err : io.out)(previewText(org, preview.required, wouldRemove));
+    const notices = preview.notices === 'email' || preview.notices === 'outbox' ? preview.notices : undefined;
+    if (showPreview) (opts.json ? io.err : io.out)(previewText(org, preview.required, wouldRemove, notices));
     if (opts.dryRun) {
       if (!opts.json) io.err('Dry run: nothing was changed.\n');
-      return { org, dryRun: true, required: preview.required, removed: wouldRemove };
+      return { org, dryRun: true, required: preview.required, removed: wouldRemove, ...(notices ? { notices } : {}) };
     }
     if (opts.maxRemovals !== undefined && wouldRemove.length > opts.maxRemovals) {
       throw new CliError(
@@ -117,13 +129,14 @@ export async function enforceRun(opts: EnforceOptions, deps: OrgDeps): Promise<v
     try {
       // Never repeated: if the first attempt was applied and its answer lost, a repeat would
       // answer "nobody removed". The user is told the change may have been made instead.
-      const res = await api.write<{ required: true; removed: RemovedMember[] }>(
+      const res = await api.write<{ required: true; removed: RemovedMember[]; notices?: Notices }>(
         'PUT',
         paths.ext(org, 'tfa'),
         { required: true, ...(opts.maxRemovals === undefined ? {} : { maxRemovals: opts.maxRemovals }) },
         { retry: false },
       );
-      return { org, dryRun: false, required: res.required, removed: res.removed };
+      const told = res.notices === 'email' || res.notices === 'outbox' ? res.notices : undefined;
+      return { org, dryRun: false, required: res.required, removed: res.removed, ...(told ? { notices: told } : {}) };
     } catch (err) {
       throw explainRefusal(err);
     }
@@ -133,13 +146,13 @@ export async function enforceRun(opts: EnforceOptions, deps: OrgDeps): Promise<v
 }
 
 /** Who would be removed, with role and teams, and what they lose. */
-export function previewText(org: string, required: boolean, wouldRemove: RemovedMember[]): string {
+export function previewText(org: string, required: boolean, wouldRemove: RemovedMember[], notices?: Notices): string {
   const state = required ? `2FA is already required for ${org}.` : `2FA is not required for ${org} yet.`;
   if (wouldRemove.length === 0) return `${state} Every member has 2FA on: nobody would be removed.\n`;
   return (
     `${state} Requiring it removes ${plural(wouldRemove.length, 'member')} without 2FA:\n` +
     memberTable(wouldRemove) +
-    `They lose access to ${org}'s packages at once, leave every team, and are told by email.\n` +
+    `They lose access to ${org}'s packages at once, leave every team, and ${toldHow(notices)[0]}.\n` +
     `Their role and teams are kept for ${RECORD_DAYS} days so they can be reinstated.\n`
   );
 }
@@ -156,7 +169,7 @@ function printOutcome(io: IO, r: EnforceResult): void {
   }
   io.out(`${cs.success} 2FA is required for ${r.org}. Removed ${plural(r.removed.length, 'member')}:\n${memberTable(r.removed)}`);
   io.err(
-    `Each was told by email. Once they turn on 2FA (${ENABLE_2FA}), reinstate them with their former role and teams\n` +
+    `${toldHow(r.notices)[1]}. Once they turn on 2FA (${ENABLE_2FA}), reinstate them with their former role and teams\n` +
       `(within ${RECORD_DAYS} days): orgctl org invite ${r.org} --reinstate   (or: orgctl org invite ${r.org} <user> --reinstate)\n`,
   );
 }

@@ -34,6 +34,8 @@ async function main() {
   await client.onReadRegistry();
   if (only.has('enforce')) await client.enforce();
   if (only.has('flood')) await (await import('./cases/flood.mjs')).flood();
+  if (only.has('throughput')) await (await import('./cases/throughput.mjs')).throughput();
+  if (only.has('scale')) await (await import('./cases/scale.mjs')).scale();
 }
 
 let failed = null;

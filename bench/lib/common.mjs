@@ -27,7 +27,7 @@ export const THROUGHPUT_SECONDS = Number(flag('throughput-seconds', 10));
 /** member counts of the `scale` case */
 export const SCALE_SIZES = (flag('scale', '10000,50000,100000') ?? '').split(',').filter(Boolean).map(Number);
 export const CONCURRENCY = 8;
-export const ALL = ['startup', 'whoami', 'ls', 'status', 'enforce', 'invite', 'server', 'flood'];
+export const ALL = ['startup', 'whoami', 'ls', 'status', 'enforce', 'invite', 'server', 'flood', 'throughput', 'scale'];
 export const only = new Set((flag('only', ALL.join(',')) ?? '').split(',').filter(Boolean));
 for (const c of only) {
   if (!ALL.includes(c)) {

@@ -99,6 +99,7 @@ export async function load(url, path, { seconds, connections, token = OWNER_TOKE
   const requests = r.requests.total;
   return {
     requests,
+    seconds: r.duration || seconds,
     rps: Math.round(requests / (r.duration || seconds)),
     errors: r.errors + r.timeouts + r.non2xx,
     p50: r.latency.p50,

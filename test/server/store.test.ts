@@ -117,6 +117,20 @@ describe('FileStore', () => {
     expect(Object.fromEntries(s2.data.get('n')!)).toEqual(Object.fromEntries(Array.from({ length: 10 }, (_, i) => [String(i), 190 + i])));
     await s2.close();
   });
+
+  it('answers a commit that fills the journal before it serializes the snapshot (a large enforcement waited for it)', async () => {
+    const dir = tempDir();
+    const s = await open(dir, { compactBytes: 100 });
+    // The value is serialized once for the journal line, once more for the snapshot.
+    let serialized = 0;
+    const value = { big: 'x'.repeat(200), toJSON: () => (serialized++, { big: 'x'.repeat(200) }) };
+    await s.commit([{ c: 'n', k: 'a', v: value }]);
+    const atAnswer = serialized;
+    await s.close();
+    expect({ atAnswer, afterClose: serialized >= 2 }).toEqual({ atAnswer: 1, afterClose: true });
+    const s2 = await open(dir);
+    expect(s2.data.get('n')!.get('a')).toEqual({ big: 'x'.repeat(200) });
+  });
 });
 
 describe('registry on a data folder', () => {

@@ -18,6 +18,7 @@ import { CoreError, conflict } from '../server/core/errors.js';
 import type { Actor, Credentials } from '../server/core/types.js';
 import type { SignupPolicy } from '../shared/names.js';
 import { recordPublisher, storedMaintainers, type VerdaccioStorage } from './maintainers.js';
+import { beforeSuccessEnds, writeEvent } from './audit.js';
 import { checkConfig, type CheckedConfig, type VerdaccioConfig } from './config-check.js';
 
 // ---------------------------------------------------------------- the Verdaccio shapes we use
@@ -171,6 +172,8 @@ const byRemoteUser = new WeakMap<object, Actor>();
 const byRequest = new WeakMap<object, RequestAuth>();
 /** remote_user object → its request (one per request), so allow_publish sees the parsed body. */
 const requestOf = new WeakMap<object, { req: Req & { body?: unknown }; res: Res }>();
+/** Requests whose audit event is arranged (see ./audit.ts). */
+const audited = new WeakSet<object>();
 
 /** Names being created (data folder + NUL + name) → the request creating them, until it is answered. */
 const creating = new Map<string, object>();
@@ -257,6 +260,12 @@ export function createPlugin(_pluginConfig: OrgctlPluginConfig, options: PluginO
     if (maintainers === null && createGate) await createGate(pkg);
     // Verdaccio has parsed the body by now (its allow_* checks run inside its router).
     if (actor) recordPublisher(ctx?.req.body, actor.user.name, maintainers ?? [actor.user.name], (name) => core.user(name)?.email ?? undefined);
+    // Its audit event, once per request (a tarball removal asks twice), when Verdaccio answers 2xx.
+    if (actor && ctx && !audited.has(ctx.req)) {
+      audited.add(ctx.req);
+      const event = await writeEvent(ctx.req, storage, pkg);
+      if (event) beforeSuccessEnds(ctx.res, () => core.packageAudit(actor, pkg, event.action, event.detail), (e) => logger.error({ err: (e as Error)?.message ?? String(e) }, 'orgctl: cannot record the audit event: @{err}'));
+    }
   }
 
   function decide(user: RemoteUser, pkg: PackageAccessInfo, want: 'read' | 'write', cb: AccessCallback): void {

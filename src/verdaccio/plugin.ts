@@ -19,6 +19,7 @@ import type { Actor, Credentials } from '../server/core/types.js';
 import type { SignupPolicy } from '../shared/names.js';
 import { recordPublisher, storedMaintainers, type VerdaccioStorage } from './maintainers.js';
 import { beforeSuccessEnds, writeEvent } from './audit.js';
+import { answerWebLogin, isWebLogin } from './web-ui.js';
 import { checkConfig, type CheckedConfig, type VerdaccioConfig } from './config-check.js';
 
 // ---------------------------------------------------------------- the Verdaccio shapes we use
@@ -228,7 +229,13 @@ export function createPlugin(_pluginConfig: OrgctlPluginConfig, options: PluginO
   const dataDir = checked?.dataDir ?? '';
   const registry = () => (problem ? Promise.reject(problem) : sharedRegistry(dataDir, checked?.seed, logger, checked?.signup));
   // Open (or find) the store at start-up, so a damaged or locked store shows in the log at once.
-  if (!problem) registry().catch((e) => logger.error({ err: (e as Error).message }, 'orgctl: cannot open the store: @{err}'));
+  let opened: OpenRegistry | null = null;
+  if (!problem) {
+    registry().then(
+      (r) => (opened = r),
+      (e) => logger.error({ err: (e as Error).message }, 'orgctl: cannot open the store: @{err}'),
+    );
+  }
 
   /** The live actor behind a remote_user; null for anonymous. */
   async function actorOf(user: RemoteUser): Promise<Actor | null> {
@@ -312,18 +319,33 @@ export function createPlugin(_pluginConfig: OrgctlPluginConfig, options: PluginO
         };
         setUser(helpers.createAnonymousRemoteUser());
         // orgctl's endpoints authenticate by themselves (a Basic+OTP credential is checked once).
-        if (coreRoutePath(req.url ?? '/') !== null) return proceed();
+        if (coreRoutePath(req.url ?? '/') !== null || isWebLogin(req)) return proceed();
         let cred: Credentials | undefined;
-        (async () => {
-          cred = credentialsOf(req);
-          const { core } = await registry();
-          const actor = await core.authenticate(cred);
+        const signIn = (actor: Actor | null) => {
           if (!actor) return;
           const u = helpers.createRemoteUser(actor.user.name, [actor.user.name]);
           byRemoteUser.set(u, actor);
-          byRequest.set(req, { actor, cred });
+          byRequest.set(req, { actor, cred: cred! });
           setUser(u);
-        })().then(proceed, (e) => (e instanceof CoreError || e instanceof HttpError ? replyError(req, res, e, cred) : next(e)));
+        };
+        const fail = (e: unknown) => (e instanceof CoreError || e instanceof HttpError ? replyError(req, res, e, cred) : next(e));
+        // Verdaccio 6.8 finds its web API routes (/-/verdaccio/data/…) only when this step calls
+        // next() in the same tick: anonymous requests and tokens are decided at once; only
+        // passwords (hashed in the pool) and a store still opening wait.
+        try {
+          cred = credentialsOf(req);
+          if (cred.bearer === undefined && !cred.basic) return proceed();
+          if (cred.bearer !== undefined && opened) {
+            signIn(opened.core.auth.tokenActor(cred.bearer, cred.ip));
+            return proceed();
+          }
+        } catch (e) {
+          return fail(e);
+        }
+        registry()
+          .then(({ core }) => core.authenticate(cred!))
+          .then(signIn)
+          .then(proceed, fail);
       };
     },
 
@@ -335,6 +357,12 @@ export function createPlugin(_pluginConfig: OrgctlPluginConfig, options: PluginO
           req.resume();
           next();
         };
+        if (isWebLogin(req)) {
+          registry()
+            .then(({ core }) => answerWebLogin(req, res, core))
+            .catch((e) => (e instanceof CoreError || e instanceof HttpError ? replyError(req, res, e) : next(e)));
+          return;
+        }
         const shown = coreRoutePath(req.url ?? '/');
         if (shown !== null) {
           // Verdaccio's access log prints originalUrl when the request ends: no secrets in it.

@@ -332,15 +332,17 @@ export function createPlugin(_pluginConfig: OrgctlPluginConfig, options: PluginO
         // Verdaccio 6.8 finds its web API routes (/-/verdaccio/data/…) only when this step calls
         // next() in the same tick: anonymous requests and tokens are decided at once; only
         // passwords (hashed in the pool) and a store still opening wait.
+        let now: Actor | null | undefined; // undefined: decided after an await
         try {
           cred = credentialsOf(req);
-          if (cred.bearer === undefined && !cred.basic) return proceed();
-          if (cred.bearer !== undefined && opened) {
-            signIn(opened.core.auth.tokenActor(cred.bearer, cred.ip));
-            return proceed();
-          }
+          if (cred.bearer === undefined && !cred.basic) now = null;
+          else if (cred.bearer !== undefined && opened) now = opened.core.auth.tokenActor(cred.bearer, cred.ip);
         } catch (e) {
           return fail(e);
+        }
+        if (now !== undefined) {
+          signIn(now);
+          return proceed();
         }
         registry()
           .then(({ core }) => core.authenticate(cred!))

@@ -35,6 +35,12 @@ function readStored(storage: VerdaccioStorage, pkg: string): Promise<StoredPacka
   });
 }
 
+/** The versions of `pkg` Verdaccio stores, in the order its packument lists them (none: []). */
+export async function storedVersions(storage: VerdaccioStorage, pkg: string): Promise<string[]> {
+  const stored = await readStored(storage, pkg);
+  return isObject(stored?.versions) ? Object.keys(stored.versions) : [];
+}
+
 /** The names in a version's `maintainers` (`[{name}]`); empty when it records none. */
 function namesIn(version: unknown): string[] {
   const list = isObject(version) ? version.maintainers : undefined;

@@ -18,6 +18,8 @@ import { CoreError, conflict } from '../server/core/errors.js';
 import type { Actor, Credentials } from '../server/core/types.js';
 import type { SignupPolicy } from '../shared/names.js';
 import { recordPublisher, storedMaintainers, type VerdaccioStorage } from './maintainers.js';
+import { beforeSuccessEnds, writeEvent } from './audit.js';
+import { answerWebLogin, isWebLogin } from './web-ui.js';
 import { checkConfig, type CheckedConfig, type VerdaccioConfig } from './config-check.js';
 
 // ---------------------------------------------------------------- the Verdaccio shapes we use
@@ -177,6 +179,8 @@ const byRemoteUser = new WeakMap<object, Actor>();
 const byRequest = new WeakMap<object, RequestAuth>();
 /** remote_user object → its request (one per request), so allow_publish sees the parsed body. */
 const requestOf = new WeakMap<object, { req: Req & { body?: unknown }; res: Res }>();
+/** Requests whose audit event is arranged (see ./audit.ts). */
+const audited = new WeakSet<object>();
 
 /** Names being created (data folder + NUL + name) → the request creating them, until it is answered. */
 const creating = new Map<string, object>();
@@ -231,7 +235,13 @@ export function createPlugin(_pluginConfig: OrgctlPluginConfig, options: PluginO
   const dataDir = checked?.dataDir ?? '';
   const registry = () => (problem ? Promise.reject(problem) : sharedRegistry(dataDir, checked?.seed, logger, checked?.signup, checked?.mail));
   // Open (or find) the store at start-up, so a damaged or locked store shows in the log at once.
-  if (!problem) registry().catch((e) => logger.error({ err: (e as Error).message }, 'orgctl: cannot open the store: @{err}'));
+  let opened: OpenRegistry | null = null;
+  if (!problem) {
+    registry().then(
+      (r) => (opened = r),
+      (e) => logger.error({ err: (e as Error).message }, 'orgctl: cannot open the store: @{err}'),
+    );
+  }
 
   /** The live actor behind a remote_user; null for anonymous. */
   async function actorOf(user: RemoteUser): Promise<Actor | null> {
@@ -263,6 +273,12 @@ export function createPlugin(_pluginConfig: OrgctlPluginConfig, options: PluginO
     if (maintainers === null && createGate) await createGate(pkg);
     // Verdaccio has parsed the body by now (its allow_* checks run inside its router).
     if (actor) recordPublisher(ctx?.req.body, actor.user.name, maintainers ?? [actor.user.name], (name) => core.user(name)?.email ?? undefined);
+    // Its audit event, once per request (a tarball removal asks twice), when Verdaccio answers 2xx.
+    if (actor && ctx && !audited.has(ctx.req)) {
+      audited.add(ctx.req);
+      const event = await writeEvent(ctx.req, storage, pkg);
+      if (event) beforeSuccessEnds(ctx.res, () => core.packageAudit(actor, pkg, event.action, event.detail), (e) => logger.error({ err: (e as Error)?.message ?? String(e) }, 'orgctl: cannot record the audit event: @{err}'));
+    }
   }
 
   function decide(user: RemoteUser, pkg: PackageAccessInfo, want: 'read' | 'write', cb: AccessCallback): void {
@@ -309,18 +325,35 @@ export function createPlugin(_pluginConfig: OrgctlPluginConfig, options: PluginO
         };
         setUser(helpers.createAnonymousRemoteUser());
         // orgctl's endpoints authenticate by themselves (a Basic+OTP credential is checked once).
-        if (coreRoutePath(req.url ?? '/') !== null) return proceed();
+        if (coreRoutePath(req.url ?? '/') !== null || isWebLogin(req)) return proceed();
         let cred: Credentials | undefined;
-        (async () => {
-          cred = credentialsOf(req);
-          const { core } = await registry();
-          const actor = await core.authenticate(cred);
+        const signIn = (actor: Actor | null) => {
           if (!actor) return;
           const u = helpers.createRemoteUser(actor.user.name, [actor.user.name]);
           byRemoteUser.set(u, actor);
-          byRequest.set(req, { actor, cred });
+          byRequest.set(req, { actor, cred: cred! });
           setUser(u);
-        })().then(proceed, (e) => (e instanceof CoreError || e instanceof HttpError ? replyError(req, res, e, cred) : next(e)));
+        };
+        const fail = (e: unknown) => (e instanceof CoreError || e instanceof HttpError ? replyError(req, res, e, cred) : next(e));
+        // Verdaccio 6.8 finds its web API routes (/-/verdaccio/data/…) only when this step calls
+        // next() in the same tick: anonymous requests and tokens are decided at once; only
+        // passwords (hashed in the pool) and a store still opening wait.
+        let now: Actor | null | undefined; // undefined: decided after an await
+        try {
+          cred = credentialsOf(req);
+          if (cred.bearer === undefined && !cred.basic) now = null;
+          else if (cred.bearer !== undefined && opened) now = opened.core.auth.tokenActor(cred.bearer, cred.ip);
+        } catch (e) {
+          return fail(e);
+        }
+        if (now !== undefined) {
+          signIn(now);
+          return proceed();
+        }
+        registry()
+          .then(({ core }) => core.authenticate(cred!))
+          .then(signIn)
+          .then(proceed, fail);
       };
     },
 
@@ -332,6 +365,12 @@ export function createPlugin(_pluginConfig: OrgctlPluginConfig, options: PluginO
           req.resume();
           next();
         };
+        if (isWebLogin(req)) {
+          registry()
+            .then(({ core }) => answerWebLogin(req, res, core))
+            .catch((e) => (e instanceof CoreError || e instanceof HttpError ? replyError(req, res, e) : next(e)));
+          return;
+        }
         const shown = coreRoutePath(req.url ?? '/');
         if (shown !== null) {
           // Verdaccio's access log prints originalUrl when the request ends: no secrets in it.

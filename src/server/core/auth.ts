@@ -46,18 +46,7 @@ export class Auth {
 
   /** The acting user, or null when the request carries no credential. Bad credentials throw. */
   async authenticate(cred: Credentials): Promise<Actor | null> {
-    if (cred.bearer !== undefined) {
-      const rec = this.state.all('tokens').get(tokenKey(cred.bearer));
-      if (!rec) throw unauthenticated('Invalid or revoked token. Log in again.');
-      if (rec.expires && Date.parse(rec.expires) <= this.state.now()) throw unauthenticated('This token has expired. Log in again or create a new token.');
-      if (rec.cidr && !ipInCidrs(cred.ip, rec.cidr)) {
-        throw new CoreError('ip', `This token may not be used from ${cred.ip}.`);
-      }
-      const user = this.state.user(rec.user);
-      if (!user) throw unauthenticated('Invalid or revoked token. Log in again.');
-      refuseDisabled(user);
-      return { user, token: rec, via: 'token' };
-    }
+    if (cred.bearer !== undefined) return this.tokenActor(cred.bearer, cred.ip);
     if (cred.basic) {
       let user: UserRec;
       try {
@@ -71,6 +60,23 @@ export class Auth {
       return tfaOn(user) ? this.otpGate(actor, cred, 'auth') : actor;
     }
     return null;
+  }
+
+  /**
+   * The actor behind a bearer token, synchronously (no password to hash): for hosts whose next
+   * step must run in the same tick (Verdaccio's web API routes).
+   */
+  tokenActor(bearer: string, ip: string): Actor {
+    const rec = this.state.all('tokens').get(tokenKey(bearer));
+    if (!rec) throw unauthenticated('Invalid or revoked token. Log in again.');
+    if (rec.expires && Date.parse(rec.expires) <= this.state.now()) throw unauthenticated('This token has expired. Log in again or create a new token.');
+    if (rec.cidr && !ipInCidrs(ip, rec.cidr)) {
+      throw new CoreError('ip', `This token may not be used from ${ip}.`);
+    }
+    const user = this.state.user(rec.user);
+    if (!user) throw unauthenticated('Invalid or revoked token. Log in again.');
+    refuseDisabled(user);
+    return { user, token: rec, via: 'token' };
   }
 
   async requireActor(cred: Credentials): Promise<Actor> {

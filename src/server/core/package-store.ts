@@ -232,6 +232,15 @@ export class PackageStore {
     return { ok: true };
   }
 
+  /**
+   * For hosts that store packages themselves (Verdaccio): records the audit event of a write the
+   * host has carried out, as `publish`/`removeVersions` do here; nothing outside an org's scope.
+   */
+  async recordHostWrite(actor: Actor, pkg: string, action: 'package.publish' | 'package.unpublish', detail: Record<string, unknown>): Promise<void> {
+    const org = this.state.packageOrg(pkg);
+    if (org) await this.state.commit([this.state.auditOp(org, actor.user.name, action, pkg, detail)]);
+  }
+
   /** One transaction removing `gone` (all of them, or `whole`: the package too); then their tarballs. */
   private async removeVersions(actor: Actor, rec: PackageRec, gone: string[], whole = false): Promise<PackageRec | null> {
     const pkg = rec.name;

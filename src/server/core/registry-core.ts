@@ -350,6 +350,11 @@ export class RegistryCore {
     return this.access.packageWrite(...a);
   }
 
+  /** A package write a host (Verdaccio) has carried out: its audit event, for an org's package. */
+  packageAudit(...a: Parameters<PackageStore['recordHostWrite']>): ReturnType<PackageStore['recordHostWrite']> {
+    return this.packages.recordHostWrite(...a);
+  }
+
   // ---------------------------------------------------------------- packages served by this registry
 
   packument(...a: Parameters<PackageStore['packument']>): ReturnType<PackageStore['packument']> {

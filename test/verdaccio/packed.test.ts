@@ -1,0 +1,138 @@
+/**
+ * Issue 14, "done when": Verdaccio from a packed tarball of this project, in an empty folder, with
+ * the README's config, exactly as the README says (npm init -y, the override, npm install, the
+ * config.yaml block, `verdaccio -c config.yaml -l …`), then the story with the installed orgctl
+ * and the real npm CLI. Slow (an npm install), so it runs in `npm run test:verdaccio` only (which
+ * builds dist first; the pack skips the prepack build, so no other test sees dist rewritten).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../helpers/fixtures.js';
+import { call } from '../helpers/http.js';
+import { NpmClient, npmErrorCode, type NpmResult } from '../helpers/npm.js';
+import { runCli, type CliResult } from '../helpers/run-cli.js';
+
+const RUN = process.env.ORGCTL_TEST_REGISTRY === 'verdaccio';
+const describeVerdaccio = RUN ? describe : describe.skip;
+
+let work: string;
+let app: string;
+let url: string;
+let verdaccio: ChildProcess | undefined;
+const clients: NpmClient[] = [];
+
+/** Runs a command to completion; rejects with its output when it fails. */
+function run(cmd: string, args: string[], cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env: { ...process.env, npm_config_update_notifier: 'false' } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out}`))));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The README's config.yaml: the first yaml block of its "Use with Verdaccio" section. */
+async function readmeConfig(): Promise<string> {
+  const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Use with Verdaccio'));
+  const m = /```yaml\n([\s\S]*?)```/.exec(section);
+  if (!m) throw new Error('README: no yaml block in "Use with Verdaccio"');
+  return m[1]!;
+}
+
+/** The installed orgctl (from the tarball), run in the app folder. */
+const orgctl = (args: string[], opts: { token?: string; input?: string } = {}): Promise<CliResult> =>
+  runCli(args, { script: join(app, 'node_modules', 'orgctl', 'bin', 'orgctl.js'), cwd: app, input: opts.input, env: { ORGCTL_REGISTRY: url, ...(opts.token ? { ORGCTL_TOKEN: opts.token } : {}) } });
+
+function expectOk(r: NpmResult | CliResult): void {
+  expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.not.stringMatching(/npm error|orgctl: /) });
+}
+
+beforeAll(async () => {
+  if (!RUN) return;
+  work = await mkdtemp(join(tmpdir(), 'orgctl-packed-'));
+  await run('npm', ['pack', '--ignore-scripts', '--pack-destination', work, '--silent'], ROOT);
+  const tarball = (await readdir(work)).find((f) => f.endsWith('.tgz'))!;
+  app = join(work, 'app');
+  await mkdir(app);
+  // The README: `npm init -y`, the override, `npm install orgctl verdaccio@6.8.0` (orgctl: the tarball).
+  await run('npm', ['init', '-y'], app);
+  const pkg = JSON.parse(await readFile(join(app, 'package.json'), 'utf8'));
+  await writeFile(join(app, 'package.json'), JSON.stringify({ ...pkg, overrides: { 'node-fetch': '2.7.0' } }, null, 2));
+  await run('npm', ['install', join(work, tarball), 'verdaccio@6.8.0', '--prefer-offline', '--no-audit', '--no-fund'], app);
+  await writeFile(join(app, 'config.yaml'), await readmeConfig());
+  const port = await freePort();
+  url = `http://127.0.0.1:${port}/`;
+  verdaccio = spawn(process.execPath, [join(app, 'node_modules', 'verdaccio', 'bin', 'verdaccio'), '-c', 'config.yaml', '-l', `127.0.0.1:${port}`], { cwd: app, stdio: 'ignore' });
+  for (let i = 0; ; i++) {
+    const up = await call(url, 'GET', '/-/ping').then((r) => r.status === 200, () => false);
+    if (up) break;
+    if (i > 300 || verdaccio.exitCode !== null) throw new Error('Verdaccio (from the packed tarball) did not start');
+    await new Promise((r) => setTimeout(r, 100)); // polling a starting process, not a timing assertion
+  }
+}, 240_000);
+
+afterAll(async () => {
+  for (const c of clients) await c.cleanup();
+  verdaccio?.kill();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describeVerdaccio('Verdaccio from a packed tarball with the README config', () => {
+  it('operator creates accounts; alice creates acme and publishes; carol (no member) is denied; bob, invited, installs; removed, he is denied at once', async () => {
+    const tokens: Record<string, string> = {};
+    for (const name of ['alice', 'bob', 'carol']) {
+      // signup: closed in the README's config: the operator creates accounts through the admin socket.
+      expectOk(await orgctl(['registry', 'users', 'add', name, '--email', `${name}@example.com`, '--password-stdin', '--data', './orgctl-data'], { input: `${name}-password\n` }));
+      const login = await call(url, 'PUT', `/-/user/org.couchdb.user:${name}`, { body: { _id: `org.couchdb.user:${name}`, name, password: `${name}-password`, type: 'user', roles: [] } });
+      expect(login.status).toBe(201);
+      tokens[name] = login.body.token;
+    }
+    const npm = async (name: string) => {
+      const c = await NpmClient.create(url, { token: tokens[name] });
+      clients.push(c);
+      return c;
+    };
+    const [alice, bob, carol] = [await npm('alice'), await npm('bob'), await npm('carol')];
+
+    expectOk(await orgctl(['org', 'create', 'acme'], { token: tokens.alice }));
+    const dir = join(work, 'widget');
+    await mkdir(dir);
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: '@acme/widget', version: '1.0.0' }));
+    expectOk(await alice.run(['publish', dir]));
+
+    const install = async (c: NpmClient, who: string) => {
+      const into = join(work, `${who}-${Date.now()}`);
+      await mkdir(into);
+      await writeFile(join(into, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+      return c.run(['install', '@acme/widget', `--prefix=${into}`, '--no-audit', '--no-fund']);
+    };
+    const denied = await install(carol, 'carol');
+    expect({ code: denied.code, errorCode: npmErrorCode(denied.stderr) }).toEqual({ code: 1, errorCode: 'E403' });
+
+    expectOk(await orgctl(['org', 'invite', 'acme', 'bob'], { token: tokens.alice }));
+    expectOk(await orgctl(['invites', 'accept', 'acme'], { token: tokens.bob }));
+    expectOk(await install(bob, 'bob'));
+
+    expectOk(await orgctl(['org', 'rm', 'acme', 'bob', '--yes'], { token: tokens.alice }));
+    const cut = await install(bob, 'bob');
+    expect({ code: cut.code, errorCode: npmErrorCode(cut.stderr) }).toEqual({ code: 1, errorCode: 'E403' });
+  }, 180_000);
+});

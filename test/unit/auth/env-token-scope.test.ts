@@ -10,7 +10,7 @@ import { memoryTokenStore } from '../../../src/auth/token-store.js';
 import { ExitCode, UsageError } from '../../../src/errors.js';
 import type { NpmConfig } from '../../../src/config/npmrc.js';
 
-const project = { path: '/work/proj/.npmrc', scope: 'project' as const, values: { registry: 'https://theirs.example/' } };
+const project = { path: '/home/dev/proj/.npmrc', scope: 'project' as const, values: { registry: 'https://theirs.example/' } };
 const user = { path: '/home/u/.npmrc', scope: 'user' as const, values: { registry: 'https://mine.example/' } };
 const npm = (files: NpmConfig['files'], env: NodeJS.ProcessEnv = {}) => () => ({ env, files });
 

@@ -129,4 +129,22 @@ describe('sign-up decided again after the password hash', () => {
       expect(reg.registry.core.user('grace')).toBeUndefined();
     })();
   });
+
+  it('a web sign-up needs an email address (notices go there): without one 400 and no account; with one the account has it', fresh()(async (reg) => {
+    const web = await webStart(reg.url, true);
+    const page = await (await fetch(web.body.loginUrl)).text();
+    expect(page).toContain('<input name="email" type="email"');
+    const without = await submitLoginForm(web.body.loginUrl, { username: 'grace', password: 'grace-password' });
+    expect(without.status).toBe(400);
+    expect(await without.text()).toContain('An email address is needed to create an account');
+    expect(reg.registry.core.user('grace')).toBeUndefined();
+    const bad = await submitLoginForm(web.body.loginUrl, { username: 'grace', password: 'grace-password', email: 'not an address' });
+    expect(bad.status).toBe(400);
+    const ok = await submitLoginForm(web.body.loginUrl, { username: 'grace', password: 'grace-password', email: 'grace@example.com' });
+    expect(ok.status).toBe(200);
+    expect(reg.registry.core.user('grace')!.email).toBe('grace@example.com');
+    // logging in to an existing account on a sign-up page needs no email
+    const again = await webStart(reg.url, true);
+    expect((await submitLoginForm(again.body.loginUrl, { username: 'bob', password: BOB.password })).status).toBe(200);
+  }));
 });

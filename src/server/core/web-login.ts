@@ -46,7 +46,7 @@ export class WebLogin {
   }
 
   /** The login page's form, sent from client address `ip`: checks the password and, with 2FA on, the OTP. */
-  async completeWebLogin(loginId: string, form: { username?: string; password?: string; otp?: string }, ip: string): Promise<string> {
+  async completeWebLogin(loginId: string, form: { username?: string; password?: string; otp?: string; email?: string }, ip: string): Promise<string> {
     const s = this.webSessions.get(loginId);
     if (!s || this.state.now() - s.created > WEB_LOGIN_TTL) throw notFound('This login link has expired. Run the login command again.');
     if (s.token) throw conflict('This login is already complete. Return to your terminal.');
@@ -54,10 +54,17 @@ export class WebLogin {
     const problem = nameProblem('user', name);
     if (problem) throw invalid(problem);
     if (!form.password) throw invalid('password is required');
+    const creating = !this.state.user(name) && s.create;
+    const email = (form.email ?? '').trim();
+    if (creating) {
+      // Notices (removal, invitations, account recovery) go to this address: a web sign-up needs one.
+      this.accounts.signupAllowed(name);
+      if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) throw invalid('An email address is needed to create an account: the registry sends its notices (removals, invitations, account recovery) there.');
+    }
     if (s.busy) throw conflict('This login form is already being checked. Wait for the answer.');
     s.busy = true;
     try {
-      s.token = !this.state.user(name) && s.create ? await this.accounts.createAccount(name, form.password, null, ip) : await this.accounts.passwordLogin(name, form.password, { otp: form.otp, ip });
+      s.token = creating ? await this.accounts.createAccount(name, form.password, email, ip) : await this.accounts.passwordLogin(name, form.password, { otp: form.otp, ip });
     } finally {
       s.busy = false;
     }

@@ -89,13 +89,13 @@ export async function submitLoginPage(c: LoginContext): Promise<Reply> {
   if (!csrfMatches(id, form.get('csrf'))) {
     return page(403, loginPage({ message: 'This form is out of date or was not served by this registry. Reload the page and log in again.', error: true, closed: true }));
   }
-  const fields = { username: form.get('username') ?? '', password: form.get('password') ?? '', otp: form.get('otp') ?? '' };
+  const fields = { username: form.get('username') ?? '', password: form.get('password') ?? '', otp: form.get('otp') ?? '', email: form.get('email') ?? '' };
   try {
     return page(200, loginPage({ message: loggedIn(await c.core.completeWebLogin(id, fields, c.cred.ip)), closed: true }));
   } catch (e) {
     if (!(e instanceof CoreError)) throw e;
     const status = e.kind === 'otp' || e.kind === 'unauthenticated' ? 401 : e.kind === 'rate_limited' ? 429 : e.kind === 'not_found' ? 404 : e.kind === 'conflict' ? 409 : e.kind === 'forbidden' ? 403 : 400;
-    return page(status, loginPage({ message: e.message, error: true, username: fields.username, askOtp: e.kind === 'otp', csrf: csrfToken(id) }));
+    return page(status, loginPage({ message: e.message, error: true, username: fields.username, email: fields.email, create: c.core.webLoginPending(id)?.create, askOtp: e.kind === 'otp', csrf: csrfToken(id) }));
   }
 }
 
@@ -106,6 +106,8 @@ interface PageOptions {
   closed?: boolean;
   create?: boolean;
   username?: string;
+  /** a sign-up page also asks for an email address (notices go there) */
+  email?: string;
   askOtp?: boolean;
   csrf?: string;
 }
@@ -118,7 +120,7 @@ function loginPage(o: PageOptions): string {
   <input type="hidden" name="csrf" value="${escapeHtml(o.csrf ?? '')}">
   <label>Username <input name="username" required autofocus value="${escapeHtml(o.username ?? '')}"></label>
   <label>Password <input name="password" type="password" required></label>
-  <label>One-time code${o.askOtp ? '' : ' (if you use two-factor authentication)'} <input name="otp" inputmode="numeric" autocomplete="one-time-code"></label>
+${o.create ? `  <label>Email (for a new account: notices go there) <input name="email" type="email" autocomplete="email" value="${escapeHtml(o.email ?? '')}"></label>\n` : ''}  <label>One-time code${o.askOtp ? '' : ' (if you use two-factor authentication)'} <input name="otp" inputmode="numeric" autocomplete="one-time-code"></label>
   <button type="submit">${o.create ? 'Create account and log in' : 'Log in'}</button>
 </form>`;
   return `<!doctype html>

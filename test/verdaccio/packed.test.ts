@@ -15,6 +15,7 @@ import { ROOT } from '../helpers/fixtures.js';
 import { call } from '../helpers/http.js';
 import { NpmClient, npmErrorCode, type NpmResult } from '../helpers/npm.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
+import { totp } from '../helpers/clock.js';
 
 const RUN = process.env.ORGCTL_TEST_REGISTRY === 'verdaccio';
 const describeVerdaccio = RUN ? describe : describe.skip;
@@ -96,7 +97,9 @@ afterAll(async () => {
 });
 
 describeVerdaccio('Verdaccio from a packed tarball with the README config', () => {
-  it('operator creates accounts; alice creates acme and publishes; carol (no member) is denied; bob, invited, installs; removed, he is denied at once', async () => {
+  it('sign-up is closed; the operator creates accounts; alice creates acme and publishes; carol (no member) is denied; bob, invited, installs; enforcement removes him (denied at once); with 2FA he is reinstated and installs again', async () => {
+    const signup = await call(url, 'PUT', '/-/user/org.couchdb.user:mallory', { body: { _id: 'org.couchdb.user:mallory', name: 'mallory', password: 'mallory-password', email: 'm@example.com', type: 'user', roles: [] } });
+    expect([signup.status, signup.body.code]).toEqual([403, 'ESIGNUPCLOSED']);
     const tokens: Record<string, string> = {};
     for (const name of ['alice', 'bob', 'carol']) {
       // signup: closed in the README's config: the operator creates accounts through the admin socket.
@@ -131,8 +134,41 @@ describeVerdaccio('Verdaccio from a packed tarball with the README config', () =
     expectOk(await orgctl(['invites', 'accept', 'acme'], { token: tokens.bob }));
     expectOk(await install(bob, 'bob'));
 
-    expectOk(await orgctl(['org', 'rm', 'acme', 'bob', '--yes'], { token: tokens.alice }));
+    // alice turns on 2FA (scripted) and enforces it: bob, without 2FA, is removed and denied at once.
+    const secrets: Record<string, string> = {};
+    const enrol = async (name: string) => {
+      const start = await orgctl(['profile', 'enable-2fa', '--password-stdin', '--json'], { token: tokens[name], input: `${name}-password` });
+      expectOk(start);
+      secrets[name] = JSON.parse(start.stdout).secret;
+      expectOk(await orgctl(['profile', 'enable-2fa', '--verify', totp(secrets[name]!, Date.now()), '--json'], { token: tokens[name] }));
+    };
+    await enrol('alice');
+    const enforce = await orgctl(['org', '2fa', 'enforce', 'acme', '--yes', '--otp', totp(secrets.alice!, Date.now()), '--json'], { token: tokens.alice });
+    expectOk(enforce);
+    expect(JSON.parse(enforce.stdout).removed.map((m: { user: string }) => m.user)).toEqual(['bob']);
     const cut = await install(bob, 'bob');
     expect({ code: cut.code, errorCode: npmErrorCode(cut.stderr) }).toEqual({ code: 1, errorCode: 'E403' });
+
+    // bob turns on 2FA; alice reinstates him (former role and teams); he accepts and installs again.
+    await enrol('bob');
+    expectOk(await orgctl(['org', 'invite', 'acme', 'bob', '--reinstate', '--otp', totp(secrets.alice!, Date.now())], { token: tokens.alice }));
+    expectOk(await orgctl(['invites', 'accept', 'acme', '--otp', totp(secrets.bob!, Date.now())], { token: tokens.bob }));
+    expectOk(await install(bob, 'bob'));
   }, 180_000);
+
+  it('a config that cannot work stops the installed Verdaccio at start with the reason (only the auth half listed)', async () => {
+    const bad = (await readmeConfig()).replace(/^middlewares:\n(?:  .*\n)+/m, '');
+    expect(bad).not.toContain('middlewares:');
+    await writeFile(join(app, 'bad.yaml'), bad.replace('./orgctl-data', './orgctl-data-bad'));
+    const port = await freePort();
+    const out = await new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(app, 'node_modules', 'verdaccio', 'bin', 'verdaccio'), '-c', 'bad.yaml', '-l', `127.0.0.1:${port}`], { cwd: app });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      child.on('close', (code) => resolve({ code, output }));
+    });
+    expect(out.code).not.toBe(0);
+    expect(out.output).toContain('verdaccio-orgctl: the plugin is listed under `auth:` but not under `middlewares:`');
+  }, 60_000);
 });

@@ -7,7 +7,7 @@
  * No rule lives here: orgctl's endpoints are handed to the reference registry's own request
  * handler, and package access asks the core (`authenticate`, `packageAccess`, `packageWrite`,
  * `otpGate`); ./maintainers.ts records and reads a package's maintainers in Verdaccio's storage.
- * No runtime dependency on Verdaccio: the few shapes used are declared below.
+ * No runtime dependency on Verdaccio: the few shapes used are declared in ./shapes.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
@@ -20,84 +20,10 @@ import type { SignupPolicy } from '../shared/names.js';
 import { recordPublisher, storedMaintainers, type VerdaccioStorage } from './maintainers.js';
 import { beforeSuccessEnds, writeEvent } from './audit.js';
 import { answerWebLogin, isWebLogin } from './web-ui.js';
-import { checkConfig, type CheckedConfig, type VerdaccioConfig } from './config-check.js';
+import { checkConfig, type CheckedConfig } from './config-check.js';
+import type { RemoteUser, PackageAccessInfo, JwtHelpers, PluginLogger, OrgctlPluginConfig, PluginOptions, Req, Res, Middleware, AccessCallback, OrgctlPlugin } from './shapes.js';
 
-// ---------------------------------------------------------------- the Verdaccio shapes we use
-
-/** Verdaccio's `req.remote_user`. */
-export interface RemoteUser {
-  name?: string;
-  groups: string[];
-  real_groups: string[];
-  error?: string;
-}
-
-/** What Verdaccio passes to allow_*: the package name plus its matched `packages:` rule. */
-export interface PackageAccessInfo {
-  name: string;
-  version?: string;
-}
-
-export interface JwtHelpers {
-  createRemoteUser(name: string, groups: string[]): RemoteUser;
-  createAnonymousRemoteUser(): RemoteUser;
-}
-
-export interface PluginLogger {
-  info(...args: unknown[]): void;
-  warn(...args: unknown[]): void;
-  error(...args: unknown[]): void;
-  debug?(...args: unknown[]): void;
-}
-
-/**
- * The plugin's section of the Verdaccio config (Verdaccio merges its own config into it); read
- * from Verdaccio's whole config by ./config-check.ts, which checks both halves at once.
- */
-export interface OrgctlPluginConfig {
-  /** the orgctl data folder; relative paths are resolved from the Verdaccio config file's folder */
-  data?: string;
-  /** a seed file (JSON, as for `orgctl registry serve --seed`), applied when the store is new */
-  seed?: string;
-  /** who may create an account by signing up: `open` (default), `closed` or `invite` */
-  signup?: string;
-  /** send notifications over SMTP (as `registry serve --smtp`); without it they are files in `<data>/outbox/` */
-  smtp?: string;
-  /** the sender of notifications (as `registry serve --mail-from`) */
-  mailFrom?: string;
-}
-
-export interface PluginOptions {
-  config: VerdaccioConfig;
-  logger: PluginLogger;
-}
-
-type Req = IncomingMessage & { remote_user?: RemoteUser; originalUrl?: string };
-type Res = ServerResponse & { locals?: Record<string, unknown> };
-type Next = (err?: unknown) => void;
-export type Middleware = (req: Req, res: Res, next: Next) => void;
-type AuthCallback = (err: Error | null, groups?: string[] | false) => void;
-type AccessCallback = (err: Error | null, ok?: boolean) => void;
-
-/** What the CommonJS entry exposes to Verdaccio, method for method. */
-export interface OrgctlPlugin {
-  authenticate(user: string, password: string, cb: AuthCallback): void;
-  allow_access(user: RemoteUser, pkg: PackageAccessInfo, cb: AccessCallback): void;
-  allow_publish(user: RemoteUser, pkg: PackageAccessInfo, cb: AccessCallback): void;
-  allow_unpublish(user: RemoteUser, pkg: PackageAccessInfo, cb: AccessCallback): void;
-  apiJWTmiddleware(helpers: JwtHelpers): Middleware;
-  /**
-   * The middleware half: `register_middlewares(app, auth, storage)` does
-   * `app.use(plugin.middleware(storage))`; the storage is where the auth half reads maintainers.
-   */
-  middleware(storage?: VerdaccioStorage): Middleware;
-  /**
-   * Throws the config problem found at load (a PluginConfigError naming the fix), if any. The
-   * CommonJS entry calls it from the hooks Verdaccio runs synchronously while building its app
-   * (errors thrown while Verdaccio loads a plugin are only logged), so Verdaccio's start fails.
-   */
-  assertUsable(): void;
-}
+export type { RemoteUser, PackageAccessInfo, JwtHelpers, PluginLogger, OrgctlPluginConfig, PluginOptions, Middleware, OrgctlPlugin };
 
 // ---------------------------------------------------------------- the shared assembly
 

@@ -38,6 +38,11 @@ export function normalizeRole(v: unknown): Role | null {
   return isRole(v) ? v : null;
 }
 
+/** Whether `v` looks like an email address (one `@`, no spaces): the one rule for accounts, profiles and seeds. */
+export function isEmailAddress(v: string): boolean {
+  return /^[^\s@]+@[^\s@]+$/.test(v);
+}
+
 /** "a developer", "an admin", "an owner": the role with its article. */
 export function withArticle(role: string): string {
   return `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}`;

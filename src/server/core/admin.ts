@@ -1,4 +1,4 @@
-import { nameProblem, type Role } from '../../shared/names.js';
+import { nameProblem, type Role, isEmailAddress } from '../../shared/names.js';
 import { conflict, CoreError, invalid, notFound } from './errors.js';
 import { tfaResetMessage } from './messages.js';
 import { OrgDomain, REMOVAL_RECORD_DAYS } from './org-common.js';
@@ -66,7 +66,7 @@ export class Admin extends OrgDomain {
     const check = () => {
       const problem = nameProblem('user', name);
       if (problem) throw invalid(problem);
-      if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw invalid(`email must be an email address, got ${JSON.stringify(email)}`);
+      if (!isEmailAddress(email)) throw invalid(`email must be an email address, got ${JSON.stringify(email)}`);
       if (this.state.user(name)) throw conflict(`User ${name} already exists.`);
       if (this.state.org(name)) throw conflict(`${name} is the name of an org; user and org names share one namespace.`);
     };

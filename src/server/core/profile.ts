@@ -1,4 +1,4 @@
-import { isTfaMode, type TfaMode } from '../../shared/names.js';
+import { isTfaMode, type TfaMode, isEmailAddress } from '../../shared/names.js';
 import type { Auth } from './auth.js';
 import { CoreError, conflict, forbidden, invalid } from './errors.js';
 import { hashPassword, newRecoveryCode, sha256Hex } from './secrets.js';
@@ -68,7 +68,7 @@ export class Profiles {
       if (!Object.hasOwn(body, f)) continue;
       const v = body[f];
       if (v !== null && (typeof v !== 'string' || v.length > 1000)) throw invalid(`${f} must be a string`);
-      if (f === 'email' && v !== null && !/^[^\s@]+@[^\s@]+$/.test(v as string)) throw invalid('email must be an email address');
+      if (f === 'email' && v !== null && !isEmailAddress(v as string)) throw invalid('email must be an email address');
       fields[f] = v as string | null;
     }
     let newPassword: string | null = null;

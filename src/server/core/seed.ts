@@ -1,4 +1,4 @@
-import { isTfaMode, nameProblem, normalizeRole, type Role } from '../../shared/names.js';
+import { isTfaMode, nameProblem, normalizeRole, type Role, isEmailAddress } from '../../shared/names.js';
 import type { Op } from '../store/store.js';
 import { hashPassword, redactToken, tokenKey } from './secrets.js';
 import { isUsableSecret } from './totp.js';
@@ -60,7 +60,7 @@ export function validateSeed(raw: unknown): Seed {
         throw new SeedError(`seed: ${at}: ${f} must be a non-empty string`);
       }
     }
-    if (typeof u.email === 'string' && !/^[^\s@]+@[^\s@]+$/.test(u.email)) throw new SeedError(`seed: ${at}: email must be an email address`);
+    if (typeof u.email === 'string' && !isEmailAddress(u.email)) throw new SeedError(`seed: ${at}: email must be an email address`);
     if (typeof u.token === 'string') {
       if (u.token.length < 16) throw new SeedError(`seed: ${at}: token must be at least 16 characters`);
       if (tokens.has(u.token)) throw new SeedError(`seed: ${at}: token is used by another user`);

@@ -1,6 +1,6 @@
 import type { Accounts } from './accounts.js';
 import { conflict, invalid, notFound } from './errors.js';
-import { nameProblem } from '../../shared/names.js';
+import { nameProblem, isEmailAddress } from '../../shared/names.js';
 import { newId } from './secrets.js';
 import type { CoreState } from './state.js';
 
@@ -59,7 +59,7 @@ export class WebLogin {
     if (creating) {
       // Notices (removal, invitations, account recovery) go to this address: a web sign-up needs one.
       this.accounts.signupAllowed(name);
-      if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) throw invalid('An email address is needed to create an account: the registry sends its notices (removals, invitations, account recovery) there.');
+      if (!isEmailAddress(email) || email.length > 254) throw invalid('An email address is needed to create an account: the registry sends its notices (removals, invitations, account recovery) there.');
     }
     if (s.busy) throw conflict('This login form is already being checked. Wait for the answer.');
     s.busy = true;

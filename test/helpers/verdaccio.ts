@@ -210,3 +210,19 @@ export async function startPlainVerdaccio(): Promise<PlainVerdaccio> {
     },
   };
 }
+
+/**
+ * Starts Verdaccio with `edit` applied to its config and returns the message it refused to start
+ * with; fails the test if it started (the start-up checks' tests).
+ */
+export async function verdaccioStartError(edit: (config: Record<string, any>, dir: string) => void): Promise<string> {
+  let started: { close(): Promise<void> } | null = null;
+  try {
+    started = await startVerdaccioWith(edit);
+  } catch (e) {
+    return (e as Error).message;
+  } finally {
+    await started?.close();
+  }
+  throw new Error('Verdaccio started with a config that should be refused');
+}

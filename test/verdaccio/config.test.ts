@@ -8,22 +8,9 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BOB } from '../helpers/fixtures.js';
 import { call } from '../helpers/http.js';
-import { startVerdaccioWith } from '../helpers/verdaccio.js';
+import { startVerdaccioWith, verdaccioStartError } from '../helpers/verdaccio.js';
 
-type Config = Record<string, any>;
-
-/** Starts Verdaccio with `edit` applied; returns the start error's message (fails if it started). */
-async function refused(edit: (config: Config, dir: string) => void): Promise<string> {
-  let started: { close(): Promise<void> } | null = null;
-  try {
-    started = await startVerdaccioWith(edit);
-  } catch (e) {
-    return (e as Error).message;
-  } finally {
-    await started?.close();
-  }
-  throw new Error('Verdaccio started with a config that should be refused');
-}
+const refused = verdaccioStartError;
 
 describe('one store, one truth: both halves, one data folder', () => {
   it('only the auth half listed: Verdaccio refuses to start and names the missing middlewares section', async () => {

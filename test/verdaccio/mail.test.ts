@@ -7,7 +7,7 @@ import { totp } from '../helpers/clock.js';
 import { ALICE, BASIC, ROOT } from '../helpers/fixtures.js';
 import { startRegistry } from '../helpers/registry.js';
 import { startSmtp } from '../helpers/smtp.js';
-import { startVerdaccioWith } from '../helpers/verdaccio.js';
+import { verdaccioStartError } from '../helpers/verdaccio.js';
 
 /** The plugin's `smtp:` and `mailFrom:` keys: Verdaccio + orgctl send notifications by email. */
 describe('verdaccio-orgctl smtp: and mailFrom:', () => {
@@ -34,17 +34,7 @@ describe('verdaccio-orgctl smtp: and mailFrom:', () => {
   });
 
   it('a bad smtp: or mailFrom: stops Verdaccio at start, without repeating the password', async () => {
-    const refused = async (edit: (c: Record<string, any>) => void): Promise<string> => {
-      let started: { close(): Promise<void> } | null = null;
-      try {
-        started = await startVerdaccioWith(edit);
-      } catch (e) {
-        return (e as Error).message;
-      } finally {
-        await started?.close();
-      }
-      return 'started';
-    };
+    const refused = verdaccioStartError;
     const smtp = await refused((c) => (c.auth.orgctl.smtp = 'http://u:Pw-Secret@host'));
     expect(smtp).toBe('verdaccio-orgctl: smtp must start with smtp:// or smtps://, got "http:"; expected smtp://[user:password@]host[:port] (STARTTLS when the server offers it) or smtps://[user:password@]host[:port] (TLS)');
     expect(smtp).not.toContain('Pw-Secret');

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { BASIC, BOB, ROOT } from '../helpers/fixtures.js';
 import { call } from '../helpers/http.js';
 import { startRegistry } from '../helpers/registry.js';
-import { startVerdaccioWith } from '../helpers/verdaccio.js';
+import { verdaccioStartError } from '../helpers/verdaccio.js';
 
 describe('verdaccio-orgctl signup:', () => {
   it('closed: a sign-up through Verdaccio is 403 ESIGNUPCLOSED; existing users still log in', async () => {
@@ -31,15 +31,7 @@ describe('verdaccio-orgctl signup:', () => {
   });
 
   it('a value other than open, closed or invite stops Verdaccio at start with a message naming the key', async () => {
-    let started: { close(): Promise<void> } | null = null;
-    let message = '';
-    try {
-      started = await startVerdaccioWith((c) => (c.auth.orgctl.signup = 'yes'));
-    } catch (e) {
-      message = (e as Error).message;
-    } finally {
-      await started?.close();
-    }
+    const message = await verdaccioStartError((c) => (c.auth.orgctl.signup = 'yes'));
     expect(message).toBe('verdaccio-orgctl: `signup:` must be open, closed or invite, got "yes"');
   });
 });

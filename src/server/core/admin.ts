@@ -61,14 +61,17 @@ export class Admin extends OrgDomain {
     return [...this.state.all('users').values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((u) => this.userView(u));
   }
 
-  /** A new account with a password (at least 8 characters); the name must be free for users and orgs. */
+  /** A new account with a password (at least 8 characters); the name must be free (users, orgs, scopes). */
   async addUser(name: string, email: string, password: string): Promise<AdminUser> {
     const check = () => {
       const problem = nameProblem('user', name);
       if (problem) throw invalid(problem);
       if (!isEmailAddress(email)) throw invalid(`email must be an email address, got ${JSON.stringify(email)}`);
-      if (this.state.user(name)) throw conflict(`User ${name} already exists.`);
-      if (this.state.org(name)) throw conflict(`${name} is the name of an org; user and org names share one namespace.`);
+      // The one namespace (state.nameHolder): users, orgs and the scopes of published packages.
+      const holder = this.state.nameHolder(name);
+      if (holder === 'user') throw conflict(`User ${name} already exists.`);
+      if (holder === 'org') throw conflict(`${name} is the name of an org; user and org names share one namespace.`);
+      if (holder === 'scope') throw conflict(`${name} is a package scope in use; user names share one namespace with orgs and scopes.`);
     };
     check();
     if (password.length < 8) throw invalid('Password must be at least 8 characters long.');

@@ -131,6 +131,42 @@ describe('FileStore', () => {
     const s2 = await open(dir);
     expect(s2.data.get('n')!.get('a')).toEqual({ big: 'x'.repeat(200) });
   });
+  it('keeps a commit made while a snapshot is due out of the snapshot until its own write succeeds', async () => {
+    const dir = tempDir();
+    let failNext = false;
+    const s = await open(dir, {
+      compactBytes: 100,
+      beforeWrite: () => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('injected disk failure');
+        }
+      },
+    });
+    await s.commit([{ c: 'n', k: 'a', v: 'x'.repeat(200) }]); // fills the journal: a snapshot is due
+    // Made in the moment between that answer and the snapshot; its journal write fails.
+    failNext = true;
+    await expect(s.commit([{ c: 'n', k: 'b', v: 'never acknowledged' }])).rejects.toThrow(/injected disk failure/);
+    await s.close();
+    const s2 = await open(dir);
+    expect([...s2.data.get('n')!.keys()]).toEqual(['a']);
+  });
+
+  it('writes a snapshot and journal lines larger than one write chunk, byte for byte as JSON', async () => {
+    const dir = tempDir();
+    const s = await open(dir, { compactBytes: 8 * 1024 * 1024 });
+    const big = (i: number) => ({ name: `user${i}`, bio: 'é𝄞'.repeat(20), n: i });
+    const ops = Array.from({ length: 30_000 }, (_, i) => ({ c: 'users', k: `user${i}`, v: big(i) }));
+    await s.commit(ops); // one journal line of ~2.4 MB, written in chunks
+    const journal = readFileSync(path.join(dir, 'journal.log'), 'utf8');
+    expect(JSON.parse(journal.slice(17))).toEqual({ ops });
+    await s.close(); // a snapshot of the same, written in chunks
+    const snapshot = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8'));
+    expect(snapshot.collections.users.user29999).toEqual(big(29999));
+    const s2 = await open(dir);
+    expect(s2.data.get('users')!.size).toBe(30_000);
+    expect(s2.data.get('users')!.get('user12345')).toEqual(big(12345));
+  });
 });
 
 describe('registry on a data folder', () => {

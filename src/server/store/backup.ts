@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { collectionsFrom, serialize, STORE_FORMAT, STORE_VERSION } from './file-store.js';
+import { collectionsFrom, serialize, STORE_FORMAT, STORE_VERSION } from './codec.js';
 import { readStoreReadOnly, type ReadHooks } from './read-only.js';
 import type { Collections } from './store.js';
 import { tarballKey } from './tarballs.js';

@@ -1,13 +1,15 @@
-import { createHash } from 'node:crypto';
-import { constants as fsc, promises as fsp, openSync, closeSync, writeSync, readFileSync, unlinkSync } from 'node:fs';
+import { constants as fsc, promises as fsp, openSync, closeSync, fsync, writeSync, readFileSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { CHUNK, emitCollections, journalLine, parseSnapshot, replayJournal, SNAPSHOT_PLACEHOLDER, snapshotHeader, StoreError } from './codec.js';
 import { applyOps, type Collections, type Op, type Store } from './store.js';
+
+const fsyncFd = promisify(fsync);
 
 /**
  * A durable store in one folder:
- *   state.json   the last compact snapshot  {"format":"orgctl-registry","version":1,"sha256":"…","collections":{…}}
- *                (sha256 of the collections' JSON text, so any change to the file is detected)
- *   journal.log  transactions since then, one line each: `<sha256 prefix> <json>\n`
+ *   state.json   the last compact snapshot, journal.log the transactions since then, one line each
+ *                (formats in codec.ts, which writes both in chunks of ~1 MB, never as one string)
  *   lock         the pid of the server that owns the folder
  *
  * A commit appends its line and fdatasyncs before it resolves, so an acknowledged change survives a
@@ -19,18 +21,11 @@ import { applyOps, type Collections, type Op, type Store } from './store.js';
  * fsync of the folder) and the journal emptied; replaying a journal over a snapshot that already has
  * its changes is harmless because every op is an idempotent put or delete.
  */
-export const STORE_FORMAT = 'orgctl-registry';
-export const STORE_VERSION = 1;
-
-export class StoreError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StoreError';
-  }
-}
+export { STORE_FORMAT, STORE_VERSION, StoreError } from './codec.js';
 
 interface Pending {
-  line: string;
+  /** the journal line, in chunks (codec.journalLine) */
+  parts: string[];
   undo: Op[];
   resolve: () => void;
   reject: (e: Error) => void;
@@ -43,84 +38,6 @@ export interface FileStoreOptions {
   beforeWrite?: (lines: string) => void | Promise<void>;
   /** Told about recoverable events (a dropped torn line), for the server log. */
   warn?: (message: string) => void;
-}
-
-function checksum(json: string): string {
-  return createHash('sha256').update(json).digest('hex').slice(0, 16);
-}
-
-const COLLECTIONS_KEY = '"collections":';
-
-/**
- * The snapshot: a header with the sha256 of the collections' JSON, then that JSON, so a file that
- * is cut short, damaged or edited by hand is refused even when it is still valid JSON.
- */
-export function serialize(data: Collections): string {
-  const collections: Record<string, Record<string, unknown>> = {};
-  for (const [name, m] of data) collections[name] = Object.fromEntries(m);
-  const body = JSON.stringify(collections);
-  const sum = createHash('sha256').update(body).digest('hex');
-  return `{"format":"${STORE_FORMAT}","version":${STORE_VERSION},"sha256":"${sum}",${COLLECTIONS_KEY}${body}}`;
-}
-
-/** The collections of a `state.json` text, checked (format, version, checksum); `file` names it in errors. */
-export function parseSnapshot(snapshot: string, file: string): Collections {
-  let parsed: { format?: unknown; version?: unknown; collections?: unknown };
-  try {
-    parsed = JSON.parse(snapshot);
-  } catch {
-    throw new StoreError(`${file} is not valid JSON (cut short or edited by hand?); refusing to start. Restore it from a backup or move the folder away.`);
-  }
-  if (parsed?.format !== STORE_FORMAT) throw new StoreError(`${file} is not an orgctl registry store`);
-  if (parsed.version !== STORE_VERSION) {
-    throw new StoreError(`${file} has store format version ${String(parsed.version)}; this orgctl reads version ${STORE_VERSION}`);
-  }
-  if (typeof parsed.collections !== 'object' || parsed.collections === null) throw new StoreError(`${file} has no collections`);
-  const at = snapshot.indexOf(COLLECTIONS_KEY);
-  const body = snapshot.slice(at + COLLECTIONS_KEY.length, snapshot.length - 1);
-  const sum = createHash('sha256').update(body).digest('hex');
-  if (typeof (parsed as { sha256?: unknown }).sha256 !== 'string' || (parsed as { sha256: string }).sha256 !== sum || !snapshot.endsWith('}')) {
-    throw new StoreError(`${file} does not match its checksum (damaged or edited by hand); refusing to start. Restore the folder from a backup.`);
-  }
-  return collectionsFrom(parsed.collections, file);
-}
-
-/** `{"<name>": {"<key>": value}}` as Collections; anything else is refused as damage. */
-export function collectionsFrom(obj: unknown, file: string): Collections {
-  const data: Collections = new Map();
-  for (const [name, c] of Object.entries(obj as Record<string, unknown>)) {
-    if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new StoreError(`${file}: collection ${name} is damaged`);
-    data.set(name, new Map(Object.entries(c)));
-  }
-  return data;
-}
-
-/**
- * Applies the complete lines of a journal text to `data`, checking each line's checksum. A final
- * line without its newline (a write cut short, or one still being written) is not applied: its
- * size is `tailBytes`, and `offset` is where it starts.
- */
-export function replayJournal(text: string, file: string, data: Collections): { offset: number; lines: number; tailBytes: number } {
-  const lines = text.split('\n');
-  const tail = lines.pop() ?? '';
-  let offset = 0;
-  lines.forEach((line, i) => {
-    const sp = line.indexOf(' ');
-    const json = line.slice(sp + 1);
-    if (sp !== 16 || checksum(json) !== line.slice(0, sp)) {
-      throw new StoreError(`${file} line ${i + 1} is damaged (checksum mismatch); refusing to start. Restore the folder from a backup.`);
-    }
-    let tx: { ops?: Op[] };
-    try {
-      tx = JSON.parse(json);
-    } catch {
-      throw new StoreError(`${file} line ${i + 1} is not valid JSON; refusing to start.`);
-    }
-    if (!Array.isArray(tx.ops)) throw new StoreError(`${file} line ${i + 1} has no ops`);
-    applyOps(data, tx.ops);
-    offset += Buffer.byteLength(line) + 1;
-  });
-  return { offset, lines: lines.length, tailBytes: Buffer.byteLength(tail) };
 }
 
 export class FileStore implements Store {
@@ -229,11 +146,10 @@ export class FileStore implements Store {
     if (this.failed) return Promise.reject(this.failed);
     if (this.closed) return Promise.reject(new StoreError('store is closed'));
     if (ops.length === 0) return Promise.resolve();
-    const json = JSON.stringify({ ops });
-    const line = `${checksum(json)} ${json}\n`;
+    const parts = journalLine(ops);
     const undo = applyOps(this.data, ops);
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ line, undo, resolve, reject });
+      this.pending.push({ parts, undo, resolve, reject });
       if (!this.writing) this.writing = this.drain();
     });
   }
@@ -242,12 +158,13 @@ export class FileStore implements Store {
     try {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0, this.pending.length);
-        const buf = batch.map((p) => p.line).join('');
+        const parts = batch.flatMap((p) => p.parts);
         try {
-          await this.beforeWrite?.(buf);
-          await this.journal.write(buf);
+          if (this.beforeWrite) await this.beforeWrite(parts.join(''));
+          let written = 0;
+          for (const chunk of coalesce(parts)) written += await writeAll(this.journal, chunk);
           await this.journal.datasync();
-          this.journalBytes += Buffer.byteLength(buf);
+          this.journalBytes += written;
         } catch (e) {
           // Nothing of this batch (nor of anything queued behind it) is acknowledged: undo it all
           // in memory, newest first, and cut any partly written bytes off the journal.
@@ -265,10 +182,12 @@ export class FileStore implements Store {
         for (const p of batch) p.resolve();
         if (this.journalBytes >= this.compactBytes) {
           // Let the acknowledged writers answer first: serializing a large snapshot holds the
-          // event loop (about 0.5 s at 100,000 members). Still between journal writes: commits
-          // made meanwhile wait in `pending`.
+          // event loop (about 0.5 s at 100,000 members). Commits made meanwhile are applied in
+          // memory but not yet acknowledged: a snapshot must not hold them (if their write then
+          // failed, a restart would bring them back), so they are written first and the snapshot
+          // waits for the next quiet moment (or close()).
           await new Promise((resolve) => setImmediate(resolve));
-          await this.compact();
+          if (this.pending.length === 0) await this.compact();
         }
       }
     } finally {
@@ -282,11 +201,41 @@ export class FileStore implements Store {
    * (read-only.ts) that opened the old journal still reads all of it.
    */
   private async compact(): Promise<void> {
-    await this.writeReplacing(this.statePath, serialize(this.data));
+    await this.writeSnapshot();
     const fresh = await this.writeReplacing(this.journalPath, '', true);
     await this.journal.close();
     this.journal = fresh!;
     this.journalBytes = 0;
+  }
+
+  /**
+   * Writes the snapshot to a temp file in chunks, in one synchronous pass (so it is the data of one
+   * instant and no chunk outlives its write), its sha256 into the header's placeholder last; then
+   * fsyncs it, renames it over state.json and fsyncs the folder.
+   */
+  private async writeSnapshot(): Promise<void> {
+    const tmp = `${this.statePath}.tmp`;
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeAllSync(fd, SNAPSHOT_PLACEHOLDER);
+      const sum = emitCollections(this.data, (chunk) => writeAllSync(fd, chunk));
+      writeAllSync(fd, '}');
+      writeAllSync(fd, snapshotHeader(sum), 0);
+      await fsyncFd(fd);
+    } finally {
+      closeSync(fd);
+    }
+    await fsp.rename(tmp, this.statePath);
+    await this.syncDir();
+  }
+
+  private async syncDir(): Promise<void> {
+    const dirHandle = await fsp.open(this.dir, 'r');
+    try {
+      await dirHandle.sync();
+    } finally {
+      await dirHandle.close();
+    }
   }
 
   /** Writes `text` to a temp file, fsyncs it, renames it over `file` and fsyncs the folder. */
@@ -301,12 +250,7 @@ export class FileStore implements Store {
       await fh.close();
       throw e;
     }
-    const dirHandle = await fsp.open(this.dir, 'r');
-    try {
-      await dirHandle.sync();
-    } finally {
-      await dirHandle.close();
-    }
+    await this.syncDir();
     if (keepOpen) return fh;
     await fh.close();
     return null;
@@ -331,5 +275,36 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Joins consecutive small pieces into writes of about CHUNK characters (big pieces pass alone). */
+function* coalesce(parts: string[]): Generator<string> {
+  let acc: string[] = [];
+  let size = 0;
+  for (const p of parts) {
+    acc.push(p);
+    size += p.length;
+    if (size >= CHUNK) {
+      yield acc.join('');
+      acc = [];
+      size = 0;
+    }
+  }
+  if (acc.length > 0) yield acc.join('');
+}
+
+/** Appends all of `text`, however many writes it takes; returns the bytes written. */
+async function writeAll(fh: fsp.FileHandle, text: string): Promise<number> {
+  const buf = Buffer.from(text);
+  for (let off = 0; off < buf.length; ) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
+  return buf.length;
+}
+
+/** Writes all of `text` at the file's position, or at `position`. */
+function writeAllSync(fd: number, text: string, position?: number): void {
+  const buf = Buffer.from(text);
+  for (let off = 0; off < buf.length; ) {
+    off += writeSync(fd, buf, off, buf.length - off, position === undefined ? null : position + off);
   }
 }

@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { parseSnapshot, replayJournal, StoreError } from './file-store.js';
+import { parseSnapshot, replayJournal, StoreError } from './codec.js';
 import type { Collections } from './store.js';
 
 /**

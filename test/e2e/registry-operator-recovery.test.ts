@@ -75,9 +75,32 @@ describe('registry users reset-2fa: account recovery for a lost authenticator', 
     const r = await runCli(['registry', 'users', 'reset-2fa', 'alice', '--data', data]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^orgctl: alice is the only owner of secure, which requires two-factor authentication: .*Nothing was changed\. First make another member an owner \(orgctl org set secure <user> owner\), or lift the requirement \(orgctl org 2fa disable secure\)\.\n$/);
+    expect(r.stderr).toMatch(/^orgctl: alice is the only owner of secure, which requires two-factor authentication: .*Nothing was changed\. First make another member an owner \(orgctl org set secure <user> owner, or as the operator: orgctl registry orgs set-owner secure <user>\), or lift the requirement \(orgctl org 2fa disable secure\)\.\n$/);
     expect((await call(s.url, 'GET', '/-/whoami', { token: ALICE.token })).status).toBe(200);
     expect((await call(s.url, 'GET', '/-/org/secure/user', { token: ALICE.token })).body).toEqual({ alice: 'owner', dave: 'developer' });
+  });
+
+  it('the only owner lost everything: the operator makes another member owner, then the reset goes through', async () => {
+    const data = path.join(tempDir(), 'data');
+    const s = await spawnServe(['--data', data, '--seed', BASIC]);
+    // bob has no 2FA: he cannot own an org that requires it.
+    const refused = await runCli(['registry', 'orgs', 'set-owner', 'secure', 'bob', '--data', data]);
+    expect({ code: refused.code, stdout: refused.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(refused.stderr).toBe('orgctl: secure requires two-factor authentication and bob has it off: an owner of secure must have it on. Nothing was changed. Choose a user with 2FA on, or have bob turn it on first (orgctl profile enable-2fa).\n');
+    const set = await runCli(['registry', 'orgs', 'set-owner', 'secure', 'dave', '--data', data, '--json']);
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toEqual({ org: 'secure', user: 'dave', from: 'developer', role: 'owner', changed: true });
+    const again = await runCli(['registry', 'orgs', 'set-owner', 'secure', 'dave', '--data', data]);
+    expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 0, stderr: 'dave is already an owner of secure; nothing changed.\n' });
+    const reset = await runCli(['registry', 'users', 'reset-2fa', 'alice', '--data', data, '--json']);
+    expect(reset.code).toBe(0);
+    expect(JSON.parse(reset.stdout).removedFrom).toContainEqual({ org: 'secure', role: 'owner', teams: [] });
+    expect((await call(s.url, 'GET', '/-/org/secure/user', { token: DAVE.token })).body).toEqual({ dave: 'owner' });
+    expect(await s.stop()).toBe(0);
+    const state = JSON.parse(readFileSync(path.join(data, 'state.json'), 'utf8')) as { collections: { audit: Record<string, { actor: string; action: string; target?: string; detail?: unknown }> } };
+    expect(Object.values(state.collections.audit)).toContainEqual(
+      expect.objectContaining({ org: 'secure', actor: '(operator)', action: 'org.member.set', target: 'dave', detail: { from: 'developer', to: 'owner' } }),
+    );
   });
 });
 

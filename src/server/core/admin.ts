@@ -1,10 +1,10 @@
 import { nameProblem, type Role, isEmailAddress } from '../../shared/names.js';
 import { conflict, CoreError, invalid, notFound } from './errors.js';
-import { tfaResetMessage } from './messages.js';
+import { operatorOwnerMessage, tfaResetMessage } from './messages.js';
 import { OrgDomain, REMOVAL_RECORD_DAYS } from './org-common.js';
-import type { TypedOp } from './schema.js';
+import { k2, type TypedOp } from './schema.js';
 import { hashPassword } from './secrets.js';
-import type { CoreState } from './state.js';
+import { tfaOn, type CoreState } from './state.js';
 import type { Auth } from './auth.js';
 import type { OrgLifecycle } from './org-lifecycle.js';
 import type { OrgRec, UserRec } from './types.js';
@@ -33,6 +33,15 @@ export interface AdminOrg {
   requireTfa: boolean;
   owners: string[];
   created: string;
+}
+
+/** `orgs.set-owner`: `from` is the former role, null for someone who was not a member. */
+export interface AdminSetOwner {
+  org: string;
+  user: string;
+  from: Role | null;
+  role: 'owner';
+  changed: boolean;
 }
 
 export interface TfaResetResult {
@@ -114,7 +123,7 @@ export class Admin extends OrgDomain {
       const list = orphaned.join(', ');
       throw new CoreError(
         'conflict',
-        `${name} is the only owner of ${list}, which require${orphaned.length === 1 ? 's' : ''} two-factor authentication: resetting it would leave ${orphaned.length === 1 ? 'that org' : 'those orgs'} without an owner. Nothing was changed. First make another member an owner (orgctl org set ${orphaned[0]} <user> owner), or lift the requirement (orgctl org 2fa disable ${orphaned[0]}).`,
+        `${name} is the only owner of ${list}, which require${orphaned.length === 1 ? 's' : ''} two-factor authentication: resetting it would leave ${orphaned.length === 1 ? 'that org' : 'those orgs'} without an owner. Nothing was changed. First make another member an owner (orgctl org set ${orphaned[0]} <user> owner, or as the operator: orgctl registry orgs set-owner ${orphaned[0]} <user>), or lift the requirement (orgctl org 2fa disable ${orphaned[0]}).`,
         { code: 'ELASTOWNER', extra: { orgs: orphaned } },
       );
     }
@@ -126,6 +135,33 @@ export class Admin extends OrgDomain {
     ops.push(this.state.outboxOp(name, tfaResetMessage({ user: name, tokens: tokens.length, removedFrom, recordDays: REMOVAL_RECORD_DAYS })));
     await this.state.commit(ops);
     return { user: name, twoFactor: 'off', tokensRevoked: tokens.length, removedFrom };
+  }
+
+  /**
+   * Makes `user` an owner of `org`: the way back for an org whose only owner lost both their second
+   * factor and their recovery codes (then `users reset-2fa` works for them). A member is promoted;
+   * anyone else joins as an owner at once (a pending invitation of theirs to the org is used up).
+   * In an org that requires 2FA the new owner must have it on; a disabled account is refused.
+   */
+  async setOwner(org: string, user: string): Promise<AdminSetOwner> {
+    const problem = nameProblem('org', org);
+    if (problem) throw invalid(problem);
+    const u = this.requireUser(user);
+    const o = this.state.org(org);
+    if (!o) throw notFound(`Org ${org} not found.`);
+    if (u.disabled) throw conflict(`${user} is disabled: enable the account first (orgctl registry users enable ${user}). Nothing was changed.`);
+    if (o.requireTfa && !tfaOn(u)) {
+      throw new CoreError('conflict', `${org} requires two-factor authentication and ${user} has it off: an owner of ${org} must have it on. Nothing was changed. Choose a user with 2FA on, or have ${user} turn it on first (orgctl profile enable-2fa).`, { code: 'ETFAREQUIRED' });
+    }
+    const from = this.state.roleIn(org, user) ?? null;
+    if (from === 'owner') return { org, user, from, role: 'owner', changed: false };
+    const rec = this.state.all('members').get(k2(org, user));
+    const ops: TypedOp[] = [{ c: 'members', k: k2(org, user), v: { ...rec, role: 'owner', joined: rec?.joined ?? this.state.iso() } }];
+    if (this.state.all('invitations').has(k2(org, user))) ops.push({ c: 'invitations', k: k2(org, user), v: null });
+    ops.push(this.state.auditOp(org, OPERATOR, 'org.member.set', user, { from, to: 'owner' }));
+    ops.push(this.state.outboxOp(user, operatorOwnerMessage({ org, user, from })));
+    await this.state.commit(ops);
+    return { org, user, from, role: 'owner', changed: true };
   }
 
   listOrgs(): AdminOrg[] {

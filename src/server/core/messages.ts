@@ -60,3 +60,16 @@ export function tfaResetMessage(m: { user: string; tokens: number; removedFrom: 
       `\nIf you did not ask for this, tell the registry's operator at once.\n`,
   };
 }
+
+/** An operator made `user` an owner of `org` (`registry orgs set-owner`, e.g. after the only owner lost their second factor). */
+export function operatorOwnerMessage(m: { org: string; user: string; from: Role | null }): Message {
+  return {
+    kind: 'operator-owner',
+    subject: `You are now an owner of ${m.org}`,
+    text:
+      `Hello ${m.user},\n\nThe registry's operator made you an owner of the organization ${m.org}` +
+      `${m.from ? ` (you were ${article(m.from)} ${m.from})` : ''}. ` +
+      `Owners manage members, teams, invitations and the org's 2FA requirement: orgctl org ls ${m.org}.\n` +
+      `\nIf you did not expect this, tell the registry's operator at once.\n`,
+  };
+}

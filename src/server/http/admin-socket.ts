@@ -29,6 +29,7 @@ export const ADMIN_OPS: Record<string, (a: Admin, body: Body) => Promise<unknown
   'users.reset-2fa': (a, b) => a.resetTfa(str(b, 'user')),
   'orgs.ls': (a) => a.listOrgs(),
   'orgs.create': (a, b) => a.createOrg(str(b, 'org'), str(b, 'owner'), b.requireTfa === true),
+  'orgs.set-owner': (a, b) => a.setOwner(str(b, 'org'), str(b, 'user')),
 };
 
 /** Runs operator call `op` with `body` on `core` (the socket's handler, and the commands' offline path). */

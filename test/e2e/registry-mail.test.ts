@@ -4,7 +4,7 @@
  * (smtp-server on loopback, test/helpers/smtp.ts).
  */
 import { describe, expect, it, jest } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach } from '@jest/globals';
@@ -78,18 +78,15 @@ describe('registry serve --smtp', () => {
 });
 
 describe('registry mail ls|retry --data DIR', () => {
-  it('lists failed messages, refuses while the server runs, re-queues them, and the next start delivers them', async () => {
+  it('lists and retries through the running server (sent at once), and on the stopped folder (sent at the next start)', async () => {
     const smtp = await startSmtp();
     smtp.refuse = 550;
     const data = dataDir();
     let s = await spawnServe(['--data', data, '--seed', BASIC, '--smtp', smtp.url(), '--mail-from', 'registry@example.com']);
     await remind(s);
     await s.waitForStderr(/to erin: failed after 1 attempt/);
-    const running = await mail(['ls', '--data', data]);
-    expect(running.code).toBe(1);
-    expect(running.stderr).toContain(`is in use by another server (pid ${s.child.pid})`);
-    expect(await s.stop()).toBe(0);
 
+    // Live, while the server runs.
     const ls = await mail(['ls', '--data', data, '--json']);
     expect(ls.code).toBe(0);
     const { messages } = JSON.parse(ls.stdout) as { messages: { id: string; user: string; to: string; state: string; attempts: number; kind: string; lastError: string }[] };
@@ -101,16 +98,24 @@ describe('registry mail ls|retry --data DIR', () => {
     const human = await mail(['ls', '--data', data]);
     expect(human.stdout.split('\n')[0]).toMatch(/^ID +STATE +ATTEMPTS +USER +TO +KIND +WHEN +LAST ERROR$/);
     expect(human.stdout).toMatch(new RegExp(`^${messages[0]!.id} +failed +1 +bob +bob@example\\.com +tfa-reminder +created \\S+ +SMTP EENVELOPE`, 'm'));
+    const unknown = await mail(['retry', '--data', data, '--id', 'nosuchid']);
+    expect({ code: unknown.code, stderr: unknown.stderr }).toEqual({ code: 1, stderr: 'orgctl: No message nosuchid in the outbox.\n' });
+    smtp.refuse = null;
+    const bob = await mail(['retry', '--data', data, '--id', messages[0]!.id]);
+    expect(bob.code).toBe(0);
+    expect(bob.stderr).toBe('Queued 1 message again; the running registry is sending them now (see `orgctl registry mail ls`).\n');
+    while (smtp.received.length < 1) await new Promise<void>((r) => smtp.onReceived(r));
+    expect(smtp.received.map((r) => r.envelope.to[0])).toEqual(['bob@example.com']);
+    expect(await s.stop()).toBe(0);
 
-    const sentOne = await mail(['retry', '--data', data, '--id', 'nosuchid']);
-    expect(sentOne.code).toBe(1);
-    expect(sentOne.stderr).toContain('No message nosuchid in the outbox.');
+    // Offline, on the stopped registry's folder: nothing is delivered here.
+    smtp.refuse = 550;
+    const after = JSON.parse((await mail(['ls', '--data', data, '--json'])).stdout) as { messages: { user: string; state: string }[] };
+    expect(after.messages.map((m) => [m.user, m.state])).toEqual([['bob', 'sent'], ['erin', 'failed']]);
     const retry = await mail(['retry', '--data', data, '--json']);
     expect(retry.code).toBe(0);
-    expect((JSON.parse(retry.stdout) as { requeued: { user: string; state: string }[] }).requeued.map((m) => [m.user, m.state])).toEqual([
-      ['bob', 'queued'],
-      ['erin', 'queued'],
-    ]);
+    expect((JSON.parse(retry.stdout) as { requeued: { user: string; state: string }[] }).requeued.map((m) => [m.user, m.state])).toEqual([['erin', 'queued']]);
+    expect(smtp.received).toHaveLength(1);
 
     smtp.refuse = null;
     s = await spawnServe(['--data', data, '--smtp', smtp.url(), '--mail-from', 'registry@example.com'], { clock: s.clock });
@@ -119,14 +124,18 @@ describe('registry mail ls|retry --data DIR', () => {
     while (smtp.received.length < 2) await new Promise<void>((r) => smtp.onReceived(r));
     expect(smtp.received.map((r) => r.envelope.to[0])).toEqual(['bob@example.com', 'erin@example.com']);
     expect(await s.stop()).toBe(0);
-    const after = JSON.parse((await mail(['ls', '--data', data, '--json'])).stdout) as { messages: { state: string }[] };
-    expect(after.messages.map((m) => m.state)).toEqual(['sent', 'sent']);
+    const last = JSON.parse((await mail(['ls', '--data', data, '--json'])).stdout) as { messages: { state: string }[] };
+    expect(last.messages.map((m) => m.state)).toEqual(['sent', 'sent']);
   });
 
-  it('a folder without registry data: exit 2', async () => {
-    const r = await mail(['ls', '--data', dataDir()]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/holds no registry data/);
+  it('a folder without registry data, or no folder: exit 2', async () => {
+    const missing = dataDir();
+    const none = await mail(['ls', '--data', missing]);
+    expect({ code: none.code, stderr: none.stderr }).toEqual({ code: 2, stderr: `orgctl: data folder ${missing} does not exist.\nPass the folder given to \`orgctl registry serve --data\`.\n` });
+    mkdirSync(missing);
+    const empty = await mail(['retry', '--data', missing]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/^orgctl: .* is not a registry data folder \(it has no state\.json or journal\.log\)\.\n/);
   });
 });
 

@@ -45,11 +45,17 @@ export function operatorOptions(flags: OperatorFlags): OperatorOptions {
 
 /** Runs operator call `op` with `body` against the data folder `opts.data`. */
 export async function operatorCall<T>(deps: OperatorDeps, opts: OperatorOptions, op: string, body: Record<string, unknown> = {}): Promise<OperatorResult<T>> {
-  const dir = path.resolve(opts.data);
+  const live = await liveOperatorCall<T>(opts.data, op, body);
+  if (live) return live;
+  return { result: (await offline(deps, path.resolve(opts.data), op, body)) as T, live: false };
+}
+
+/** The call through the running server on data folder `data`, or null when none answers there. */
+export async function liveOperatorCall<T>(data: string, op: string, body: Record<string, unknown> = {}): Promise<OperatorResult<T> | null> {
+  const dir = path.resolve(data);
   await checkDataFolder(dir);
   const live = await viaSocket(path.join(dir, ADMIN_SOCKET), op, body);
-  if (live) return { result: live.result as T, live: true };
-  return { result: (await offline(deps, dir, op, body)) as T, live: false };
+  return live ? { result: live.result as T, live: true } : null;
 }
 
 /** "(through the running server)" or "(no server running)", for the messages on stderr. */

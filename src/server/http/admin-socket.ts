@@ -2,7 +2,6 @@ import { chmod, lstat, unlink } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { ADMIN_PREFIX, ADMIN_SOCKET } from '../../shared/admin.js';
-import type { Admin } from '../core/admin.js';
 import { invalid } from '../core/errors.js';
 import type { RegistryCore } from '../core/registry-core.js';
 import { errorReply, HttpError, readBody, send } from './http-util.js';
@@ -20,23 +19,40 @@ function str(body: Body, key: string): string {
   return v;
 }
 
-/** Every operator call: its name and the core call it makes. The offline path runs the same table. */
-export const ADMIN_OPS: Record<string, (a: Admin, body: Body) => Promise<unknown> | unknown> = {
-  'users.ls': (a) => a.listUsers(),
-  'users.add': (a, b) => a.addUser(str(b, 'user'), str(b, 'email'), str(b, 'password')),
-  'users.disable': (a, b) => a.setDisabled(str(b, 'user'), true),
-  'users.enable': (a, b) => a.setDisabled(str(b, 'user'), false),
-  'users.reset-2fa': (a, b) => a.resetTfa(str(b, 'user')),
-  'orgs.ls': (a) => a.listOrgs(),
-  'orgs.create': (a, b) => a.createOrg(str(b, 'org'), str(b, 'owner'), b.requireTfa === true),
-  'orgs.set-owner': (a, b) => a.setOwner(str(b, 'org'), str(b, 'user')),
+/** An optional string field: absent or null is undefined. */
+function optStr(body: Body, key: string): string | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw invalid(`${key} must be a string`);
+  return v;
+}
+
+/**
+ * Every operator call: its name and the core call it makes. The offline path runs the same table
+ * (the `mail.*` calls offline go through `server/mail/admin.ts` instead, which delivers nothing).
+ */
+export const ADMIN_OPS: Record<string, (core: RegistryCore, body: Body) => Promise<unknown> | unknown> = {
+  'users.ls': (c) => c.admin.listUsers(),
+  'users.add': (c, b) => c.admin.addUser(str(b, 'user'), str(b, 'email'), str(b, 'password')),
+  'users.disable': (c, b) => c.admin.setDisabled(str(b, 'user'), true),
+  'users.enable': (c, b) => c.admin.setDisabled(str(b, 'user'), false),
+  'users.reset-2fa': (c, b) => c.admin.resetTfa(str(b, 'user')),
+  'orgs.ls': (c) => c.admin.listOrgs(),
+  'orgs.create': (c, b) => c.admin.createOrg(str(b, 'org'), str(b, 'owner'), b.requireTfa === true),
+  'orgs.set-owner': (c, b) => c.admin.setOwner(str(b, 'org'), str(b, 'user')),
+  'mail.ls': (c) => ({ messages: c.mail.list() }),
+  'mail.retry': async (c, b) => {
+    const requeued = await c.mail.retry(optStr(b, 'id'));
+    if (requeued.length > 0) void c.flushOutbox(); // the running server sends them now
+    return { requeued };
+  },
 };
 
 /** Runs operator call `op` with `body` on `core` (the socket's handler, and the commands' offline path). */
 export async function runAdminOp(core: RegistryCore, op: string, body: Body): Promise<unknown> {
   const fn = Object.hasOwn(ADMIN_OPS, op) ? ADMIN_OPS[op] : undefined;
   if (!fn) throw new HttpError(404, `Unknown operator call ${JSON.stringify(op)}.`, 'ENOTFOUND');
-  return fn(core.admin, body);
+  return fn(core, body);
 }
 
 export interface AdminSocket {

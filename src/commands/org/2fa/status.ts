@@ -3,7 +3,7 @@ import type { AppDeps } from '../../../factory.js';
 import { writeJson } from '../../../ui/json.js';
 import { safe, visible } from '../../../ui/visible.js';
 import type { RegistryFlags } from '../../common.js';
-import { addBaseOptions, baseOptions, checkOrgName, paths, withOrgApi, type BaseOptions, type OrgDeps } from '../api.js';
+import { addBaseOptions, baseOptions, checkOrgName, paths, plural, withOrgApi, type BaseOptions, type OrgDeps } from '../api.js';
 import { deadlineText, scheduledJson, type ScheduledJson, type ScheduleWire } from './deadline.js';
 
 export interface StatusOptions extends BaseOptions {
@@ -45,7 +45,7 @@ export async function statusRun(opts: StatusOptions, deps: StatusDeps): Promise<
   if (opts.json) return writeJson(io, { org: s.org, required: s.required, members: s.members, withoutTwoFactor, ...(scheduled === undefined ? {} : { scheduled }) });
   io.out(`2FA required: ${s.required ? `yes${s.since ? safe` (since ${s.since})` : ''}` : 'no'}\n`);
   if (scheduled) {
-    io.out(`Scheduled: from ${visible(deadlineText(scheduled.at, deps.clock.now(), io.isStdoutTTY))}, by ${visible(scheduled.by)}${scheduled.maxRemovals === null ? '' : safe`, at most ${scheduled.maxRemovals} removals`}\n`);
+    io.out(`Scheduled: from ${visible(deadlineText(scheduled.at, deps.clock.now(), io.isStdoutTTY))}, by ${visible(scheduled.by)}${scheduled.maxRemovals === null ? '' : `, at most ${plural(scheduled.maxRemovals, 'removal')}`}\n`);
     if (scheduled.state === 'held') io.out(`State: held (nothing removed): ${visible(scheduled.heldReason ?? 'see the audit log')}\n`);
   }
   io.out(safe`Members: ${s.members}\n`);

@@ -195,6 +195,27 @@ describe('held, cancel, enforce now', () => {
     expect(audit.detail).toMatchObject({ removed: ['bob', 'erin'], schedule: { state: 'held' } });
   });
 
+  it('no owner with 2FA left at the deadline holds it too; deleting the org deletes its schedule', async () => {
+    // without the org `secure` (which requires 2FA and so keeps alice's on)
+    const seed = loadSeed(BASIC) as { orgs: { name: string }[] };
+    seed.orgs = seed.orgs.filter((o) => o.name !== 'secure');
+    await srv.reg.close();
+    srv.reg = await startRegistry({ clock, seed });
+    const r = await asAlice('PUT', `${X}/acme/tfa/schedule`, { grace: '1d' });
+    const at = Date.parse(r.body.scheduled.at);
+    // alice turns her 2FA off during the grace (acme does not require it yet)
+    clock.nextStep();
+    const off = await call(srv.reg.url, 'POST', '/-/npm/v1/user', { token: ALICE.token, otp: totp(ALICE.secret, clock.now()), body: { tfa: { password: ALICE.password, mode: 'disable' } } });
+    expect(off.status).toBe(200);
+    await moveTo(at);
+    expect(await roster()).toEqual(['alice', 'bob', 'dave', 'erin']);
+    const status = (await call(srv.reg.url, 'GET', `${X}/acme/tfa`, { token: ALICE.token })).body;
+    expect(status.scheduled).toMatchObject({ state: 'held', heldReason: 'no owner with two-factor authentication would remain', wouldRemove: 3 });
+    expect((await call(srv.reg.url, 'DELETE', `${X}/acme`, { token: ALICE.token })).status).toBe(200);
+    expect(core().tfaSchedule.deadlinesFor({ user: core().user('bob')!, token: null, via: 'token' })).toEqual([]);
+    expect(srv.reg.registry.store.data.get('tfaSchedules')?.size ?? 0).toBe(0);
+  });
+
   it('cancel: owners with an OTP; members told; nothing happens at the old deadline', async () => {
     const r = await asAlice('PUT', `${X}/acme/tfa/schedule`, { grace: '3d' });
     const at = Date.parse(r.body.scheduled.at);
@@ -235,6 +256,15 @@ describe('member side', () => {
     expect((await call(srv.reg.url, 'GET', '/-/orgctl/v1/tfa-deadlines', { token: BOB.token })).body).toEqual([{ org: 'acme', at, state: 'pending' }]);
     expect((await call(srv.reg.url, 'GET', '/-/orgctl/v1/tfa-deadlines', { token: ALICE.token })).body).toEqual([]);
     expect((await call(srv.reg.url, 'GET', '/-/orgctl/v1/tfa-deadlines')).status).toBe(401);
+  });
+
+  it('the invariant: no path commits a member without 2FA joining a scheduled org, nor a schedule for an org that requires 2FA', async () => {
+    await asAlice('PUT', `${X}/acme/tfa/schedule`, { grace: '7d' });
+    const joined = new Date(clock.now()).toISOString();
+    await expect(core().applySeedOps([{ c: 'members', k: 'acme:carol', v: { role: 'developer', joined } }])).rejects.toMatchObject({ code: 'EINVARIANT' });
+    await expect(core().applySeedOps([{ c: 'tfaSchedules', k: 'secure', v: { org: 'secure', at: joined, by: 'alice', created: joined, maxRemovals: null, state: 'pending', reminders: [] } }])).rejects.toMatchObject({ code: 'EINVARIANT' });
+    // an existing member without 2FA may still change role during the grace
+    await expect(core().applySeedOps([{ c: 'members', k: 'acme:bob', v: { role: 'admin', joined } }])).resolves.toBeUndefined();
   });
 });
 

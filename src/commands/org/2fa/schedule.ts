@@ -103,7 +103,7 @@ export async function scheduleRun(opts: ScheduleOptions, deps: ScheduleDeps): Pr
   if (result.dryRun) return;
   const cs = colorScheme(io);
   const at = result.scheduled.at!;
-  io.out(`${cs.success} 2FA will be required for ${org} from ${deadlineText(at, deps.clock.now(), io.isStdoutTTY)}.\n`);
+  io.out(`${cs.success} 2FA will be required for ${org} from ${visible(deadlineText(at, deps.clock.now(), io.isStdoutTTY))}.\n`);
   if (result.notified.length) {
     io.err(`Told ${plural(result.notified.length, 'member')} without 2FA: ${result.notified.map(visible).join(', ')}. They are reminded 72 h and 24 h before; those still without 2FA are removed then.\n`);
   }

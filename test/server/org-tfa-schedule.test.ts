@@ -256,6 +256,10 @@ describe('member side', () => {
     expect((await call(srv.reg.url, 'GET', '/-/orgctl/v1/tfa-deadlines', { token: BOB.token })).body).toEqual([{ org: 'acme', at, state: 'pending' }]);
     expect((await call(srv.reg.url, 'GET', '/-/orgctl/v1/tfa-deadlines', { token: ALICE.token })).body).toEqual([]);
     expect((await call(srv.reg.url, 'GET', '/-/orgctl/v1/tfa-deadlines')).status).toBe(401);
+    // a token with no access to orgs sees none
+    const t = await call(srv.reg.url, 'POST', '/-/npm/v1/tokens', { token: BOB.token, body: { password: BOB.password, orgs_permission: 'no-access' } });
+    expect(t.status).toBe(201);
+    expect((await call(srv.reg.url, 'GET', '/-/orgctl/v1/tfa-deadlines', { token: t.body.token })).body).toEqual([]);
   });
 
   it('the invariant: no path commits a member without 2FA joining a scheduled org, nor a schedule for an org that requires 2FA', async () => {

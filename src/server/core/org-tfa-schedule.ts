@@ -97,17 +97,28 @@ export class TfaSchedules extends OrgDomain {
 
   /**
    * `GET /-/orgctl/v1/tfa-deadlines`: the caller's orgs that will require 2FA, with the deadline,
-   * while the caller has no 2FA (empty once it is on). Any signed-in user.
+   * while the caller has no 2FA (empty once it is on). Any signed-in user; a token limited to some
+   * orgs sees only those.
    */
   deadlinesFor(actor: Actor): { org: string; at: string; state: 'pending' | 'held' }[] {
-    const u = this.auth.reread(actor).user;
-    if (tfaOn(u)) return [];
+    const a = this.auth.reread(actor);
+    if (tfaOn(a.user)) return [];
     const out: { org: string; at: string; state: 'pending' | 'held' }[] = [];
-    for (const org of this.state.orgsOf(u.name)) {
+    for (const org of this.state.orgsOf(a.user.name)) {
       const s = this.state.get('tfaSchedules', org);
-      if (s) out.push({ org, at: s.at, state: s.state });
+      if (s && this.mayRead(a, org)) out.push({ org, at: s.at, state: s.state });
     }
     return out;
+  }
+
+  /** Whether the actor's token may read `org` (a granular token limited to other orgs may not). */
+  private mayRead(a: Actor, org: string): boolean {
+    try {
+      this.auth.tokenMayRead(a, org);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**

@@ -63,7 +63,7 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Open
       seeded = true;
     }
     // Scheduled 2FA requirements whose deadline passed while no server ran: enforced before serving.
-    await core.tfaSchedule.start(core.timers, opts.warn ?? opts.log);
+    await core.tfaSchedule.start(core.timers, opts.log ?? opts.warn);
     // The operator API, only with a data folder (whose lock this process now holds).
     if (opts.dataDir) admin = await listenAdminSocket(core, opts.dataDir, opts.warn);
   } catch (e) {

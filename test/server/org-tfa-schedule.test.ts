@@ -195,6 +195,25 @@ describe('held, cancel, enforce now', () => {
     expect(audit.detail).toMatchObject({ removed: ['bob', 'erin'], schedule: { state: 'held' } });
   });
 
+  it('the deadline timer and an owner enforcing now at the same moment: the pass commits first; the request, decided after its OTP check, removes nobody', async () => {
+    const r = await asAlice('PUT', `${X}/acme/tfa/schedule`, { grace: '1d' });
+    const at = Date.parse(r.body.scheduled.at);
+    clock.nextStep();
+    const actor = (await core().authenticate({ bearer: ALICE.token, ip: '127.0.0.1' }))!;
+    const now = core().requireTfa(actor, { bearer: ALICE.token, otp: totp(ALICE.secret, clock.now()), ip: '127.0.0.1' }, 'acme'); // waits on its OTP check
+    clock.set(at); // the timer fires: a schedule pass starts meanwhile
+    const [res] = await Promise.all([now, core().tfaSchedule.idle()]);
+    expect([res.alreadyRequired, res.removed.map((m) => m.user)]).toEqual([true, []]);
+    expect(await roster()).toEqual(['alice', 'dave']);
+    const audit = (await call(srv.reg.url, 'GET', `${X}/acme/audit`, { token: ALICE.token })).body as { action: string }[];
+    expect(audit.filter((e) => e.action === 'org.tfa.require')).toHaveLength(1);
+    expect(audit.filter((e) => e.action === 'org.member.remove')).toHaveLength(2);
+    expect((await sent()).filter(([k]) => k === 'tfa-removal')).toEqual([
+      ['tfa-removal', 'bob'],
+      ['tfa-removal', 'erin'],
+    ]);
+  });
+
   it('no owner with 2FA left at the deadline holds it too; deleting the org deletes its schedule', async () => {
     // without the org `secure` (which requires 2FA and so keeps alice's on)
     const seed = loadSeed(BASIC) as { orgs: { name: string }[] };

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { registryPerTest, startRegistry } from '../helpers/registry.js';
+import { startSmtp } from '../helpers/smtp.js';
 import { call } from '../helpers/http.js';
 import { totp } from '../helpers/clock.js';
 import { ALICE, BASIC, BOB, CAROL, DAVE, loadSeed } from '../helpers/fixtures.js';
@@ -160,6 +161,38 @@ describe('reminders and the deadline', () => {
     expect((core().mailer as MemoryMailer).sent[0]!.subject).toMatch(/^10 hours left/);
     const remind = (await call(srv.reg.url, 'GET', `${X}/acme/audit`, { token: ALICE.token })).body.filter((e: { action: string }) => e.action === 'org.tfa.schedule.remind');
     expect(remind).toHaveLength(1);
+  });
+});
+
+describe('over SMTP', () => {
+  it('the notice, the reminders and the removal at the deadline reach a real mail server', async () => {
+    const smtp = await startSmtp();
+    await srv.reg.close();
+    srv.reg = await startRegistry({ clock, seed: BASIC, smtp: smtp.url() });
+    const r = await asAlice('PUT', `${X}/acme/tfa/schedule`, { grace: '4d' });
+    expect(r.body.notices).toBe('email');
+    const at = Date.parse(r.body.scheduled.at);
+    await moveTo(at - 72 * H);
+    await bobEnables2fa();
+    await moveTo(at - 24 * H);
+    await moveTo(at);
+    const iso = r.body.scheduled.at;
+    expect(smtp.received.map((m) => [m.envelope.to.join(','), m.mail.subject])).toEqual([
+      ['bob@example.com', `acme will require two-factor authentication from ${iso}`],
+      ['erin@example.com', `acme will require two-factor authentication from ${iso}`],
+      ['bob@example.com', `72 hours left: acme requires two-factor authentication from ${iso}`],
+      ['erin@example.com', `72 hours left: acme requires two-factor authentication from ${iso}`],
+      ['erin@example.com', `24 hours left: acme requires two-factor authentication from ${iso}`],
+      ['erin@example.com', 'You were removed from the acme organization'],
+    ]);
+    expect(core().mail.list().map((m) => [m.kind, m.state])).toEqual([
+      ['tfa-scheduled', 'sent'],
+      ['tfa-scheduled', 'sent'],
+      ['tfa-deadline-reminder', 'sent'],
+      ['tfa-deadline-reminder', 'sent'],
+      ['tfa-deadline-reminder', 'sent'],
+      ['tfa-removal', 'sent'],
+    ]);
   });
 });
 

@@ -82,7 +82,7 @@ describe('org 2fa cancel, held, and the member side', () => {
     expect(dev.stderr).toMatch(/only owners of acme can cancel a scheduled 2FA requirement/);
   }));
 
-  it.concurrent('held at the deadline: status says held and why', withOrgCli(async (ctx) => {
+  it.concurrent('held at the deadline: status says held and why; enforce now resolves it', withOrgCli(async (ctx) => {
     await ctx.cli('alice', ['org', '2fa', 'enforce', 'acme', '--grace', '1d', '--max-removals', '1', '--yes', '--otp', ctx.otp()]);
     ctx.clock.advance(DAY);
     await ctx.reg.registry.core.tfaSchedule.idle();
@@ -92,6 +92,12 @@ describe('org 2fa cancel, held, and the member side', () => {
     const j = JSON.parse((await ctx.cli('alice', ['org', '2fa', 'status', 'acme', '--json'])).stdout);
     expect(j.scheduled).toMatchObject({ state: 'held', heldReason: 'it would remove 2 members, more than the limit of 1' });
     expect(await ctx.roster()).toEqual(ACME);
+    // enforcing now resolves it
+    ctx.clock.nextStep();
+    const now = await ctx.cli('alice', ['org', '2fa', 'enforce', 'acme', '--yes', '--otp', ctx.otp(), '--json']);
+    expect(now.code).toBe(0);
+    expect(JSON.parse(now.stdout).removed.map((m: { user: string }) => m.user)).toEqual(['bob', 'erin']);
+    expect(JSON.parse((await ctx.cli('alice', ['org', '2fa', 'status', 'acme', '--json'])).stdout)).toMatchObject({ required: true, scheduled: null });
   }));
 
   it.concurrent('profile get and invites ls mention the deadline; gone from profile get once 2FA is on', withOrgCli(async (ctx) => {

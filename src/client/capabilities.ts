@@ -28,6 +28,7 @@ const NAMES: Record<Need, string> = {
   audit: 'org audit logs',
   removals: 'reinstating removed members',
   orgLifecycle: 'creating and deleting orgs',
+  tfaSchedule: 'scheduled 2FA enforcement',
   orgs: 'orgs',
 };
 

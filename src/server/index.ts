@@ -62,9 +62,12 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Open
       await core.applySeedOps(await buildSeedOps(seed, new Date(now()).toISOString()));
       seeded = true;
     }
+    // Scheduled 2FA requirements whose deadline passed while no server ran: enforced before serving.
+    await core.tfaSchedule.start(core.timers, opts.log ?? opts.warn);
     // The operator API, only with a data folder (whose lock this process now holds).
     if (opts.dataDir) admin = await listenAdminSocket(core, opts.dataDir, opts.warn);
   } catch (e) {
+    await core.tfaSchedule.stop();
     await core.mail.stop();
     await store.close();
     throw e;
@@ -78,6 +81,7 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Open
     async close() {
       await admin?.close();
       await http.close();
+      await core.tfaSchedule.stop();
       await core.mail.stop();
       await store.close();
     },

@@ -14,6 +14,8 @@ export const FEATURES = [
   'removals',
   /** creating and deleting orgs: `PUT`/`DELETE /-/orgctl/v1/orgs/:org` */
   'orgLifecycle',
+  /** a 2FA requirement scheduled for a deadline: `…/orgs/:org/tfa/schedule`, `/-/orgctl/v1/tfa-deadlines` */
+  'tfaSchedule',
 ] as const;
 
 export type Feature = (typeof FEATURES)[number];

@@ -18,7 +18,7 @@ import { call } from '../helpers/http.js';
 import { USERS } from '../helpers/fixtures.js';
 import { VERSION } from '../../src/version.js';
 
-const FEATURES = ['orgTfa', 'invitations', 'audit', 'removals', 'orgLifecycle'];
+const FEATURES = ['orgTfa', 'invitations', 'audit', 'removals', 'orgLifecycle', 'tfaSchedule'];
 const DISCOVERY = '/-/orgctl/v1/';
 
 function unsupported(url: string, what: string): string {

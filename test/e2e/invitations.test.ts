@@ -60,7 +60,7 @@ describe('reinstatement after 2FA enforcement', () => {
 
     const mine = await orgctl(BOB.token, ['invites', 'ls', '--json']);
     expect(mine.code).toBe(0);
-    expect(json(mine)).toEqual([{ org: 'acme', role: 'developer', teams: ['core'], expires: inSevenDays() }]);
+    expect(json(mine)).toEqual([{ org: 'acme', role: 'developer', teams: ['core'], expires: inSevenDays(), tfaRequiredFrom: null }]);
 
     const refused = await orgctl(BOB.token, ['invites', 'accept', 'acme']);
     expect(refused.code).toBe(1);
@@ -223,7 +223,7 @@ describe('npm interoperability', () => {
     } finally {
       await npm.cleanup();
     }
-    expect(json(await orgctl(NEWUSER.token, ['invites', 'ls', '--json']))).toEqual([{ org: 'acme', role: 'developer', teams: [], expires: inSevenDays() }]);
+    expect(json(await orgctl(NEWUSER.token, ['invites', 'ls', '--json']))).toEqual([{ org: 'acme', role: 'developer', teams: [], expires: inSevenDays(), tfaRequiredFrom: null }]);
     const ok = await orgctl(NEWUSER.token, ['invites', 'accept', 'acme']);
     expect(ok).toEqual({ code: 0, stdout: '', stderr: '✓ Joined acme as a developer\n' });
     expect(json(await orgctl(ALICE.token, ['org', 'ls', 'acme', 'newuser', '--json']))).toEqual([{ user: 'newuser', role: 'developer', twoFactor: false, teams: [] }]);

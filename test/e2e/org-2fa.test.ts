@@ -38,7 +38,7 @@ describe('org 2fa status', () => {
     expect(human.stdout).toBe('2FA required: no\nMembers: 4\nWithout 2FA: 2 (bob, erin)\n');
     const json = await ctx.cli('alice', ['org', '2fa', 'status', 'acme', '--json']);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ org: 'acme', required: false, members: 4, withoutTwoFactor: ['bob', 'erin'] });
+    expect(JSON.parse(json.stdout)).toEqual({ org: 'acme', required: false, members: 4, withoutTwoFactor: ['bob', 'erin'], scheduled: null });
   }));
 
   it.concurrent('developers may not read it (exit 1 with the registry message)', withOrgCli(async (ctx) => {

@@ -71,7 +71,7 @@ describe('org create', () => {
     expect(ok.status).toBe(201);
     expect(ok.body).toMatchObject({ org: 'safeco', owner: 'alice', requireTfa: true });
     const tfa = await call(srv.url, 'GET', `${X}/safeco/tfa`, { token: ALICE.token });
-    expect(tfa.body).toEqual({ org: 'safeco', required: true, since: ok.body.created, members: 1, withoutTwoFactor: [] });
+    expect(tfa.body).toEqual({ org: 'safeco', required: true, since: ok.body.created, members: 1, withoutTwoFactor: [], scheduled: null });
   });
 
   it('createOrg, the rule operator commands call: same checks, the audit actor given', async () => {

@@ -33,7 +33,7 @@ describe('detailed roster and 2FA status', () => {
 
   it('status and preview: owners and admins only', async () => {
     const s = await call(srv.reg.url, 'GET', `${X}/acme/tfa`, { token: DAVE.token });
-    expect(s.body).toEqual({ org: 'acme', required: false, since: null, members: 4, withoutTwoFactor: ['bob', 'erin'] });
+    expect(s.body).toEqual({ org: 'acme', required: false, since: null, members: 4, withoutTwoFactor: ['bob', 'erin'], scheduled: null });
     expect((await call(srv.reg.url, 'GET', `${X}/acme/tfa`, { token: BOB.token })).status).toBe(403);
     const p = await call(srv.reg.url, 'GET', `${X}/acme/tfa/preview`, { token: ALICE.token });
     expect(p.body).toEqual({ org: 'acme', required: false, wouldRemove: [{ user: 'bob', role: 'developer', teams: ['core'] }, { user: 'erin', role: 'developer', teams: [] }], notices: 'outbox' });

@@ -49,6 +49,29 @@ export async function fetchProfile(client: Pick<RegistryClient, 'request'>): Pro
   return p;
 }
 
+/** An org of the caller's that will require 2FA (`GET /-/orgctl/v1/tfa-deadlines`). */
+export interface TfaDeadline {
+  org: string;
+  at: string;
+  state: 'pending' | 'held';
+}
+
+/**
+ * The caller's orgs that will require 2FA, with the deadline (orgctl's extension; the list is
+ * empty once 2FA is on). A registry without the endpoint (npm's, a plain Verdaccio) gives none.
+ */
+export async function tfaDeadlines(client: Pick<RegistryClient, 'request'>): Promise<TfaDeadline[]> {
+  let list: unknown;
+  try {
+    list = await client.request<unknown>('GET', '-/orgctl/v1/tfa-deadlines');
+  } catch (e) {
+    if (e instanceof HttpError && [400, 404, 405, 501].includes(e.status)) return [];
+    throw e;
+  }
+  if (!Array.isArray(list)) return [];
+  return list.filter((d): d is TfaDeadline => typeof d?.org === 'string' && typeof d?.at === 'string' && (d.state === 'pending' || d.state === 'held'));
+}
+
 /** The `tfa` request bodies of `POST /-/npm/v1/user`: set a mode (or disable), or finish enrolment with a code. */
 export type TfaChange = { password: string; mode: TfaMode | 'disable' } | [string];
 

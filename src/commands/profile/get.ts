@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { AppDeps } from '../../factory.js';
 import { writeJson } from '../../ui/json.js';
 import { visible } from '../../ui/visible.js';
-import { fetchProfile, tfaState } from './api.js';
+import { fetchProfile, tfaDeadlines, tfaState } from './api.js';
 import { addExamples, addJsonOption, addRegistryOption, withConnection, type RegistryFlags } from '../common.js';
 
 export interface ProfileGetOptions {
@@ -24,7 +24,12 @@ export function registerProfileGet(profile: Command, deps: AppDeps, runF = profi
 
 /** Prints `key: value` lines on stdout (values made visible), or the server's profile object with `--json`. */
 export async function profileGetRun(opts: ProfileGetOptions, deps: ProfileGetDeps): Promise<void> {
-  const p = await withConnection(deps, { registry: opts.registry, command: 'profile', auth: 'required' }, ({ client }) => fetchProfile(client));
+  const { p, deadlines } = await withConnection(deps, { registry: opts.registry, command: 'profile', auth: 'required' }, async ({ client }) => {
+    const p = await fetchProfile(client);
+    // Orgs that will require 2FA (orgctl's extension), asked only while 2FA is off and only for people.
+    const deadlines = opts.json || tfaState(p).state === 'on' ? [] : await tfaDeadlines(client);
+    return { p, deadlines };
+  });
   if (opts.json) return writeJson(deps.io, p);
   const t = tfaState(p);
   const email = p.email ? `${p.email} (${p.email_verified ? 'verified' : 'unverified'})` : '';
@@ -37,4 +42,7 @@ export async function profileGetRun(opts: ProfileGetOptions, deps: ProfileGetDep
     ['updated', p.updated ?? ''],
   ];
   deps.io.out(rows.map(([k, v]) => `${k}: ${visible(v)}\n`).join(''));
+  for (const d of deadlines) {
+    deps.io.err(`${visible(d.org)} ${d.state === 'held' ? 'was to require' : 'requires'} two-factor authentication from ${visible(d.at)}${d.state === 'held' ? ' (on hold)' : ''}: turn it on (orgctl profile enable-2fa) or you will be removed.\n`);
+  }
 }

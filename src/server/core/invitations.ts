@@ -9,12 +9,14 @@ import type { Actor, Credentials, InvitationRec, MemberRec } from './types.js';
 /** An invitation as the API shows it: the record plus whether it has expired. */
 export interface InvitationView extends InvitationRec {
   expired: boolean;
+  /** the org requires 2FA from this time (a scheduled requirement; joining needs 2FA already), or null */
+  tfaRequiredFrom: string | null;
 }
 
 /** Invitations (extensions): invite in bulk or reinstate, list, revoke; the invitee accepts or declines. */
 export class Invitations extends OrgDomain {
   private invitationView(inv: InvitationRec): InvitationView {
-    return { org: inv.org, user: inv.user, role: inv.role, teams: inv.teams, created: inv.created, expires: inv.expires, expired: Date.parse(inv.expires) <= this.state.now(), reinstate: inv.reinstate, by: inv.by };
+    return { org: inv.org, user: inv.user, role: inv.role, teams: inv.teams, created: inv.created, expires: inv.expires, expired: Date.parse(inv.expires) <= this.state.now(), reinstate: inv.reinstate, by: inv.by, tfaRequiredFrom: this.state.get('tfaSchedules', inv.org)?.at ?? null };
   }
 
   /**
@@ -107,7 +109,7 @@ export class Invitations extends OrgDomain {
       }
       const inv: InvitationRec = { org, user: name, role, teams: inviteTeams, created: this.state.iso(now), expires: this.state.iso(now + INVITATION_DAYS * DAY), by: actor.user.name, reinstate };
       ops.push({ c: 'invitations', k: k2(org, name), v: inv });
-      ops.push(this.state.outboxOp(name, invitationMessage({ org, user: name, by: actor.user.name, role, teams: inviteTeams, reinstate, expires: inv.expires, orgRequiresTfa: this.state.org(org)!.requireTfa })));
+      ops.push(this.state.outboxOp(name, invitationMessage({ org, user: name, by: actor.user.name, role, teams: inviteTeams, reinstate, expires: inv.expires, orgRequiresTfa: this.state.org(org)!.requireTfa || this.state.has('tfaSchedules', org) })));
       ops.push(this.state.auditOp(org, actor.user.name, 'org.invite.create', name, { role, teams: inviteTeams, reinstate }));
       invited.push(this.invitationView(inv));
     }
@@ -160,8 +162,11 @@ export class Invitations extends OrgDomain {
     const check = (a: Actor): InvitationRec => {
       this.auth.tokenMayWrite(a, org);
       const inv = this.pendingInvitation(a, org);
-      if (this.state.org(org)!.requireTfa && !tfaOn(a.user)) {
-        throw forbidden(`${org} requires two-factor authentication. Turn it on (orgctl profile enable-2fa), then accept the invitation again; it stays pending until ${inv.expires}.`, 'ETFAREQUIRED');
+      // A scheduled requirement gates joining at once: a new member would only be removed at the deadline.
+      const from = this.state.get('tfaSchedules', org)?.at;
+      if ((this.state.org(org)!.requireTfa || from) && !tfaOn(a.user)) {
+        const req = from ? `requires two-factor authentication to join (and of every member from ${from})` : 'requires two-factor authentication';
+        throw forbidden(`${org} ${req}. Turn it on (orgctl profile enable-2fa), then accept the invitation again; it stays pending until ${inv.expires}.`, 'ETFAREQUIRED');
       }
       return inv;
     };

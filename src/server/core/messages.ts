@@ -73,3 +73,39 @@ export function operatorOwnerMessage(m: { org: string; user: string; from: Role 
       `\nIf you did not expect this, tell the registry's operator at once.\n`,
   };
 }
+
+/** A member without 2FA, told that `org` will require it from `at` (`org 2fa enforce --grace|--at`). */
+export function tfaScheduledMessage(m: { org: string; user: string; by: string; at: string }): Message {
+  return {
+    kind: 'tfa-scheduled',
+    subject: `${m.org} will require two-factor authentication from ${m.at}`,
+    text: `Hello ${m.user},\n\n${m.by} scheduled the ${m.org} organization to require two-factor authentication from ${m.at}. Your account does not have it: at that time you will be removed from ${m.org} and lose access to its packages.\n\nTurn it on before then: orgctl profile enable-2fa (or npm profile enable-2fa).\n`,
+  };
+}
+
+/** A member still without 2FA, reminded `left` (`72 hours`, `24 hours`) before the deadline. */
+export function tfaDeadlineReminderMessage(m: { org: string; user: string; at: string; left: string }): Message {
+  return {
+    kind: 'tfa-deadline-reminder',
+    subject: `${m.left} left: ${m.org} requires two-factor authentication from ${m.at}`,
+    text: `Hello ${m.user},\n\nThe ${m.org} organization requires two-factor authentication from ${m.at}, ${m.left} from now. Your account still does not have it: at that time you will be removed from ${m.org}.\n\nTurn it on now: orgctl profile enable-2fa (or npm profile enable-2fa).\n`,
+  };
+}
+
+/** An owner of `org`: the scheduled enforcement was held at the deadline because it would remove more than the limit. */
+export function tfaScheduleHeldMessage(m: { org: string; user: string; at: string; reason: string }): Message {
+  return {
+    kind: 'tfa-schedule-held',
+    subject: `Scheduled 2FA enforcement for ${m.org} is on hold`,
+    text: `Hello ${m.user},\n\nTwo-factor authentication was scheduled to be required for ${m.org} from ${m.at}. It was not enforced: ${m.reason}. Nothing was removed, and the schedule is on hold.\n\nSee who is still without 2FA: orgctl org 2fa status ${m.org}\nEnforce now: orgctl org 2fa enforce ${m.org}\nOr cancel: orgctl org 2fa cancel ${m.org}\n`,
+  };
+}
+
+/** A member without 2FA: the scheduled requirement for `org` was cancelled. */
+export function tfaScheduleCancelledMessage(m: { org: string; user: string; by: string; at: string }): Message {
+  return {
+    kind: 'tfa-schedule-cancelled',
+    subject: `${m.org} no longer plans to require two-factor authentication on ${m.at}`,
+    text: `Hello ${m.user},\n\n${m.by} cancelled the requirement of two-factor authentication that was scheduled for the ${m.org} organization from ${m.at}. You stay a member.\n\nTwo-factor authentication still protects your account: orgctl profile enable-2fa.\n`,
+  };
+}

@@ -1,10 +1,10 @@
 import { nameProblem, type Role } from '../../shared/names.js';
 import type { Auth } from './auth.js';
 import { forbidden, invalid, notFound } from './errors.js';
-import { article } from './messages.js';
+import { article, tfaRemovalMessage } from './messages.js';
 import { k2, k3, type TypedOp } from './schema.js';
-import { DAY, type CoreState } from './state.js';
-import type { Actor, Credentials, OrgRec, RemovalRec } from './types.js';
+import { DAY, tfaOn, type CoreState } from './state.js';
+import type { Actor, Credentials, OrgRec, RemovalRec, TfaScheduleRec } from './types.js';
 
 export const INVITATION_DAYS = 7;
 export const REMOVAL_RECORD_DAYS = 90;
@@ -85,6 +85,47 @@ export abstract class OrgDomain {
     return ops;
   }
 
+  /** Members of `org` without 2FA, with role and teams, by name. */
+  protected withoutTfa(org: string): { user: string; role: Role; teams: string[] }[] {
+    const members = this.state.members(org)!;
+    const out: { user: string; role: Role; teams: string[] }[] = [];
+    for (const user of this.state.memberNames(org)) {
+      if (!tfaOn(this.state.user(user)!)) out.push({ user, role: members.get(user)!, teams: this.state.teamsOf(org, user) });
+    }
+    return out;
+  }
+
+  /** Who may require 2FA for `org`, now or at a deadline: an owner with 2FA on, whose token may write to the org. */
+  protected tfaOwnerCheck(a: Actor, org: string): void {
+    this.requireOrg(org);
+    const role = this.requireMember(a, org);
+    if (role !== 'owner') throw forbidden(`Only owners of ${org} can require 2FA; you are ${article(role)} ${role}.`);
+    if (!tfaOn(a.user)) {
+      throw forbidden(`You must turn on two-factor authentication before you can require it for ${org}. Run \`orgctl profile enable-2fa\`.`, 'ETFAOWNER');
+    }
+    this.auth.tokenMayWrite(a, org);
+  }
+
+  /**
+   * The one enforcement transaction (now, or at a scheduled deadline): 2FA required, every member
+   * without it removed (membership, teams, a removal record, a notification, audit events), any
+   * schedule for the org resolved, and `org.tfa.require` by `by`. Build and commit in one tick.
+   */
+  protected enforceOps(org: string, by: string, detail: Record<string, unknown> = {}): { ops: TypedOp[]; removed: { user: string; role: Role; teams: string[] }[] } {
+    const rec = this.state.org(org)!;
+    const removed = this.withoutTfa(org);
+    const ops: TypedOp[] = [];
+    if (!rec.requireTfa) ops.push({ c: 'orgs', k: org, v: { ...rec, requireTfa: true, tfaRequiredSince: this.state.iso() } });
+    for (const m of removed) {
+      ops.push(...this.removalOps(org, m.user, m.role, by, 'tfa_noncompliance'));
+      ops.push(this.state.outboxOp(m.user, tfaRemovalMessage({ org, user: m.user, role: m.role, teams: m.teams, recordDays: REMOVAL_RECORD_DAYS })));
+    }
+    const schedule = this.state.get('tfaSchedules', org);
+    if (schedule) ops.push({ c: 'tfaSchedules', k: org, v: null });
+    if (ops.length > 0) ops.push(this.state.auditOp(org, by, 'org.tfa.require', undefined, { removed: removed.map((m) => m.user), ...(schedule ? { schedule: { at: schedule.at, by: schedule.by, state: schedule.state } } : {}), ...detail }));
+    return { ops, removed };
+  }
+
   /** The ops that take `user` out of `org` and all its teams, with a removal record. */
   removalOps(org: string, user: string, role: Role, by: string, reason: string): TypedOp[] {
     const teams = this.state.teamsOf(org, user);
@@ -112,4 +153,21 @@ export function bodyUser(body: { user?: unknown }): string {
   const problem = nameProblem('user', user);
   if (problem) throw invalid(problem);
   return user as string;
+}
+
+/** A scheduled 2FA requirement as the API shows it (`org 2fa status --json` → `scheduled`). */
+export interface ScheduleView {
+  at: string;
+  by: string;
+  created: string;
+  maxRemovals: number | null;
+  state: 'pending' | 'held';
+  /** held only: why, since when, how many would have been removed */
+  heldReason: string | null;
+  heldAt: string | null;
+  wouldRemove: number | null;
+}
+
+export function scheduleView(s: TfaScheduleRec): ScheduleView {
+  return { at: s.at, by: s.by, created: s.created, maxRemovals: s.maxRemovals, state: s.state, heldReason: s.heldReason ?? null, heldAt: s.heldAt ?? null, wouldRemove: s.wouldRemove ?? null };
 }

@@ -112,6 +112,7 @@ export class OrgLifecycle extends OrgDomain {
     for (const k of this.state.all('teams').keys()) if (own(k)) (teams++, ops.push({ c: 'teams', k, v: null }));
     for (const k of this.state.all('invitations').keys()) if (own(k)) (invitations++, ops.push({ c: 'invitations', k, v: null }));
     for (const k of this.state.all('removals').keys()) if (own(k)) ops.push({ c: 'removals', k, v: null });
+    if (this.state.has('tfaSchedules', org)) ops.push({ c: 'tfaSchedules', k: org, v: null });
     ops.push(this.state.auditOp(org, actor.user.name, 'org.delete', undefined, { members, teams, invitations }));
     await this.state.commit(ops);
     return { org, deleted: true, members, teams, invitations };

@@ -1,27 +1,25 @@
 import type { Role } from '../../shared/names.js';
-import { CoreError, forbidden } from './errors.js';
-import { article, tfaRemovalMessage, tfaReminderMessage } from './messages.js';
-import { OrgDomain, REMOVAL_RECORD_DAYS } from './org-common.js';
+import { CoreError } from './errors.js';
+import { tfaReminderMessage } from './messages.js';
+import { OrgDomain, scheduleView, type ScheduleView } from './org-common.js';
 import type { TypedOp } from './schema.js';
-import { tfaOn } from './state.js';
 import type { Actor, AuditEvent, Credentials, RemovalRec } from './types.js';
 
 /** An org's 2FA policy (extensions): status, preview, require (with removals), lift, remind, removal records, audit log. */
 export class OrgTfa extends OrgDomain {
-  private withoutTfa(org: string): { user: string; role: Role; teams: string[] }[] {
-    const members = this.state.members(org)!;
-    const out: { user: string; role: Role; teams: string[] }[] = [];
-    for (const user of this.state.memberNames(org)) {
-      if (!tfaOn(this.state.user(user)!)) out.push({ user, role: members.get(user)!, teams: this.state.teamsOf(org, user) });
-    }
-    return out;
-  }
-
-  /** Whether 2FA is required, how many members, who has no 2FA. Owners and admins. */
-  tfaStatus(actor: Actor, org: string): { org: string; required: boolean; since: string | null; members: number; withoutTwoFactor: string[] } {
+  /** Whether 2FA is required, how many members, who has no 2FA, and the scheduled requirement if any. Owners and admins. */
+  tfaStatus(actor: Actor, org: string): { org: string; required: boolean; since: string | null; members: number; withoutTwoFactor: string[]; scheduled: ScheduleView | null } {
     this.requireRole(actor, org, ['owner', 'admin']);
     const rec = this.state.org(org)!;
-    return { org, required: rec.requireTfa, since: rec.tfaRequiredSince, members: this.state.members(org)!.size, withoutTwoFactor: this.withoutTfa(org).map((m) => m.user) };
+    const s = this.state.get('tfaSchedules', org);
+    return {
+      org,
+      required: rec.requireTfa,
+      since: rec.tfaRequiredSince,
+      members: this.state.members(org)!.size,
+      withoutTwoFactor: this.withoutTfa(org).map((m) => m.user),
+      scheduled: s ? scheduleView(s) : null,
+    };
   }
 
   /** Who enforcement would remove, with role and teams. Owners and admins. */
@@ -41,33 +39,16 @@ export class OrgTfa extends OrgDomain {
     org: string,
     opts: { maxRemovals?: number } = {},
   ): Promise<{ org: string; required: true; alreadyRequired: boolean; removed: { user: string; role: Role; teams: string[] }[]; notices: 'email' | 'outbox' }> {
-    const check = (a: Actor) => {
-      this.requireOrg(org);
-      const role = this.requireMember(a, org);
-      if (role !== 'owner') throw forbidden(`Only owners of ${org} can require 2FA; you are ${article(role)} ${role}.`);
-      if (!tfaOn(a.user)) {
-        throw forbidden(`You must turn on two-factor authentication before you can require it for ${org}. Run \`orgctl profile enable-2fa\`.`, 'ETFAOWNER');
-      }
-      this.auth.tokenMayWrite(a, org);
-    };
-    check(this.auth.reread(actor));
-    check(await this.auth.otpGate(actor, cred, 'auth'));
+    this.tfaOwnerCheck(this.auth.reread(actor), org);
+    this.tfaOwnerCheck(await this.auth.otpGate(actor, cred, 'auth'), org);
     const rec = this.state.org(org)!;
-    const removed = this.withoutTfa(org);
+    const { ops, removed } = this.enforceOps(org, actor.user.name);
     if (opts.maxRemovals !== undefined && removed.length > opts.maxRemovals) {
       throw new CoreError('conflict', `Requiring 2FA would remove ${removed.length} members of ${org}, more than the limit of ${opts.maxRemovals}. Nothing was changed.`, {
         code: 'EMAXREMOVALS',
         extra: { wouldRemove: removed.length },
       });
     }
-    const by = actor.user.name;
-    const ops: TypedOp[] = [];
-    if (!rec.requireTfa) ops.push({ c: 'orgs', k: org, v: { ...rec, requireTfa: true, tfaRequiredSince: this.state.iso() } });
-    for (const m of removed) {
-      ops.push(...this.removalOps(org, m.user, m.role, by, 'tfa_noncompliance'));
-      ops.push(this.state.outboxOp(m.user, tfaRemovalMessage({ org, user: m.user, role: m.role, teams: m.teams, recordDays: REMOVAL_RECORD_DAYS })));
-    }
-    if (!rec.requireTfa || removed.length > 0) ops.push(this.state.auditOp(org, by, 'org.tfa.require', undefined, { removed: removed.map((m) => m.user) }));
     if (ops.length > 0) await this.state.commit(ops);
     return { org, required: true, alreadyRequired: rec.requireTfa, removed, notices: this.state.notices };
   }

@@ -7,6 +7,7 @@ import { Auth } from './auth.js';
 import { Invitations } from './invitations.js';
 import { OrgLifecycle } from './org-lifecycle.js';
 import { OrgTfa } from './org-tfa.js';
+import { TfaSchedules } from './org-tfa-schedule.js';
 import { Orgs } from './orgs.js';
 import { MailQueue, realTimers, type RetryOptions, type Timers } from './mail-queue.js';
 import { MemoryMailer, type Mailer } from './outbox.js';
@@ -28,7 +29,6 @@ export { RECOVERY_CODES, type Profile } from './profile.js';
 export type { InvitationView } from './invitations.js';
 export type { TokenView } from './tokens.js';
 export type { CreateOrgOptions, OrgCreated, OrgDeleted } from './org-lifecycle.js';
-
 
 /** What the core is built from; only `store` is required. */
 export interface CoreOptions {
@@ -91,6 +91,10 @@ export class RegistryCore {
   readonly imports: UserImport;
   /** the outbox's delivery: passes, retries, `registry mail ls/retry` */
   readonly mail: MailQueue;
+  /** 2FA requirements scheduled for a deadline; a server awaits `tfaSchedule.start(core.timers)` before it serves */
+  readonly tfaSchedule: TfaSchedules;
+  /** timers on the core's clock (mail retries, 2FA deadlines) */
+  readonly timers: Timers;
 
   constructor(opts: CoreOptions) {
     this.store = opts.store;
@@ -98,7 +102,8 @@ export class RegistryCore {
     this.mailer = opts.mailer ?? new MemoryMailer();
     this.tarballs = opts.tarballs ?? new MemoryTarballs();
     const state = (this.state = new CoreState(this.store, this.now, this.tarballs, opts.signup ?? 'open'));
-    this.mail = new MailQueue(state, this.mailer, opts.timers ?? realTimers(this.now), opts.mailRetry, opts.mailLog);
+    this.timers = opts.timers ?? realTimers(this.now);
+    this.mail = new MailQueue(state, this.mailer, this.timers, opts.mailRetry, opts.mailLog);
     const auth = (this.auth = new Auth(state, opts.throttle, opts.passwords));
     this.passwords = auth.passwords;
     this.accounts = new Accounts(state, auth);
@@ -109,6 +114,7 @@ export class RegistryCore {
     this.orgLifecycle = new OrgLifecycle(state, auth);
     this.teams = new Teams(state, auth);
     this.orgTfa = new OrgTfa(state, auth);
+    this.tfaSchedule = new TfaSchedules(state, auth);
     this.invitations = new Invitations(state, auth);
     this.access = new PackageAccess(state, auth);
     this.packages = new PackageStore(state, auth, this.access);

@@ -10,6 +10,7 @@ import type {
   PackageVersionRec,
   RemovalRec,
   TeamRec,
+  TfaScheduleRec,
   TokenRec,
   UserRec,
 } from './types.js';
@@ -42,6 +43,8 @@ export interface Collections {
   audit: AuditEvent;
   /** by message id: notifications not yet delivered */
   outbox: OutboxMessage;
+  /** by org name: a 2FA requirement scheduled for a deadline (pending or held) */
+  tfaSchedules: TfaScheduleRec;
   /** by package name */
   packages: PackageRec;
   /** by `name@version` */

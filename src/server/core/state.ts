@@ -177,7 +177,8 @@ export class CoreState {
   /**
    * The core's invariants, checked on the state `ops` would leave, before anything is applied (so
    * whatever path a change takes, it cannot commit a broken state): every member of an org that
-   * requires 2FA has 2FA on; no user and org share a name.
+   * requires 2FA has 2FA on; no user and org share a name; nobody without 2FA joins an org with a
+   * scheduled 2FA requirement, which exists only for an org that does not require 2FA yet.
    */
   private checkInvariants(ops: TypedOp[]): void {
     const after = new Map<string, unknown>();
@@ -192,7 +193,17 @@ export class CoreState {
       if (u && tfaOn(u)) return;
       throw new CoreError('conflict', `This change would leave ${user}, a member of ${org}, without two-factor authentication, which ${org} requires. Nothing was changed; try again.`, { code: 'EINVARIANT' });
     };
+    // A scheduled 2FA requirement: joining needs 2FA already; and it exists only for an org that does not require 2FA yet.
+    const joinCheck = (org: string, user: string): void => {
+      if (this.has('members', k2(org, user)) || !get('tfaSchedules', org)) return;
+      const u = get('users', user);
+      if (u && tfaOn(u)) return;
+      throw new CoreError('conflict', `${org} requires two-factor authentication to join, and ${user} does not have it. Nothing was changed.`, { code: 'EINVARIANT' });
+    };
     for (const o of ops) {
+      if (o.c === 'tfaSchedules' && o.v && (!get('orgs', o.k) || get('orgs', o.k)!.requireTfa)) {
+        throw new CoreError('conflict', `A 2FA requirement can be scheduled only for an org that exists and does not require 2FA yet (${o.k}). Nothing was changed.`, { code: 'EINVARIANT' });
+      }
       if ((o.c === 'users' && o.v && get('orgs', o.k)) || (o.c === 'orgs' && o.v && get('users', o.k))) {
         throw new CoreError('conflict', `The name ${o.k} is taken: users and orgs share one namespace. Nothing was changed.`, { code: 'EINVARIANT' });
       }
@@ -201,6 +212,7 @@ export class CoreState {
       } else if (o.c === 'members' && o.v) {
         const i = o.k.indexOf(':');
         check(o.k.slice(0, i), o.k.slice(i + 1));
+        joinCheck(o.k.slice(0, i), o.k.slice(i + 1));
       } else if (o.c === 'orgs' && o.v?.requireTfa) {
         for (const user of this.orgMembers.get(o.k)?.keys() ?? []) check(o.k, user);
       }

@@ -72,6 +72,29 @@ export interface OrgRec {
   auditFrom?: number;
 }
 
+/**
+ * A scheduled 2FA requirement (`tfaSchedules`, by org): members without 2FA are warned now,
+ * reminded 72 h and 24 h before `at`, and removed at `at` by the registry itself (org-tfa-schedule.ts).
+ * Deleted in the same commit as the enforcement or the cancellation.
+ */
+export interface TfaScheduleRec {
+  org: string;
+  /** the deadline (ISO) */
+  at: string;
+  /** the owner who scheduled it: the actor of the enforcement */
+  by: string;
+  created: string;
+  /** re-checked at the deadline: more removals hold the schedule (nothing removed) */
+  maxRemovals: number | null;
+  state: 'pending' | 'held';
+  /** reminders already sent (or skipped because a later one was due), e.g. `72h` */
+  reminders: string[];
+  /** held: why, since when, how many would have been removed */
+  heldReason?: string | null;
+  heldAt?: string | null;
+  wouldRemove?: number | null;
+}
+
 export interface MemberRec {
   role: Role;
   joined: string;

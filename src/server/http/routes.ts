@@ -195,6 +195,9 @@ export const routes: Route[] = [
     if (body.required) return json(200, await c.core.requireTfa(actor, c.cred, c.params.org!, { maxRemovals: body.maxRemovals as number | undefined }));
     return json(200, await c.core.liftTfa(actor, c.cred, c.params.org!));
   }),
+  route('PUT', '/-/orgctl/v1/orgs/:org/tfa/schedule', async (c) => json(200, await c.core.tfaSchedule.schedule(await c.actor(), c.cred, c.params.org!, await c.body()))),
+  route('DELETE', '/-/orgctl/v1/orgs/:org/tfa/schedule', async (c) => json(200, await c.core.tfaSchedule.cancel(await c.actor(), c.cred, c.params.org!))),
+  route('GET', '/-/orgctl/v1/tfa-deadlines', async (c) => json(200, c.core.tfaSchedule.deadlinesFor(await c.actor()))),
   route('POST', '/-/orgctl/v1/orgs/:org/tfa/remind', async (c) => json(200, await c.core.remindTfa(await c.actor(), c.cred, c.params.org!))),
   route('GET', '/-/orgctl/v1/orgs/:org/removals', async (c) => json(200, c.core.removals(await c.actor(), c.params.org!))),
   route('GET', '/-/orgctl/v1/orgs/:org/audit', async (c) => {

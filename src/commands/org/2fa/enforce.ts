@@ -63,7 +63,9 @@ export function registerOrgTfaEnforce(parent: Command, deps: AppDeps, runF = enf
     .option('--dry-run', 'show who would be removed, change nothing')
     .option('-y, --yes', 'do not ask for the typed confirmation (required without a terminal)')
     .option('--max-removals <n>', 'refuse, changing nothing, if more than <n> members would be removed')
-    .description('Require two-factor authentication for an org; members without 2FA are removed at once');
+    .option('--grace <duration>', 'require 2FA after a grace period (7d, 36h): warn now, remove at the deadline')
+    .option('--at <time>', 'require 2FA from an ISO time (2026-12-24T12:00:00Z): warn now, remove then')
+    .description('Require two-factor authentication for an org; members without 2FA are removed at once, or at a deadline');
   cmd.addHelpText(
     'after',
     `\nRemoved members lose access to the org's packages at once and are notified (by email when the registry sends mail). Their role and\nteams are kept for ${RECORD_DAYS} days: once they turn on 2FA, run \`orgctl org invite <org> <user> --reinstate\`.`,
@@ -72,8 +74,11 @@ export function registerOrgTfaEnforce(parent: Command, deps: AppDeps, runF = enf
     'orgctl org 2fa enforce acme --dry-run',
     'orgctl org 2fa enforce acme                      # preview, then type "acme" to confirm',
     'orgctl org 2fa enforce acme --yes --max-removals 5 --otp 123456 --json',
+    'orgctl org 2fa enforce acme --grace 7d --max-removals 5   # warn now, remove in 7 days',
   ]);
-  return cmd.action(async (org: string, flags: RegistryFlags & { dryRun?: boolean; yes?: boolean; maxRemovals?: string }) => {
+  return cmd.action(async (org: string, flags: RegistryFlags & { dryRun?: boolean; yes?: boolean; maxRemovals?: string; grace?: string; at?: string }) => {
+    // --grace / --at: a scheduled requirement (schedule.ts)
+    if (flags.grace !== undefined || flags.at !== undefined) return (await import('./schedule.js')).runScheduled(org, flags, deps);
     await runF(
       {
         ...baseOptions(flags),

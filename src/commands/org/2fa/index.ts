@@ -6,13 +6,14 @@ import { registerLazily, type LazyCommand } from '../../lazy.js';
 const SUBCOMMANDS: LazyCommand<AppDeps>[] = [
   [['status'], async () => { const m = await import('./status.js'); return (p, d) => m.registerOrgTfaStatus(p, d); }],
   [['enforce'], async () => { const m = await import('./enforce.js'); return (p, d) => m.registerOrgTfaEnforce(p, d); }],
+  [['cancel'], async () => { const m = await import('./cancel.js'); return (p, d) => m.registerOrgTfaCancel(p, d); }],
   [['disable'], async () => { const m = await import('./disable.js'); return (p, d) => m.registerOrgTfaDisable(p, d); }],
   [['remind'], async () => { const m = await import('./remind.js'); return (p, d) => m.registerOrgTfaRemind(p, d); }],
 ];
 
 /** `orgctl org 2fa …`: an org's two-factor policy. */
 export async function registerOrg2fa(org: Command, deps: AppDeps, rest: readonly string[] = []): Promise<Command> {
-  const tfa = org.command('2fa').description("Read, enforce or lift an org's two-factor authentication requirement");
+  const tfa = org.command('2fa').description("Read, enforce (now or at a deadline), cancel or lift an org's two-factor authentication requirement");
   await registerLazily(tfa, deps, rest, SUBCOMMANDS);
   return tfa;
 }

@@ -1,6 +1,6 @@
 import { nameProblem } from '../../shared/names.js';
 import type { Auth } from './auth.js';
-import { conflict, forbidden, invalid } from './errors.js';
+import { conflict, forbidden, invalid, notFound } from './errors.js';
 import { hashPassword } from './secrets.js';
 import type { CoreState } from './state.js';
 import { issueToken } from './tokens.js';
@@ -15,6 +15,16 @@ export class Accounts {
 
   whoami(actor: Actor): { username: string } {
     return { username: actor.user.name };
+  }
+
+  /**
+   * `GET /-/user/org.couchdb.user:<name>` for someone logged in (`npm owner add` reads it): the
+   * name and the email packuments show for maintainers anyway.
+   */
+  publicUser(_actor: Actor, name: string): { _id: string; name: string; email: string | null } {
+    const u = this.state.user(name);
+    if (!u || u.disabled) throw notFound(`There is no user ${name.slice(0, 100)}.`);
+    return { _id: `org.couchdb.user:${u.name}`, name: u.name, email: u.email };
   }
 
   /**

@@ -33,7 +33,7 @@ export class PackageAccess {
   grantsOn(org: string, pkg: string): Map<string, Permission> {
     const out = new Map<string, Permission>();
     if (!this.settings(pkg)) return new Map([[DEVELOPERS, DEFAULT_GRANT]]);
-    for (const g of this.state.all('packageGrants').values()) if (g.org === org && g.pkg === pkg) out.set(g.team, g.permissions);
+    for (const g of this.state.grantsOn(pkg)) if (g.org === org) out.set(g.team, g.permissions);
     return out;
   }
 
@@ -124,7 +124,7 @@ export class PackageAccess {
   forgetOps(pkg: string): TypedOp[] {
     const ops: TypedOp[] = [];
     if (this.settings(pkg)) ops.push({ c: 'packageSettings', k: pkg, v: null });
-    for (const [k, g] of this.state.all('packageGrants')) if (g.pkg === pkg) ops.push({ c: 'packageGrants', k, v: null });
+    for (const g of this.state.grantsOn(pkg)) ops.push({ c: 'packageGrants', k: k3(g.org, g.team, g.pkg), v: null });
     return ops;
   }
 }

@@ -107,6 +107,11 @@ describe('visibility and the package 2FA setting', () => {
     expect((await get(pkgPath(PKG))).status).toBe(200);
     expect((await get(`/-/package/${enc}/access`)).body).toEqual({ public: true, access: 'public', mfa: 'none' });
     expect((await publish(CAROL.token, '1.0.1')).status).toBe(403);
+    expect((await get(`/-/package/${enc}/collaborators`)).status).toBe(401); // the roster stays the members'
+    expect((await get(`/-/package/${enc}/collaborators`, CAROL.token)).status).toBe(403);
+    expect((await get('/-/user/org.couchdb.user:bob', CAROL.token)).body).toEqual({ _id: 'org.couchdb.user:bob', name: 'bob' });
+    expect((await get('/-/user/org.couchdb.user:bob', BOB.token)).body).toEqual({ _id: 'org.couchdb.user:bob', name: 'bob', email: 'bob@example.com' });
+    expect((await get('/-/user/org.couchdb.user:nobody', BOB.token)).status).toBe(404);
     expect((await get(`/-/package/bobs-lib/visibility`)).body).toEqual({ public: true, access: 'public', mfa: 'none' }); // outside org scopes: always public
   });
 

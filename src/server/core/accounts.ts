@@ -19,12 +19,12 @@ export class Accounts {
 
   /**
    * `GET /-/user/org.couchdb.user:<name>` for someone logged in (`npm owner add` reads it): the
-   * name and the email packuments show for maintainers anyway.
+   * name, and the email to that user only (a maintainer's email shows in packuments once added).
    */
-  publicUser(_actor: Actor, name: string): { _id: string; name: string; email: string | null } {
+  publicUser(actor: Actor, name: string): { _id: string; name: string; email?: string | null } {
     const u = this.state.user(name);
     if (!u || u.disabled) throw notFound(`There is no user ${name.slice(0, 100)}.`);
-    return { _id: `org.couchdb.user:${u.name}`, name: u.name, email: u.email };
+    return { _id: `org.couchdb.user:${u.name}`, name: u.name, ...(u.name === actor.user.name ? { email: u.email } : {}) };
   }
 
   /**

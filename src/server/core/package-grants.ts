@@ -86,7 +86,7 @@ export class PackageGrants extends OrgDomain {
     return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
   }
 
-  /** `GET /-/package/:pkg/collaborators`: who may use a package the caller may read, and how. */
+  /** `GET /-/package/:pkg/collaborators`: who may use a package the caller may read (an org's: a member), and how. */
   collaborators(actor: Actor | null, pkg: string): Record<string, ShortPermission> {
     checkPackageName(pkg);
     const org = this.access.packageAccess(actor, pkg, 'read');
@@ -97,6 +97,9 @@ export class PackageGrants extends OrgDomain {
       for (const m of rec.maintainers) out[m] = 'write';
       return out;
     }
+    // the org's roster is for its members, even when the package is public
+    if (!actor) throw new CoreError('unauthenticated', `Log in to see who has access to ${pkg}.`, { code: 'ENEEDAUTH' });
+    this.requireMember(actor, org);
     for (const user of this.state.memberNames(org)) {
       const p = this.access.permission(org, user, pkg);
       if (p) out[user] = short(p);

@@ -59,7 +59,7 @@ async function packagesLs(opts: TeamLsOptions, deps: OrgDeps): Promise<void> {
   const { org, team } = opts;
   const raw = await withOrgApi(deps, opts, 'team', (api) => api.get<Record<string, string>>(team === undefined ? paths.orgPackages(org) : paths.teamPackages(org, team)));
   const list = Object.entries(raw && typeof raw === 'object' ? raw : {})
-    .map(([pkg, p]): [string, string] => [pkg, PERMISSION[p] ?? String(p)])
+    .map(([pkg, p]): [string, string] => [pkg, Object.hasOwn(PERMISSION, p) ? PERMISSION[p]! : String(p)])
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (opts.json) return writeJson(io, Object.fromEntries(list));
   const head = team === undefined ? `You have access to ${plural(list.length, 'package')} of @${org}` : `@${org}:${team} has access to ${plural(list.length, 'package')}`;

@@ -22,8 +22,10 @@ export class Accounts {
    * name, and the email to that user only (a maintainer's email shows in packuments once added).
    */
   publicUser(actor: Actor, name: string): { _id: string; name: string; email?: string | null } {
+    const problem = nameProblem('user', name);
+    if (problem) throw invalid(problem);
     const u = this.state.user(name);
-    if (!u || u.disabled) throw notFound(`There is no user ${name.slice(0, 100)}.`);
+    if (!u || u.disabled) throw notFound(`There is no user ${name}.`);
     return { _id: `org.couchdb.user:${u.name}`, name: u.name, ...(u.name === actor.user.name ? { email: u.email } : {}) };
   }
 

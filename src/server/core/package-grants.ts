@@ -1,3 +1,4 @@
+import { nameProblem } from '../../shared/names.js';
 import type { Auth } from './auth.js';
 import { CoreError, forbidden, invalid, notFound } from './errors.js';
 import { checkTeamName, OrgDomain } from './org-common.js';
@@ -71,6 +72,8 @@ export class PackageGrants extends OrgDomain {
 
   /** `GET /-/user/:user/package` (libnpmaccess's fallback for a name that is no org): your own packages. */
   userPackages(actor: Actor, user: string): Record<string, ShortPermission> {
+    const problem = nameProblem('user', user);
+    if (problem) throw invalid(problem);
     if (user !== actor.user.name) throw forbidden(`You can list your own packages only (you are ${actor.user.name}).`);
     const out: Record<string, ShortPermission> = {};
     for (const [pkg, rec] of this.state.all('packages')) {

@@ -86,6 +86,14 @@ export function coreRoutePath(rawUrl: string): string | null {
   return null;
 }
 
+/** The package a request to one of Verdaccio's package routes is about (the route table says where it sits), or null. */
+export function packageOfPath(rawUrl: string): string | null {
+  const segs = pathSegments(rawUrl);
+  if (!segs) return null;
+  for (const { route, params } of matchingRoutes(segs)) if (route.packages) return params.pkg ?? `${params.scope}/${params.name}`;
+  return null;
+}
+
 /** A package write (publish, unpublish, tag, deprecate, star), as opposed to a read or npm audit. */
 function isPackageWrite(req: IncomingMessage): boolean {
   const m = req.method ?? 'GET';
@@ -212,9 +220,11 @@ export function createPlugin(_pluginConfig: OrgctlPluginConfig, options: PluginO
       if (want === 'write') return mayWrite(user, pkg.name);
       const { core } = await registry();
       core.packageAccess(await actorOf(user), pkg.name, 'read');
+      // `npm access set status=public` opens an org's package to everybody, whatever `packages:` says
+      return core.access.settings(pkg.name)?.access === 'public' && core.access.packageOrg(pkg.name) !== null;
     })().then(
-      // Allowed by orgctl's rules: the `packages:` rules of the config decide the rest.
-      () => cb(null, false),
+      // Otherwise allowed by orgctl's rules: the `packages:` rules of the config decide the rest.
+      (open) => cb(null, open === true),
       (e) => cb(verdaccioError(e)),
     );
   }
@@ -317,9 +327,11 @@ export function createPlugin(_pluginConfig: OrgctlPluginConfig, options: PluginO
         }
         const auth = byRequest.get(req);
         if (!auth || !isPackageWrite(req)) return proceed();
-        // Package writes: an OTP for auth-and-writes users (and password credentials).
+        // Package writes: an OTP for auth-and-writes users (and password credentials), and from
+        // everybody for a package whose 2FA setting asks for one (npm access set mfa=publish).
+        const pkg = packageOfPath(req.url ?? '/');
         registry()
-          .then(({ core }) => core.otpGate(auth.actor, auth.cred, 'write'))
+          .then(({ core }) => core.otpGate(auth.actor, auth.cred, pkg === null ? 'write' : core.access.writeOtpNeed(auth.actor, pkg)))
           .then(proceed, (e) => (e instanceof CoreError ? replyError(req, res, e, auth.cred) : next(e)));
       };
     },

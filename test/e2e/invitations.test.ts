@@ -79,7 +79,7 @@ describe('reinstatement after 2FA enforcement', () => {
 
     const back = await orgctl(ALICE.token, ['org', 'ls', 'acme', 'bob', '--json']);
     expect(json(back)).toEqual([{ user: 'bob', role: 'developer', twoFactor: true, teams: ['core'] }]);
-    expect((await call(srv.url, 'GET', '/-/team/acme/developers/user', { token: BOB.token })).body).toContain('bob');
+    expect((await call(srv.url, 'GET', '/-/team/acme/developers/user?format=cli', { token: BOB.token })).body).toContain('bob');
     expect((await orgctl(BOB.token, ['invites', 'ls', '--json'])).stdout).toBe('[]\n');
     const audit = (await call(srv.url, 'GET', `${X}/orgs/acme/audit`, { token: ALICE.token })).body.map((e: { action: string }) => e.action);
     expect(audit.slice(0, 2)).toEqual(['org.invite.accept', 'org.invite.create']);

@@ -69,7 +69,7 @@ describe('operator commands, live through the running server', () => {
     expect(create.stdout).toBe('');
     expect(create.stderr).toBe('Created org widgets (live, through the running server), owned by zed.\n');
     expect((await call(s.url, 'GET', '/-/org/widgets/user', { token })).body).toEqual({ zed: 'owner' });
-    expect((await call(s.url, 'GET', '/-/org/widgets/team', { token })).body).toEqual(['widgets:developers']);
+    expect((await call(s.url, 'GET', '/-/org/widgets/team?format=cli', { token })).body).toEqual(['widgets:developers']);
     const audit = await call(s.url, 'GET', '/-/orgctl/v1/orgs/widgets/audit', { token });
     expect(audit.body).toEqual([expect.objectContaining({ org: 'widgets', actor: '(operator)', action: 'org.create', detail: { owner: 'zed', requireTfa: false } })]);
   });

@@ -34,7 +34,7 @@ describe('orgctl registry serve (built CLI)', () => {
     expect(statSync(data).mode & 0o777).toBe(0o700);
     expect(statSync(path.join(data, 'state.json')).mode & 0o777).toBe(0o600);
     s = await spawnServe(['--data', data]);
-    expect((await call(s.url, 'GET', '/-/org/acme/team', { token: BOB.token })).body).toEqual(['acme:core', 'acme:developers', 'acme:web']);
+    expect((await call(s.url, 'GET', '/-/org/acme/team?format=cli', { token: BOB.token })).body).toEqual(['acme:core', 'acme:developers', 'acme:web']);
     expect(await s.stop()).toBe(0);
   });
 

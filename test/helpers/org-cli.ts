@@ -51,7 +51,7 @@ export async function startOrgCli(seed: string | object = BASIC, opts: Omit<Star
     otp: (user = 'alice') => totp({ alice: ALICE, dave: DAVE }[user].secret, clock.now()),
     cli: (user, args, opts = {}) => runCli(args, { ...opts, env: { ORGCTL_REGISTRY: reg.url, ORGCTL_TOKEN: USERS[user].token, ...opts.env } }),
     roster: (org = 'acme', as = 'alice') => read(`/-/org/${org}/user`, as),
-    team: (org, team) => read(`/-/team/${org}/${team}/user`),
+    team: (org, team) => read(`/-/team/${org}/${team}/user?format=cli`),
     required: async (org = 'acme') => (await read(`/-/orgctl/v1/orgs/${org}/tfa`)).required,
     sent: async () => {
       await reg.registry.core.outboxIdle();

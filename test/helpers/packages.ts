@@ -1,8 +1,11 @@
 /**
  * Job: package documents for the package-route tests: publishBody(name, version, opts) as npm
- * sends it, pkgPath(name) as npm puts it in a URL.
+ * sends it, pkgPath(name) as npm puts it in a URL, packageDir(root, name, version) a folder for
+ * `npm publish`.
  */
 import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /**
  * A publish body as npm sends it (libnpmpublish): the packument with one version and the tarball
@@ -27,3 +30,16 @@ export function publishBody(name: string, version: string, opts: { content?: str
 
 /** The URL path of a package (`/@acme%2fwidget` for a scoped one, as npm sends it). */
 export const pkgPath = (name: string) => `/${name.replace('/', '%2f')}`;
+
+/**
+ * Writes a package folder (`package.json`, an `index.js` exporting `name@version`, and `extra`
+ * files) under `root` and returns its name, relative to `root`, as `./src-…` for `npm publish`.
+ */
+export async function packageDir(root: string, name: string, version: string, extra: Record<string, string> = {}): Promise<string> {
+  const dir = `src-${name.replace(/[@/]/g, '_')}-${version}`;
+  await mkdir(join(root, dir), { recursive: true });
+  await writeFile(join(root, dir, 'package.json'), JSON.stringify({ name, version, main: 'index.js', description: `${name} for tests`, license: 'MIT' }));
+  await writeFile(join(root, dir, 'index.js'), `module.exports = ${JSON.stringify(`${name}@${version}`)};\n`);
+  for (const [file, content] of Object.entries(extra)) await writeFile(join(root, dir, file), content);
+  return `./${dir}`;
+}

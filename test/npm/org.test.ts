@@ -186,10 +186,10 @@ describe('npm org rm', () => {
     expect(r.stdout).toBe('Successfully removed bob from acme. You now have 3 members in this org.\n');
     const { bob: _removed, ...rest } = ACME_ROSTER;
     expect(await ctx.roster('acme', 'erin')).toEqual(rest);
-    const core = await ctx.api('/-/team/acme/core/user', { as: 'erin' });
+    const core = await ctx.api('/-/team/acme/core/user?format=cli', { as: 'erin' });
     expect(core.status).toBe(200);
     expect([...core.body].sort()).toEqual(['alice']);
-    const devs = await ctx.api('/-/team/acme/developers/user', { as: 'erin' });
+    const devs = await ctx.api('/-/team/acme/developers/user?format=cli', { as: 'erin' });
     expect([...devs.body].sort()).toEqual(['alice', 'dave', 'erin']);
   }));
 

@@ -3,23 +3,15 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { NpmClient } from '../helpers/npm.js';
 import { EOTP_LINES, NPM_TEST_TIMEOUT, USERS, expectNpmError, expectOk, withRegistry, type RegistryContext } from './setup.js';
 import { npmErrors } from '../helpers/npm.js';
+import { packageDir } from '../helpers/packages.js';
 
 jest.setTimeout(NPM_TEST_TIMEOUT);
 
 /** Writes a package folder in the client's home and returns its relative path for `npm publish`. */
-async function pkgDir(npm: NpmClient, name: string, version: string, extra: Record<string, string> = {}): Promise<string> {
-  const dir = `src-${name.replace(/[@/]/g, '_')}-${version}`;
-  await mkdir(join(npm.home, dir), { recursive: true });
-  await writeFile(join(npm.home, dir, 'package.json'), JSON.stringify({ name, version, main: 'index.js', description: `${name} for tests`, license: 'MIT' }));
-  await writeFile(join(npm.home, dir, 'index.js'), `module.exports = ${JSON.stringify(`${name}@${version}`)};\n`);
-  for (const [file, content] of Object.entries(extra)) await writeFile(join(npm.home, dir, file), content);
-  return `./${dir}`;
-}
+const pkgDir = (npm: NpmClient, name: string, version: string, extra: Record<string, string> = {}): Promise<string> => packageDir(npm.home, name, version, extra);
 
 /** `require(name)` from the client's home (where `npm install` put node_modules). */
 function requireFrom(npm: NpmClient, name: string): string {

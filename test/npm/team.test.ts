@@ -6,13 +6,13 @@ import { EOTP_LINES, expectNpmError, expectOk, NPM_TEST_TIMEOUT, withRegistry, t
 jest.setTimeout(NPM_TEST_TIMEOUT);
 
 async function teams(ctx: RegistryContext, org: string): Promise<string[]> {
-  const r = await ctx.api(`/-/org/${org}/team`, { as: 'bob' });
+  const r = await ctx.api(`/-/org/${org}/team?format=cli`, { as: 'bob' });
   expect(r.status).toBe(200);
   return [...(r.body as string[])].sort();
 }
 
 async function members(ctx: RegistryContext, org: string, team: string): Promise<string[]> {
-  const r = await ctx.api(`/-/team/${org}/${team}/user`, { as: 'bob' });
+  const r = await ctx.api(`/-/team/${org}/${team}/user?format=cli`, { as: 'bob' });
   expect(r.status).toBe(200);
   return [...(r.body as string[])].sort();
 }

@@ -115,6 +115,11 @@ const ACTIONS: Record<string, { shown: string; req: (self: string) => Req }> = {
   'delete org': { shown: '`DELETE /-/orgctl/v1/orgs/<org>`', req: () => ({ method: 'DELETE', path: `/-/orgctl/v1/orgs/${ORG}` }) },
   'read package': { shown: '`GET /@<org>%2f<name>`', req: () => ({ method: 'GET', path: `/@${ORG}%2fwidget` }) },
   'publish package': { shown: '`PUT /@<org>%2f<name>` (a new version)', req: () => ({ method: 'PUT', path: `/@${ORG}%2fwidget`, body: publishBody(`@${ORG}/widget`, '1.1.0') }) },
+  'list org packages': { shown: '`GET /-/org/<org>/package`', req: () => ({ method: 'GET', path: `/-/org/${ORG}/package` }) },
+  'package collaborators': { shown: '`GET /-/package/<pkg>/collaborators`', req: () => ({ method: 'GET', path: `/-/package/@${ORG}%2fwidget/collaborators` }) },
+  'grant package access': { shown: '`PUT /-/team/<org>/<team>/package`', req: () => ({ method: 'PUT', path: `/-/team/${ORG}/core/package`, body: { package: `@${ORG}/widget`, permissions: 'read-only' } }) },
+  'revoke package access': { shown: '`DELETE /-/team/<org>/<team>/package`', req: () => ({ method: 'DELETE', path: `/-/team/${ORG}/developers/package`, body: { package: `@${ORG}/widget` } }) },
+  'package visibility and 2FA setting': { shown: '`POST /-/package/<pkg>/access`', req: () => ({ method: 'POST', path: `/-/package/@${ORG}%2fwidget/access`, body: { access: 'public' } }) },
 };
 
 // ---------------------------------------------------------------- the prepared registry

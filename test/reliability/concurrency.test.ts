@@ -91,8 +91,8 @@ describe(`concurrent changes on one org (seed ${SEED})`, () => {
         for (const u of [...TEAMED, ...BYSTANDERS]) expect([u, roster[u]]).toEqual([u, 'developer']);
         expect(Object.keys(roster).length).toBe(3 + members.length - REMOVED.length + INVITEES.length);
         // teams agree with the roster: every add landed, nobody removed is left in a team
-        expect((await c.send('GET', `/-/team/${ORG}/squad/user`)).body).toEqual([...TEAMED].sort());
-        expect((await c.send('GET', `/-/team/${ORG}/developers/user`)).body).toEqual(Object.keys(roster).sort());
+        expect((await c.send('GET', `/-/team/${ORG}/squad/user?format=cli`)).body).toEqual([...TEAMED].sort());
+        expect((await c.send('GET', `/-/team/${ORG}/developers/user?format=cli`)).body).toEqual(Object.keys(roster).sort());
         for (const u of TEAMED) expect(events('org.team.add', u).length).toBe(1);
         const detailed = (await c.send('GET', `/-/orgctl/v1/orgs/${ORG}/members`)).body as { user: string; role: string }[];
         expect(Object.fromEntries(detailed.map((m) => [m.user, m.role]))).toEqual(roster);

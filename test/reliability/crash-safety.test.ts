@@ -268,7 +268,7 @@ describe('a store damaged by hand is refused at start (exit 2), never replaced',
     try {
       for (let i = 0; i < 100 && !/listening/.test(again.stderr()); i++) await new Promise((res) => setTimeout(res, 20));
       expect(again.stderr()).toMatch(/warning: dropped an incomplete last journal record \(40 bytes\)/);
-      expect((await call(again.url, 'GET', `/-/org/${ORG}/team`, { token: BOSS.token })).body).toEqual([`${ORG}:developers`, `${ORG}:kept`]);
+      expect((await call(again.url, 'GET', `/-/org/${ORG}/team?format=cli`, { token: BOSS.token })).body).toEqual([`${ORG}:developers`, `${ORG}:kept`]);
     } finally {
       expect(await again.stop()).toBe(0);
     }

@@ -22,7 +22,7 @@ describe('org create', () => {
     expect(r.status).toBe(201);
     expect(r.body).toEqual({ org: 'bobco', owner: 'bob', requireTfa: false, created: new Date(clock.now()).toISOString() });
     expect((await call(srv.url, 'GET', '/-/org/bobco/user', { token: BOB.token })).body).toEqual({ bob: 'owner' });
-    expect((await call(srv.url, 'GET', '/-/team/bobco/developers/user', { token: BOB.token })).body).toEqual(['bob']);
+    expect((await call(srv.url, 'GET', '/-/team/bobco/developers/user?format=cli', { token: BOB.token })).body).toEqual(['bob']);
     const audit = await call(srv.url, 'GET', `${X}/bobco/audit`, { token: BOB.token });
     expect(audit.body).toEqual([expect.objectContaining({ org: 'bobco', actor: 'bob', action: 'org.create', detail: { owner: 'bob', requireTfa: false } })]);
   });

@@ -46,9 +46,9 @@ describe('requiring 2FA', () => {
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ org: 'acme', required: true, alreadyRequired: false, removed: [{ user: 'bob', role: 'developer', teams: ['core'] }, { user: 'erin', role: 'developer', teams: [] }], notices: 'outbox' });
     expect((await call(srv.reg.url, 'GET', '/-/org/acme/user', { token: ALICE.token })).body).toEqual({ alice: 'owner', dave: 'admin' });
-    expect((await call(srv.reg.url, 'GET', '/-/team/acme/core/user', { token: ALICE.token })).body).toEqual(['alice']);
+    expect((await call(srv.reg.url, 'GET', '/-/team/acme/core/user?format=cli', { token: ALICE.token })).body).toEqual(['alice']);
     expect((await call(srv.reg.url, 'GET', '/-/org/acme/user', { token: BOB.token })).status).toBe(403);
-    expect((await call(srv.reg.url, 'GET', '/-/org/acme/team', { token: ERIN.token })).status).toBe(403);
+    expect((await call(srv.reg.url, 'GET', '/-/org/acme/team?format=cli', { token: ERIN.token })).status).toBe(403);
     const removals = await call(srv.reg.url, 'GET', `${X}/acme/removals`, { token: ALICE.token });
     expect(removals.body.map((x: { user: string; reason: string; teams: string[] }) => [x.user, x.reason, x.teams])).toEqual([
       ['bob', 'tfa_noncompliance', ['core']],

@@ -60,7 +60,7 @@ describe('org membership', () => {
     const after = await call(srv.reg.url, 'GET', '/-/org/acme/user', { token: BOB.token });
     expect(after.status).toBe(200);
     expect(after.body.bob).toBeUndefined();
-    expect((await call(srv.reg.url, 'GET', '/-/org/acme/team', { token: BOB.token })).status).toBe(403);
+    expect((await call(srv.reg.url, 'GET', '/-/org/acme/team?format=cli', { token: BOB.token })).status).toBe(403);
     expect(srv.reg.registry.core.store.data.get('removals')?.get('acme:bob')).toBeUndefined();
     clock.advance(61_000);
     expect((await call(srv.reg.url, 'GET', '/-/org/acme/user', { token: BOB.token })).status).toBe(403);
@@ -69,7 +69,7 @@ describe('org membership', () => {
   it('DELETE removes from the org and every team, and keeps a removal record', async () => {
     expect((await asAlice('DELETE', '/-/org/acme/user', { user: 'bob' })).status).toBe(204);
     expect((await roster()).bob).toBeUndefined();
-    expect((await call(srv.reg.url, 'GET', '/-/team/acme/core/user', { token: ALICE.token })).body).toEqual(['alice']);
+    expect((await call(srv.reg.url, 'GET', '/-/team/acme/core/user?format=cli', { token: ALICE.token })).body).toEqual(['alice']);
     const rec = srv.reg.registry.core.store.data.get('removals')!.get('acme:bob') as { role: string; teams: string[] };
     expect(rec).toMatchObject({ role: 'developer', teams: ['core'] });
     expect((await call(srv.reg.url, 'GET', '/-/org/acme/user', { token: BOB.token })).status).toBe(403);
@@ -80,8 +80,8 @@ describe('teams', () => {
   it('lists teams as "org:team" strings (developers always there) and members as names', async () => {
     expect((await call(srv.reg.url, 'GET', '/-/org/acme/team?format=cli', { token: BOB.token })).body).toEqual(['acme:core', 'acme:developers']);
     expect((await call(srv.reg.url, 'GET', '/-/team/acme/developers/user?format=cli', { token: BOB.token })).body).toEqual(['alice', 'bob', 'dave', 'erin']);
-    expect((await call(srv.reg.url, 'GET', '/-/team/acme/core/user', { token: CAROL.token })).status).toBe(403);
-    expect((await call(srv.reg.url, 'GET', '/-/team/acme/nope/user', { token: BOB.token })).status).toBe(404);
+    expect((await call(srv.reg.url, 'GET', '/-/team/acme/core/user?format=cli', { token: CAROL.token })).status).toBe(403);
+    expect((await call(srv.reg.url, 'GET', '/-/team/acme/nope/user?format=cli', { token: BOB.token })).status).toBe(404);
   });
 
   it('create, add, remove, destroy; with the rules npm users expect', async () => {
@@ -89,13 +89,13 @@ describe('teams', () => {
     expect((await asAlice('PUT', '/-/org/acme/team', { name: 'web' })).status).toBe(409);
     expect((await asAlice('PUT', '/-/team/acme/web/user', { user: 'erin' })).status).toBe(201);
     expect((await asAlice('PUT', '/-/team/acme/web/user', { user: 'carol' })).status).toBe(404); // not a member
-    expect((await call(srv.reg.url, 'GET', '/-/team/acme/web/user', { token: BOB.token })).body).toEqual(['erin']);
+    expect((await call(srv.reg.url, 'GET', '/-/team/acme/web/user?format=cli', { token: BOB.token })).body).toEqual(['erin']);
     expect((await asAlice('DELETE', '/-/team/acme/web/user', { user: 'erin' })).status).toBe(204);
     expect((await asAlice('DELETE', '/-/team/acme/web/user', { user: 'erin' })).status).toBe(404);
     expect((await asAlice('DELETE', '/-/team/acme/developers')).status).toBe(409);
     expect((await asAlice('DELETE', '/-/team/acme/developers/user', { user: 'bob' })).status).toBe(409);
     expect((await asAlice('DELETE', '/-/team/acme/web')).status).toBe(204);
-    expect((await call(srv.reg.url, 'GET', '/-/org/acme/team', { token: BOB.token })).body).toEqual(['acme:core', 'acme:developers']);
+    expect((await call(srv.reg.url, 'GET', '/-/org/acme/team?format=cli', { token: BOB.token })).body).toEqual(['acme:core', 'acme:developers']);
   });
 
   it('developers may not manage teams; admins may', async () => {

@@ -38,7 +38,7 @@ describe('seed: Object.prototype names are not ghost team members', () => {
     };
     const reg = await startRegistry({ seed });
     try {
-      const team = await call(reg.url, 'GET', '/-/team/acme/core/user', { token: 'npm_ProtoAliceToken000000000000001' });
+      const team = await call(reg.url, 'GET', '/-/team/acme/core/user?format=cli', { token: 'npm_ProtoAliceToken000000000000001' });
       expect([team.status, team.body]).toEqual([200, ['constructor']]);
     } finally {
       await reg.close();
@@ -85,7 +85,7 @@ describe('requests: Object.prototype names in paths and bodies', () => {
     expect([org.status, org.body.code]).toEqual([404, 'ENOTFOUND']);
     const team = await call(reg.url, 'PUT', '/-/team/acme/core/user', { token: ALICE.token, otp: otp(), body: { user: 'constructor' } });
     expect([team.status, team.body.code]).toEqual([404, 'ENOTFOUND']);
-    expect((await call(reg.url, 'GET', '/-/team/acme/core/user', { token: BOB.token })).body).toEqual(['alice', 'bob']);
+    expect((await call(reg.url, 'GET', '/-/team/acme/core/user?format=cli', { token: BOB.token })).body).toEqual(['alice', 'bob']);
     expect(Object.keys((await call(reg.url, 'GET', '/-/org/acme/user', { token: BOB.token })).body)).toEqual(['alice', 'bob', 'dave', 'erin']);
   });
 

@@ -188,7 +188,7 @@ describe('registry on a data folder', () => {
       reg = await startRegistry({ seed: { users: [{ name: 'other' }], orgs: [] }, dataDir, clock }); // seed ignored: not new
       expect((await call(reg.url, 'GET', '/-/whoami', { token: t.body.token })).body).toEqual({ username: 'bob' });
       expect((await call(reg.url, 'GET', '/-/org/acme/user', { token: ALICE.token })).body).toEqual({ alice: 'owner', dave: 'admin', erin: 'developer' });
-      expect((await call(reg.url, 'GET', '/-/team/acme/web/user', { token: ALICE.token })).body).toEqual(['erin']);
+      expect((await call(reg.url, 'GET', '/-/team/acme/web/user?format=cli', { token: ALICE.token })).body).toEqual(['erin']);
       expect((await call(reg.url, 'GET', '/-/npm/v1/user', { token: BOB.token })).body.tfa).toEqual({ mode: 'auth-only', pending: true });
       expect(reg.registry.core.store.data.get('invitations')!.has('acme:carol')).toBe(true);
       expect(reg.registry.core.user('other')).toBeUndefined();

@@ -90,6 +90,8 @@ export const paths = {
   orgTeams: (org: string) => `-/org/${enc(org)}/team`,
   team: (org: string, team: string) => `-/team/${enc(org)}/${enc(team)}`,
   teamUsers: (org: string, team: string) => `-/team/${enc(org)}/${enc(team)}/user`,
+  orgPackages: (org: string) => `-/org/${enc(org)}/package`,
+  teamPackages: (org: string, team: string) => `-/team/${enc(org)}/${enc(team)}/package`,
   /** orgctl's extension for the org itself (create, delete). */
   extOrg: (org: string) => `-/orgctl/v1/orgs/${enc(org)}`,
   /** orgctl's extensions under `/-/orgctl/v1/orgs/:org/`. */

@@ -87,11 +87,11 @@ export async function npmRoster(api: OrgApi, org: string, only?: string): Promis
   for (const [user, role] of users) if (!isRole(role)) throw invalidRoster(where, `the role of ${JSON.stringify(user)} is not developer, admin or owner`);
   const teamsOf = new Map<string, string[]>();
   if (users.length > 0) {
-    const teams = await api.get<unknown>(paths.orgTeams(org));
+    const teams = await api.get<unknown>(paths.orgTeams(org), { format: 'cli' });
     if (!Array.isArray(teams) || !teams.every((t) => typeof t === 'string')) throw invalidRoster(`GET /${paths.orgTeams(org)}`, 'it is not a list of team names');
     for (const full of teams as string[]) {
       const team = full.startsWith(`${org}:`) ? full.slice(org.length + 1) : full;
-      const members = await api.get<unknown>(paths.teamUsers(org, team));
+      const members = await api.get<unknown>(paths.teamUsers(org, team), { format: 'cli' });
       if (!Array.isArray(members)) throw invalidRoster(`GET /${paths.teamUsers(org, team)}`, 'it is not a list of user names');
       for (const u of members) if (typeof u === 'string') teamsOf.set(u, [...(teamsOf.get(u) ?? []), team]);
     }

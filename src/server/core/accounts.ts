@@ -1,6 +1,6 @@
 import { nameProblem } from '../../shared/names.js';
 import type { Auth } from './auth.js';
-import { conflict, forbidden, invalid } from './errors.js';
+import { conflict, forbidden, invalid, notFound } from './errors.js';
 import { hashPassword } from './secrets.js';
 import type { CoreState } from './state.js';
 import { issueToken } from './tokens.js';
@@ -15,6 +15,18 @@ export class Accounts {
 
   whoami(actor: Actor): { username: string } {
     return { username: actor.user.name };
+  }
+
+  /**
+   * `GET /-/user/org.couchdb.user:<name>` for someone logged in (`npm owner add` reads it): the
+   * name, and the email to that user only (a maintainer's email shows in packuments once added).
+   */
+  publicUser(actor: Actor, name: string): { _id: string; name: string; email?: string | null } {
+    const problem = nameProblem('user', name);
+    if (problem) throw invalid(problem);
+    const u = this.state.user(name);
+    if (!u || u.disabled) throw notFound(`There is no user ${name}.`);
+    return { _id: `org.couchdb.user:${u.name}`, name: u.name, ...(u.name === actor.user.name ? { email: u.email } : {}) };
   }
 
   /**

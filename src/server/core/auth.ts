@@ -9,7 +9,12 @@ import { ipInCidrs } from './cidr.js';
 import type { Actor, Credentials, UserRec } from './types.js';
 
 /** Why an OTP is asked for: `auth` (login, profile, tokens, governance) or `write` (other writes). */
-export type OtpNeed = 'auth' | 'write';
+/**
+ * What a request needs an OTP for: `auth` (login, profile, tokens, governance), `write` (other
+ * writes, by the user's 2FA mode), `package-2fa` (a write to a package whose 2FA setting demands
+ * one from everybody: npm's `publish_requires_tfa`).
+ */
+export type OtpNeed = 'auth' | 'write' | 'package-2fa';
 
 /**
  * Who is acting, and may they: credentials (tokens, passwords, OTPs and recovery codes), the
@@ -161,14 +166,19 @@ export class Auth {
   /** Whether `need` asks `actor` for an OTP that this request has not given yet. */
   private otpNeeded(actor: Actor, need: OtpNeed): boolean {
     const u = actor.user;
+    if (need === 'package-2fa' && !tfaOn(u)) {
+      throw forbidden(`${u.name} has no two-factor authentication, and this package requires it for every change. Turn it on first (orgctl profile enable-2fa).`, 'EOTP2FAREQUIRED');
+    }
     if (!tfaOn(u) || actor.otpChecked) return false;
+    if (need === 'package-2fa') return true;
     return !(need === 'write' && u.tfa!.mode !== 'auth-and-writes' && actor.via !== 'password');
   }
 
   /**
    * Demands a one-time password from `actor` when the rules ask for one:
    *   - `auth` (login, profile, tokens, governance): whenever 2FA is on;
-   *   - `write` (other writes): when 2FA is on in auth-and-writes mode, or the credential is a password.
+   *   - `write` (other writes): when 2FA is on in auth-and-writes mode, or the credential is a password;
+   *   - `package-2fa`: always (and without 2FA on, 403).
    * Returns the actor re-read from the store once that is done (see `reread`): callers decide on it.
    */
   async otpGate(actor: Actor, cred: Credentials, need: OtpNeed): Promise<Actor> {

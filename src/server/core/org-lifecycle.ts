@@ -113,6 +113,9 @@ export class OrgLifecycle extends OrgDomain {
     for (const k of this.state.all('invitations').keys()) if (own(k)) (invitations++, ops.push({ c: 'invitations', k, v: null }));
     for (const k of this.state.all('removals').keys()) if (own(k)) ops.push({ c: 'removals', k, v: null });
     if (this.state.has('tfaSchedules', org)) ops.push({ c: 'tfaSchedules', k: org, v: null });
+    // Grants and settings of the scope's packages (none published here; kept by a host such as Verdaccio)
+    for (const k of this.state.all('packageGrants').keys()) if (own(k)) ops.push({ c: 'packageGrants', k, v: null });
+    for (const k of this.state.all('packageSettings').keys()) if (k.startsWith(prefix)) ops.push({ c: 'packageSettings', k, v: null });
     ops.push(this.state.auditOp(org, actor.user.name, 'org.delete', undefined, { members, teams, invitations }));
     await this.state.commit(ops);
     return { org, deleted: true, members, teams, invitations };

@@ -119,7 +119,7 @@ export class PackageStore {
       return w;
     };
     gate();
-    await this.auth.otpGate(actor, cred, 'write');
+    await this.auth.otpGate(actor, cred, this.access.writeOtpNeed(actor, pkg));
     const blob = tarballKey(p.data);
     await this.state.tarballs.put(blob, p.data);
     actor = this.auth.reread(actor);
@@ -135,7 +135,7 @@ export class PackageStore {
       { c: 'packages', k: pkg, v: next },
       { c: 'packageVersions', k: `${pkg}@${p.version}`, v: ver },
     ];
-    if (org) ops.push(this.state.auditOp(org, actor.user.name, 'package.publish', pkg, { version: p.version, tags: Object.keys(p.tags) }));
+    if (org) ops.push(...this.access.firstPublishOps(org, pkg, actor.user.name), this.state.auditOp(org, actor.user.name, 'package.publish', pkg, { version: p.version, tags: Object.keys(p.tags) }));
     await this.state.commit(ops);
     return { ok: true, id: pkg, rev: this.revOf(next) };
   }
@@ -151,7 +151,7 @@ export class PackageStore {
       return rec;
     };
     check();
-    actor = await this.auth.otpGate(actor, cred, 'write');
+    actor = await this.auth.otpGate(actor, cred, this.access.writeOtpNeed(actor, pkg));
     const rec = check();
     const next: PackageRec = { ...rec, distTags: { ...rec.distTags, [tag]: version }, rev: rec.rev + 1, modified: this.state.iso() };
     await this.state.commit([{ c: 'packages', k: pkg, v: next }]);
@@ -169,7 +169,7 @@ export class PackageStore {
       return rec;
     };
     check();
-    actor = await this.auth.otpGate(actor, cred, 'write');
+    actor = await this.auth.otpGate(actor, cred, this.access.writeOtpNeed(actor, pkg));
     const rec = check();
     const distTags = { ...rec.distTags };
     delete distTags[tag];
@@ -196,11 +196,38 @@ export class PackageStore {
       return rec;
     };
     check();
-    actor = await this.auth.otpGate(actor, cred, 'write');
+    actor = await this.auth.otpGate(actor, cred, this.access.writeOtpNeed(actor, pkg));
     const rec = check();
     const gone = [...(this.state.versionsOf(pkg))].filter((v) => !keep.includes(v));
     const next = await this.removeVersions(actor, rec, gone);
     return { ok: true, id: pkg, rev: next ? this.revOf(next) : '0-0' };
+  }
+
+  /**
+   * `npm owner add|rm`: `PUT /<pkg>/-rev/<rev>` with `{maintainers: [{name, email}]}` (and no
+   * versions), by someone who may write the package. Every maintainer must be an account; at least
+   * one. For an org's package the list is informational (grants decide who writes).
+   */
+  async setMaintainers(actor: Actor, cred: Credentials, pkg: string, rev: string, body: Record<string, unknown>): Promise<{ ok: true; id: string; rev: string }> {
+    checkPackageName(pkg);
+    const list = body.maintainers;
+    if (!Array.isArray(list) || list.length === 0 || list.length > 100) throw invalid('maintainers must be a list of 1 to 100 {name} objects.');
+    const names = list.map((m) => (typeof m === 'object' && m !== null && typeof (m as { name?: unknown }).name === 'string' ? (m as { name: string }).name : null));
+    const check = () => {
+      const rec = this.writableExisting(actor, pkg, rev);
+      for (const n of names) if (n === null || !this.state.user(n)) throw invalid(n === null ? 'Each maintainer needs a name.' : `There is no user ${n.slice(0, 100)}.`);
+      return rec;
+    };
+    check();
+    actor = await this.auth.otpGate(actor, cred, this.access.writeOtpNeed(actor, pkg));
+    const rec = check();
+    const maintainers = [...new Set(names as string[])];
+    const next: PackageRec = { ...rec, maintainers, rev: rec.rev + 1, modified: this.state.iso() };
+    const ops: TypedOp[] = [{ c: 'packages', k: pkg, v: next }];
+    const org = this.state.packageOrg(pkg);
+    if (org) ops.push(this.state.auditOp(org, actor.user.name, 'package.owners', pkg, { maintainers }));
+    await this.state.commit(ops);
+    return { ok: true, id: pkg, rev: this.revOf(next) };
   }
 
   /**
@@ -215,7 +242,7 @@ export class PackageStore {
     const check = () => this.writableExisting(actor, pkg, rev);
     check();
     if (!this.versionRec(pkg, version)) return { ok: true };
-    actor = await this.auth.otpGate(actor, cred, 'write');
+    actor = await this.auth.otpGate(actor, cred, this.access.writeOtpNeed(actor, pkg));
     const rec = check();
     if (this.versionRec(pkg, version)) await this.removeVersions(actor, rec, [version]);
     return { ok: true };
@@ -226,7 +253,7 @@ export class PackageStore {
     checkPackageName(pkg);
     const check = () => this.writableExisting(actor, pkg, rev);
     check();
-    actor = await this.auth.otpGate(actor, cred, 'write');
+    actor = await this.auth.otpGate(actor, cred, this.access.writeOtpNeed(actor, pkg));
     const rec = check();
     await this.removeVersions(actor, rec, [...(this.state.versionsOf(pkg))], true);
     return { ok: true };
@@ -234,11 +261,15 @@ export class PackageStore {
 
   /**
    * For hosts that store packages themselves (Verdaccio): records the audit event of a write the
-   * host has carried out, as `publish`/`removeVersions` do here; nothing outside an org's scope.
+   * host has carried out, as `publish`/`removeVersions` do here (nothing outside an org's scope),
+   * with npm's default grant on a first publish and the settings and grants of a removed package.
    */
   async recordHostWrite(actor: Actor, pkg: string, action: 'package.publish' | 'package.unpublish', detail: Record<string, unknown>): Promise<void> {
     const org = this.state.packageOrg(pkg);
-    if (org) await this.state.commit([this.state.auditOp(org, actor.user.name, action, pkg, detail)]);
+    const ops: TypedOp[] = detail.package === true ? this.access.forgetOps(pkg) : [];
+    if (org && action === 'package.publish') ops.push(...this.access.firstPublishOps(org, pkg, actor.user.name));
+    if (org) ops.push(this.state.auditOp(org, actor.user.name, action, pkg, detail));
+    if (ops.length > 0) await this.state.commit(ops);
   }
 
   /** One transaction removing `gone` (all of them, or `whole`: the package too); then their tarballs. */
@@ -248,7 +279,7 @@ export class PackageStore {
     const blobs = gone.map((v) => this.versionRec(pkg, v)!.blob);
     const ops: TypedOp[] = gone.map((v) => ({ c: 'packageVersions', k: `${pkg}@${v}`, v: null }));
     let next: PackageRec | null = null;
-    if (whole || left.length === 0) ops.push({ c: 'packages', k: pkg, v: null });
+    if (whole || left.length === 0) ops.push({ c: 'packages', k: pkg, v: null }, ...this.access.forgetOps(pkg));
     else {
       const distTags: Record<string, string> = {};
       for (const [t, v] of Object.entries(rec.distTags)) if (!gone.includes(v)) distTags[t] = v;

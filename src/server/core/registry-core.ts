@@ -12,6 +12,7 @@ import { Orgs } from './orgs.js';
 import { MailQueue, realTimers, type RetryOptions, type Timers } from './mail-queue.js';
 import { MemoryMailer, type Mailer } from './outbox.js';
 import { PackageAccess } from './package-access.js';
+import { PackageGrants } from './package-grants.js';
 import { PackageStore } from './package-store.js';
 import type { PasswordPool, PasswordPoolOptions } from './password-pool.js';
 import { Profiles } from './profile.js';
@@ -85,6 +86,8 @@ export class RegistryCore {
   readonly orgTfa: OrgTfa;
   readonly invitations: Invitations;
   readonly access: PackageAccess;
+  /** npm's package access surface: team grants, package lists, collaborators, visibility and 2FA setting */
+  readonly grants: PackageGrants;
   readonly packages: PackageStore;
   /** operator actions (`registry users|orgs …`): reached only through the data folder, never HTTP routes */
   readonly admin: Admin;
@@ -117,6 +120,7 @@ export class RegistryCore {
     this.tfaSchedule = new TfaSchedules(state, auth);
     this.invitations = new Invitations(state, auth);
     this.access = new PackageAccess(state, auth);
+    this.grants = new PackageGrants(state, auth, this.access);
     this.packages = new PackageStore(state, auth, this.access);
     this.admin = new Admin(state, auth, this.orgLifecycle);
     this.imports = new UserImport(state);

@@ -2,11 +2,13 @@ import type { Op } from '../store/store.js';
 import type { OutboxMessage } from './outbox.js';
 import type {
   AuditEvent,
+  GrantRec,
   InvitationRec,
   MemberRec,
   OrgRec,
   OtpUse,
   PackageRec,
+  PackageSettingsRec,
   PackageVersionRec,
   RemovalRec,
   TeamRec,
@@ -49,6 +51,10 @@ export interface Collections {
   packages: PackageRec;
   /** by `name@version` */
   packageVersions: PackageVersionRec;
+  /** by `org:team:pkg`: a team's read-only or read-write grant on a package of its org */
+  packageGrants: GrantRec;
+  /** by package name: visibility and 2FA setting; for an org's package, that its grants are explicit */
+  packageSettings: PackageSettingsRec;
 }
 
 export interface TeamMemberRec {

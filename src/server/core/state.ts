@@ -5,7 +5,7 @@ import { CoreError } from './errors.js';
 import type { OutboxMessage } from './outbox.js';
 import { k2, storeOps, type CollectionName, type Collections, type TypedOp } from './schema.js';
 import { newId } from './secrets.js';
-import type { AuditEvent, OrgRec, UserRec } from './types.js';
+import type { AuditEvent, GrantRec, OrgRec, UserRec } from './types.js';
 
 export const DAY = 86_400_000;
 /** The implicit team of every org: all its members, never stored. */
@@ -39,6 +39,8 @@ export class CoreState {
   private readonly orgAudit = new Map<string, string[]>();
   /** package → its published versions */
   private readonly pkgVersions = new Map<string, Set<string>>();
+  /** package → `packageGrants` keys on it */
+  private readonly pkgGrants = new Map<string, Set<string>>();
   /**
    * org → its member names sorted, and the roster's JSON, built on the first read after a
    * membership change: reads then cost O(members) without sorting, and the roster none at all.
@@ -133,6 +135,11 @@ export class CoreState {
     return this.pkgVersions.get(pkg) ?? new Set();
   }
 
+  /** The team grants on `pkg` (from any org; callers filter by org). */
+  grantsOn(pkg: string): GrantRec[] {
+    return [...(this.pkgGrants.get(pkg) ?? [])].map((k) => this.get('packageGrants', k)!);
+  }
+
   /** The keys of `org`'s audit events, oldest first. */
   auditKeysOf(org: string): readonly string[] {
     return this.orgAudit.get(org) ?? [];
@@ -178,7 +185,8 @@ export class CoreState {
    * The core's invariants, checked on the state `ops` would leave, before anything is applied (so
    * whatever path a change takes, it cannot commit a broken state): every member of an org that
    * requires 2FA has 2FA on; no user and org share a name; nobody without 2FA joins an org with a
-   * scheduled 2FA requirement, which exists only for an org that does not require 2FA yet.
+   * scheduled 2FA requirement, which exists only for an org that does not require 2FA yet; a
+   * package grant belongs to a team that exists, of the org whose scope the package is in.
    */
   private checkInvariants(ops: TypedOp[]): void {
     const after = new Map<string, unknown>();
@@ -207,6 +215,12 @@ export class CoreState {
       if ((o.c === 'users' && o.v && get('orgs', o.k)) || (o.c === 'orgs' && o.v && get('users', o.k))) {
         throw new CoreError('conflict', `The name ${o.k} is taken: users and orgs share one namespace. Nothing was changed.`, { code: 'EINVARIANT' });
       }
+      if (o.c === 'packageGrants' && o.v) {
+        const g = o.v;
+        if (!get('orgs', g.org) || (g.team !== DEVELOPERS && !get('teams', k2(g.org, g.team))) || !g.pkg.startsWith(`@${g.org}/`)) {
+          throw new CoreError('conflict', `Team ${g.org}:${g.team} or its org is gone. Nothing was changed; try again.`, { code: 'EINVARIANT' });
+        }
+      }
       if (o.c === 'users' && o.v && !tfaOn(o.v)) {
         for (const org of this.userOrgs.get(o.k) ?? []) check(org, o.k);
       } else if (o.c === 'members' && o.v) {
@@ -226,6 +240,7 @@ export class CoreState {
     this.userTokens.clear();
     this.orgAudit.clear();
     this.pkgVersions.clear();
+    this.pkgGrants.clear();
     this.sortedMembers.clear();
     for (const name of this.all('orgs').keys()) {
       this.orgMembers.set(name, new Map());
@@ -237,6 +252,7 @@ export class CoreState {
     for (const [k, v] of this.all('teamMembers')) ops.push({ c: 'teamMembers', k, v });
     for (const [k, v] of this.all('tokens')) ops.push({ c: 'tokens', k, v });
     for (const [k, v] of this.all('packageVersions')) ops.push({ c: 'packageVersions', k, v });
+    for (const [k, v] of this.all('packageGrants')) ops.push({ c: 'packageGrants', k, v });
     for (const k of [...this.all('audit').keys()].sort()) ops.push({ c: 'audit', k, v: this.get('audit', k)! });
     this.index(ops);
     for (const k of this.all('audit').keys()) this.auditSeq = Math.max(this.auditSeq, Number(k));
@@ -288,6 +304,11 @@ export class CoreState {
           set?.delete(rec.version);
           if (set?.size === 0) this.pkgVersions.delete(rec.name);
         }
+      } else if (o.c === 'packageGrants') {
+        const rec = o.v ?? this.get('packageGrants', k);
+        if (!rec) continue;
+        if (o.v) setOf(this.pkgGrants, rec.pkg).add(k);
+        else this.pkgGrants.get(rec.pkg)?.delete(k);
       } else if (o.c === 'tokens') {
         const rec = o.v ?? this.get('tokens', k);
         if (!rec) continue;

@@ -52,6 +52,7 @@ export class Teams extends OrgDomain {
     if (team === DEVELOPERS) throw conflict(`The ${DEVELOPERS} team holds every member of ${org} and cannot be destroyed.`);
     const ops: TypedOp[] = [{ c: 'teams', k: k2(org, team), v: null }];
     for (const u of set) ops.push({ c: 'teamMembers', k: k3(org, team, u), v: null });
+    for (const [k, g] of this.state.all('packageGrants')) if (g.org === org && g.team === team) ops.push({ c: 'packageGrants', k, v: null });
     ops.push(this.state.auditOp(org, actor.user.name, 'org.team.destroy', team));
     await this.state.commit(ops);
   }

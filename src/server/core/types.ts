@@ -190,3 +190,30 @@ export interface PackageVersionRec {
   publishedBy: string;
   published: string;
 }
+
+/** npm's team permission on a package (`npm access grant`). */
+export type Permission = 'read-only' | 'read-write';
+
+/** A team's grant on a package of its org (`packageGrants`, by `org:team:pkg`). */
+export interface GrantRec {
+  org: string;
+  team: string;
+  pkg: string;
+  permissions: Permission;
+  granted: string;
+  by: string;
+}
+
+/** Package 2FA setting (`npm access set mfa=…`). */
+export type PackageMfa = 'none' | 'publish' | 'automation';
+
+/**
+ * A package's access settings (`packageSettings`, by package name). For an org's package its
+ * presence means the grants are explicit: without it the package has npm's default grant
+ * (the developers team read-write), as packages published before grants existed do.
+ */
+export interface PackageSettingsRec {
+  access: 'public' | 'restricted';
+  mfa: PackageMfa;
+  updated: string;
+}

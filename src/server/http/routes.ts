@@ -71,6 +71,9 @@ async function jsonString(c: RouteContext): Promise<unknown> {
   return parseJson(await c.text());
 }
 
+/** npm's `?format=cli`: plain names instead of objects. */
+const cliFormat = (c: RouteContext): boolean => c.query.get('format') === 'cli';
+
 function intParam(q: URLSearchParams, name: string, dflt: number, min: number, max: number): number {
   const raw = q.get(name);
   if (raw === null) return dflt;
@@ -150,7 +153,11 @@ export const routes: Route[] = [
   }),
 
   // ---- teams (libnpmteam paths)
-  route('GET', '/-/org/:org/team', async (c) => json(200, c.core.listTeams(await c.actor(), c.params.org!))),
+  // npm asks `?format=cli` (names); without it the objects pnpm 12 reads
+  route('GET', '/-/org/:org/team', async (c) => {
+    const teams = c.core.listTeams(await c.actor(), c.params.org!);
+    return json(200, cliFormat(c) ? teams : teams.map((t) => ({ name: t.slice(t.indexOf(':') + 1) })));
+  }),
   route('PUT', '/-/org/:org/team', async (c) => {
     const body = await c.body();
     return json(201, await c.core.createTeam(await c.actor(), c.cred, c.params.org!, body));
@@ -159,7 +166,10 @@ export const routes: Route[] = [
     await c.core.destroyTeam(await c.actor(), c.cred, c.params.org!, c.params.team!);
     return { status: 204 };
   }),
-  route('GET', '/-/team/:org/:team/user', async (c) => json(200, c.core.teamMembers(await c.actor(), c.params.org!, c.params.team!))),
+  route('GET', '/-/team/:org/:team/user', async (c) => {
+    const users = c.core.teamMembers(await c.actor(), c.params.org!, c.params.team!);
+    return json(200, cliFormat(c) ? users : users.map((name) => ({ name })));
+  }),
   route('PUT', '/-/team/:org/:team/user', async (c) => {
     const body = await c.body();
     await c.core.addTeamMember(await c.actor(), c.cred, c.params.org!, c.params.team!, body);
@@ -169,6 +179,40 @@ export const routes: Route[] = [
     const body = await c.body();
     await c.core.removeTeamMember(await c.actor(), c.cred, c.params.org!, c.params.team!, body);
     return { status: 204 };
+  }),
+
+  // ---- package access (libnpmaccess: npm access; docs/registry-api.md §3.9)
+  route('GET', '/-/org/:org/package', async (c) => json(200, c.core.grants.orgPackages(await c.actor(), c.params.org!))),
+  route('GET', '/-/user/:user/package', async (c) => json(200, c.core.grants.userPackages(await c.actor(), c.params.user!))),
+  route('GET', '/-/team/:org/:team/package', async (c) => json(200, c.core.grants.teamPackages(await c.actor(), c.params.org!, c.params.team!))),
+  route('PUT', '/-/team/:org/:team/package', async (c) => {
+    const body = await c.body();
+    await c.core.grants.grant(await c.actor(), c.cred, c.params.org!, c.params.team!, body);
+    return json(201, {});
+  }),
+  route('DELETE', '/-/team/:org/:team/package', async (c) => {
+    const body = await c.body();
+    await c.core.grants.revoke(await c.actor(), c.cred, c.params.org!, c.params.team!, body);
+    return { status: 204 };
+  }),
+  route('GET', '/-/package/:pkg/collaborators', async (c) => {
+    const all = c.core.grants.collaborators(await c.optionalActor(), c.params.pkg!);
+    // pnpm 12 asks `?format=cli` and reads a list of {user, permissions}
+    if (!cliFormat(c)) return json(200, all);
+    return json(200, Object.entries(all).map(([user, p]) => ({ user, permissions: p === 'write' ? 'read-write' : 'read-only' })));
+  }),
+  route('GET', '/-/package/:pkg/visibility', async (c) => json(200, c.core.grants.visibility(await c.optionalActor(), c.params.pkg!))),
+  route('GET', '/-/package/:pkg/access', async (c) => json(200, c.core.grants.visibility(await c.optionalActor(), c.params.pkg!))),
+  route('POST', '/-/package/:pkg/access', async (c) => {
+    const body = await c.body();
+    const s = await c.core.grants.setAccess(await c.actor(), c.cred, c.params.pkg!, body);
+    return json(200, { access: s.access, mfa: s.mfa });
+  }),
+  // npm owner add|rm reads the user's name and email first
+  route('GET', '/-/user/:couch', async (c) => {
+    const seg = c.params.couch!;
+    if (!seg.startsWith(COUCH_PREFIX)) throw new HttpError(404, 'Not found.', 'ENOTFOUND');
+    return json(200, c.core.accounts.publicUser(await c.actor(), seg.slice(COUCH_PREFIX.length)));
   }),
 
   // ---- orgctl extensions (docs/registry-api.md "Extensions")
@@ -241,6 +285,8 @@ export const routes: Route[] = [
     '/:pkg/-rev/:rev',
     async (c) => {
       const body = await c.body();
+      // npm owner add|rm sends the maintainers alone; unpublish sends the versions to keep
+      if (body.versions === undefined && body.maintainers !== undefined) return json(200, await c.core.packages.setMaintainers(await c.actor(), c.cred, c.params.pkg!, c.params.rev!, body));
       return json(200, await c.core.unpublishVersions(await c.actor(), c.cred, c.params.pkg!, c.params.rev!, body));
     },
     { ...notDash, maxBody: MAX_PUBLISH_BYTES },

@@ -160,13 +160,15 @@ export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRes
 }
 
 /** The built CLI on a pseudo-terminal (stdin and stdout are TTYs, so it prompts). */
-export function ptyCli(args: string[], opts: Omit<RunCliOptions, 'input' | 'onStderr'> & Pick<PtyOptions, 'expectTimeoutMs'> = {}): PtySession {
+export function ptyCli(args: string[], opts: Omit<RunCliOptions, 'input' | 'onStderr'> & Pick<PtyOptions, 'expectTimeoutMs' | 'cols' | 'rows'> = {}): PtySession {
   const dirs = opts.dirs ?? isolatedDirs();
   const session = spawnPty(process.execPath, [...(opts.nodeArgs ?? []), opts.script ?? CLI, ...args], {
     env: isolatedEnv(dirs, opts.env),
     cwd: opts.cwd ?? dirs.cwd,
     timeoutMs: opts.timeoutMs,
     expectTimeoutMs: opts.expectTimeoutMs,
+    cols: opts.cols,
+    rows: opts.rows,
   });
   if (!opts.dirs) void session.wait().then(() => rmSync(dirs.root, { recursive: true, force: true }));
   return session;

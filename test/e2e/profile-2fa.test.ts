@@ -216,7 +216,7 @@ describe('--save-recovery-codes (erin)', () => {
     const file = join(dirs.cwd, 'codes.txt');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const saved = readFileSync(file, 'utf8');
-    expect(saved).toMatch(/^([0-9a-f]{64}\n){5}$/);
+    expect(saved).toMatch(/^([A-Z2-7]{5}-[A-Z2-7]{5}\n){5}$/);
     expect(await tfaOf(ERIN.token)).toEqual({ mode: 'auth-only', pending: false });
 
     const again = await verify();
@@ -246,7 +246,7 @@ describe('on a terminal (pseudo-terminal)', () => {
     const r = await s.wait();
     expect(r.code).toBe(0);
     expect(r.output).toMatch(/[▀▄█]/);
-    expect(r.output.match(/^[0-9a-f]{64}$/gm)).toHaveLength(5);
+    expect(r.output.match(/^[A-Z2-7]{5}-[A-Z2-7]{5}$/gm)).toHaveLength(5);
     expect(await tfaOf(token)).toEqual({ mode: 'auth-and-writes', pending: false });
   });
 

@@ -105,7 +105,7 @@ describe('profile enable-2fa, interactive', () => {
     expect(err).toContain('shown only this once');
     const codes = io.stdoutText().trimEnd().split('\n');
     expect(codes).toHaveLength(5);
-    for (const c of codes) expect(c).toMatch(/^[0-9a-f]{64}$/);
+    for (const c of codes) expect(c).toMatch(/^[A-Z2-7]{5}-[A-Z2-7]{5}$/);
     expect(io.stdoutText()).not.toContain(shownSecret(io)); // stdout holds only the codes
     expect(await tfaOf(BOB.token)).toEqual({ mode: 'auth-and-writes', pending: false });
   });
@@ -184,7 +184,7 @@ describe('profile enable-2fa, scripted', () => {
     await enable2faRun(enable({ verify: totp(secret, clock.now()), saveRecoveryCodes: file, json: true }), depsFor(done));
     expect(JSON.parse(done.stdoutText())).toEqual({ mode: 'auth-and-writes', recoveryCodesFile: file });
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(readFileSync(file, 'utf8')).toMatch(/^([0-9a-f]{64}\n){5}$/);
+    expect(readFileSync(file, 'utf8')).toMatch(/^([A-Z2-7]{5}-[A-Z2-7]{5}\n){5}$/);
     expect(await tfaOf(BOB.token)).toEqual({ mode: 'auth-and-writes', pending: false });
   });
 

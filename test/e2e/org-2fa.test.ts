@@ -213,6 +213,9 @@ describe('org 2fa enforce on a terminal', () => {
     const r = await s.wait();
     expect(r.code).toBe(3);
     expect(r.output).toContain('does not match "acme"; nothing was changed.');
+    // Issue 18 (10): the answer is not marked as accepted (no ✔) before the refusal.
+    expect(r.output).toMatch(/\? This requires 2FA for acme and removes 2 members now\.\nType acme to confirm: acm\norgctl: /);
+    expect(r.output).not.toContain('✔');
     await expectUnchanged(ctx);
   }));
 

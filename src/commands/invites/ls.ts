@@ -3,6 +3,7 @@ import type { AppDeps } from '../../factory.js';
 import type { Role } from '../../shared/names.js';
 import { writeJson } from '../../ui/json.js';
 import { formatTable } from '../../ui/table.js';
+import { timeShower } from '../../ui/time.js';
 import type { RegistryFlags } from '../common.js';
 import { addBaseOptions, baseOptions, withOrgApi, type BaseOptions, type OrgDeps } from '../org/api.js';
 import { expectList, invitePaths, type InvitationWire } from './api.js';
@@ -35,6 +36,7 @@ export async function invitesLsRun(opts: InvitesLsOptions, deps: OrgDeps): Promi
     io.err('You have no pending invitations.\n');
     return;
   }
-  io.out(formatTable([['ORG', 'ROLE', 'TEAMS', 'EXPIRES'], ...items.map((i) => [i.org, i.role, i.teams.join(',') || '-', i.expires])]));
+  const when = timeShower(io, deps.clock);
+  io.out(formatTable([['ORG', 'ROLE', 'TEAMS', 'EXPIRES'], ...items.map((i) => [i.org, i.role, i.teams.join(',') || '-', when(i.expires)])]));
   io.err(`Accept one with: orgctl invites accept <org>\n`);
 }

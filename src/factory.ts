@@ -7,6 +7,7 @@ import type { NpmConfig } from './config/npmrc.js';
 import type { ResolvedToken } from './auth/credentials.js';
 import { loadNpmConfig } from './config/npmrc.js';
 import { resolveRegistry, type ResolvedRegistry } from './config/registry.js';
+import { spinnerForSlowWaits } from './ui/spinner.js';
 
 /** How a command wants to talk to the registry. */
 export interface ConnectOptions {
@@ -98,6 +99,7 @@ export function createDeps(io: IO, overrides: DepsOverrides = {}, proc: Pick<Pro
           clock: deps.clock,
           timeoutMs: timeoutFromEnv(io.env),
           debug: io.env.ORGCTL_DEBUG ? (line) => io.err(`orgctl:debug ${line}\n`) : undefined,
+          wait: io.progressEnabled() ? spinnerForSlowWaits(io, `Waiting for ${new URL(registry.url).host}…`) : undefined,
           ...overrides.clientOptions,
         });
         return { client, registry, token };

@@ -9,7 +9,7 @@ import { VERSION } from './version.js';
  */
 export async function main(proc: ProcessLike): Promise<void> {
   const argv = proc.argv.slice(2);
-  const io = systemIO(proc, { noColor: argv.includes('--no-color') });
+  const io = systemIO(proc, { noColor: argv.includes('--no-color'), json: argv.includes('--json') });
   try {
     // `orgctl --version` alone answers without loading commander or any command (startup budget).
     if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {

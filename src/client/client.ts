@@ -73,6 +73,8 @@ export interface RegistryClientOptions {
   env?: NodeJS.ProcessEnv;
   /** Debug log sink (never receives credentials). */
   debug?: (line: string) => void;
+  /** Wraps each request's whole wait, retries included (the CLI shows a spinner when it is slow). */
+  wait?: <T>(wait: Promise<T>) => Promise<T>;
 }
 
 const IDEMPOTENT = new Set<string>(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
@@ -137,6 +139,11 @@ export class RegistryClient {
    * statuses themselves, such as the web-login poll). Network errors still throw.
    */
   async raw(method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<RawResponse> {
+    const sent = this.send(method, path, opts);
+    return this.opts.wait ? this.opts.wait(sent) : sent;
+  }
+
+  private async send(method: HttpMethod, path: string, opts: RequestOptions): Promise<RawResponse> {
     const url = this.url(path, opts.query);
     const headers = this.headers(url, opts);
     if ((headers.authorization || opts.sensitive) && !isSecureForCredentials(url)) {

@@ -26,7 +26,8 @@ export function requireConfirmable(deps: ConfirmDeps, yes: boolean, command: str
  */
 export async function confirmByTyping(deps: ConfirmDeps, yes: boolean, expected: string, action: string): Promise<void> {
   if (yes) return;
-  const answer = await deps.prompter.input(`${action}\nType ${expected} to confirm:`);
+  // No ✔ after the answer: whether it matches is said next (a refusal, or the change).
+  const answer = await deps.prompter.input(`${action}\nType ${expected} to confirm:`, { unjudged: true });
   if (answer.trim() !== expected) {
     throw new CancelError(`"${answer.trim()}" does not match "${expected}"; nothing was changed.`);
   }

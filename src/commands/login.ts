@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { AuthError, CliError, UsageError } from '../errors.js';
+import { AuthError, CancelError, CliError, UsageError } from '../errors.js';
 import type { AppDeps } from '../factory.js';
 import type { RegistryClient } from '../client/client.js';
 import { errorForResponse, HttpError, OtpRequiredError } from '../client/errors.js';
@@ -8,7 +8,7 @@ import { withOtp } from '../client/otp.js';
 import { writeJson } from '../ui/json.js';
 import { colorScheme } from '../ui/color.js';
 import { safe } from '../ui/visible.js';
-import { withSpinner } from '../ui/spinner.js';
+import { waitForBrowser } from '../ui/browser-wait.js';
 import { readPassword, type PasswordDeps } from './password.js';
 import {
   addExamples,
@@ -85,6 +85,14 @@ export function parseLoginFlags(
 
 export async function loginRun(opts: LoginOptions, deps: LoginDeps): Promise<void> {
   const { io } = deps;
+  // Web login by default needs someone at a terminal to open the URL; a script without one
+  // would wait 10 minutes for nobody. `--auth-type web` asks for it anyway (the URL is printed).
+  if (opts.authType === 'web' && !opts.authTypeExplicit && !io.canPrompt()) {
+    throw new UsageError(
+      'login needs a terminal for the web login (or --auth-type web to print the URL and wait anyway).',
+      'Without a terminal, pass --username <name> and --password-stdin (and --otp <code> if your account has 2FA), or set ORGCTL_TOKEN.',
+    );
+  }
   const { username, token, registry } = await withConnection(
     deps,
     { registry: opts.registry, command: 'login', auth: 'none' },
@@ -173,22 +181,28 @@ async function webLogin(client: RegistryClient, deps: LoginDeps): Promise<{ user
   }
   const { loginUrl, doneUrl } = (start.body ?? {}) as { loginUrl?: unknown; doneUrl?: unknown };
   if (!isHttpUrl(loginUrl) || !isHttpUrl(doneUrl)) throw new CliError('invalid response from the web login endpoint (no loginUrl/doneUrl).');
-  io.err(safe`Login at:\n${loginUrl}\n`);
   const deadline = clock.now() + WEB_LOGIN_TIMEOUT_MS;
-  const token = await withSpinner(io, 'Waiting for the login to complete in your browser…', async () => {
-    for (;;) {
-      const res = await client.raw('GET', doneUrl, { sensitive: true, headers: { 'npm-auth-type': 'web' } });
-      if (res.status === 200) {
-        const t = (res.body as { token?: unknown } | undefined)?.token;
-        if (typeof t !== 'string' || !t) throw new CliError('the web login finished without a token.');
-        return t;
+  const token = await waitForBrowser(io, {
+    title: 'Login at',
+    url: loginUrl,
+    waiting: 'Waiting for the login to complete in your browser…',
+    cancelled: 'login cancelled; no token was stored.',
+    wait: async (signal) => {
+      while (!signal.aborted) {
+        const res = await client.raw('GET', doneUrl, { sensitive: true, headers: { 'npm-auth-type': 'web' } });
+        if (res.status === 200) {
+          const t = (res.body as { token?: unknown } | undefined)?.token;
+          if (typeof t !== 'string' || !t) throw new CliError('the web login finished without a token.');
+          return t;
+        }
+        if (res.status !== 202) throw errorForResponse({ status: res.status, method: 'GET', url: res.url, body: res.body, headers: res.headers });
+        if (clock.now() >= deadline) throw new CliError('timed out waiting for the web login to complete.');
+        // npm re-polls at once without Retry-After; wait a second instead, and never more than 30 s.
+        const wait = parseRetryAfter(res.headers['retry-after'], clock.now());
+        await clock.sleep(Math.min(30_000, Math.max(wait ?? 1000, 250)));
       }
-      if (res.status !== 202) throw errorForResponse({ status: res.status, method: 'GET', url: res.url, body: res.body, headers: res.headers });
-      if (clock.now() >= deadline) throw new CliError('timed out waiting for the web login to complete.');
-      // npm re-polls at once without Retry-After; wait a second instead, and never more than 30 s.
-      const wait = parseRetryAfter(res.headers['retry-after'], clock.now());
-      await clock.sleep(Math.min(30_000, Math.max(wait ?? 1000, 250)));
-    }
+      throw new CancelError();
+    },
   });
   const { fetchUsername } = await import('./whoami.js');
   return { username: await fetchUsername(client, token), token };

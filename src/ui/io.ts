@@ -15,7 +15,7 @@ export interface IO {
   colorEnabled: boolean;
   /** True when both stdin and stdout are TTYs: the only case in which orgctl prompts. */
   canPrompt(): boolean;
-  /** Spinners: stderr is a TTY and not under CI. */
+  /** Spinners: stderr is a TTY, not under CI, and not --json. */
   progressEnabled(): boolean;
   /** Write data to stdout. */
   out(s: string): void;
@@ -43,7 +43,7 @@ export function colorFromEnv(env: NodeJS.ProcessEnv, isTTY: boolean, noColorFlag
   return isTTY && env.TERM !== 'dumb';
 }
 
-export function systemIO(proc: ProcessLike, opts: { noColor?: boolean } = {}): IO {
+export function systemIO(proc: ProcessLike, opts: { noColor?: boolean; json?: boolean } = {}): IO {
   const isStdinTTY = !!proc.stdin.isTTY;
   const isStdoutTTY = !!proc.stdout.isTTY;
   const isStderrTTY = !!proc.stderr.isTTY;
@@ -59,7 +59,7 @@ export function systemIO(proc: ProcessLike, opts: { noColor?: boolean } = {}): I
     isStderrTTY,
     colorEnabled: colorFromEnv(env, isStdoutTTY, opts.noColor),
     canPrompt: () => isStdinTTY && isStdoutTTY,
-    progressEnabled: () => isStderrTTY && !env.CI,
+    progressEnabled: () => isStderrTTY && !env.CI && !opts.json,
     out: (s) => void proc.stdout.write(s),
     err: (s) => void proc.stderr.write(s),
   };

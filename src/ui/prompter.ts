@@ -1,10 +1,12 @@
 import { CancelError, UsageError } from '../errors.js';
 import type { IO } from './io.js';
 import { normalizeOtp } from '../shared/names.js';
+import { colorScheme } from './color.js';
 
 /** Every question orgctl asks goes through this interface, so run functions get a fake in tests. */
 export interface Prompter {
-  input(message: string, opts?: { validate?: (v: string) => true | string; default?: string }): Promise<string>;
+  /** `unjudged`: the answer is checked after the prompt (a typed confirmation), so it is not marked with a ✔ when done. */
+  input(message: string, opts?: { validate?: (v: string) => true | string; default?: string; unjudged?: boolean }): Promise<string>;
   /** Masked input. */
   password(message: string): Promise<string>;
   /** A one-time password or recovery code; whitespace removed. */
@@ -37,7 +39,12 @@ export function inquirerPrompter(io: IO): Prompter {
   }
   return {
     input: (message, opts) =>
-      ask((p) => p.input({ message, default: opts?.default, validate: opts?.validate, required: true }, context())),
+      ask((p) =>
+        p.input(
+          { message, default: opts?.default, validate: opts?.validate, required: true, ...(opts?.unjudged ? { theme: { prefix: { idle: colorScheme(io).c.blue('?'), done: '?' } } } : {}) },
+          context(),
+        ),
+      ),
     password: (message) => ask((p) => p.password({ message, mask: '*' }, context())),
     otp: async (message = 'This operation requires a one-time password.\nEnter OTP:') =>
       (await ask((p) => p.input({ message, validate: validateOtp, required: true }, context()))).replace(/\s+/g, ''),

@@ -10,7 +10,8 @@ import { submitLoginForm } from '../helpers/http.js';
 import { totp } from '../helpers/clock.js';
 import { ALICE, BASIC, BOB, CAROL, ROOT } from '../helpers/fixtures.js';
 import { NpmClient } from '../helpers/npm.js';
-import { isolatedDirs, runCli, type IsolatedDirs } from '../helpers/run-cli.js';
+import { isolatedDirs, ptyCli, runCli, type IsolatedDirs } from '../helpers/run-cli.js';
+import { renderScreen } from '../helpers/screen.js';
 
 
 const ctx = registryPerFile();
@@ -174,12 +175,12 @@ describe('login', () => {
     expect(r.stderr).toContain('--password-stdin');
   });
 
-  it('web login prints the URL on stderr, polls until the browser step is done, and stores the token', async () => {
+  it('--auth-type web without a terminal prints the URL on stderr, polls until the browser step is done, and stores the token', async () => {
     const dirs = isolatedDirs();
     let resolveUrl: (u: string) => void = () => {};
     const urlSeen = new Promise<string>((r) => (resolveUrl = r));
     let stderrSoFar = '';
-    const run = runCli(['login', '--json'], {
+    const run = runCli(['login', '--auth-type', 'web', '--json'], {
       dirs,
       env: { ORGCTL_REGISTRY: ctx.url },
       onStderr: (c) => {
@@ -196,6 +197,57 @@ describe('login', () => {
     expect(JSON.parse(r.stdout)).toEqual({ username: 'bob', registry: ctx.url });
     const who = await runCli(['whoami'], { dirs, env: { ORGCTL_REGISTRY: ctx.url } });
     expect(who).toMatchObject({ code: 0, stdout: 'bob\n' });
+  });
+
+  // Issue 18 (10): web login without a terminal fails at once instead of waiting 10 minutes.
+  it('plain `login` without a terminal: exit 2 at once, before any request, with the scripted way', async () => {
+    const r = await runCli(['login'], { env: { ORGCTL_REGISTRY: ctx.url } });
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'orgctl: login needs a terminal for the web login (or --auth-type web to print the URL and wait anyway).\n' +
+        'Without a terminal, pass --username <name> and --password-stdin (and --otp <code> if your account has 2FA), or set ORGCTL_TOKEN.\n',
+    });
+  });
+
+  describe('web login on a terminal', () => {
+    /** `orgctl login` in an 80x24 pty, with $BROWSER a script that records the URL it is given. */
+    function webLoginOnTty() {
+      const dirs = isolatedDirs();
+      const browser = join(dirs.root, 'browser.sh');
+      writeFileSync(browser, '#!/bin/sh\nprintf %s "$1" > "$(dirname "$0")/opened.txt"\n', { mode: 0o755 });
+      const s = ptyCli(['login'], { dirs, env: { ORGCTL_REGISTRY: ctx.url, BROWSER: browser, CI: undefined }, cols: 80, rows: 24 });
+      return { s, dirs, opened: () => readFileSync(join(dirs.root, 'opened.txt'), 'utf8') };
+    }
+
+    it('"Press Enter to open the browser": Enter opens the URL once (more Enters do nothing, nothing is echoed); one spinner, cleared at the end', async () => {
+      const { s, dirs, opened } = webLoginOnTty();
+      const url = (await s.expect(/Login at:\n(http\S+)\n/))[1]!;
+      await s.expect(/Press Enter to open the browser, or Ctrl-C to cancel\./);
+      await s.expect(/Waiting for the login to complete in your browser…/);
+      s.send('\r');
+      await s.expect(/Opened the browser\. Waiting for the login/);
+      expect(opened()).toBe(url);
+      s.send('\r\r');
+      await completeWebLogin(url, 'bob', BOB.password);
+      const r = await s.wait();
+      expect(r.code).toBe(0);
+      const screen = renderScreen(r.raw, 80, 24).text().filter(Boolean);
+      expect(screen).toEqual(['Login at:', url, 'Press Enter to open the browser, or Ctrl-C to cancel.', `✓ Logged in as bob on ${ctx.url}`]);
+      expect(stored(dirs)[ctx.url]?.username).toBe('bob');
+    });
+
+    it('Ctrl-C while waiting: exit 3 with a message, nothing stored', async () => {
+      const { s, dirs } = webLoginOnTty();
+      await s.expect(/Press Enter to open the browser/);
+      await s.expect(/Waiting for the login/);
+      s.send('\x03');
+      const r = await s.wait();
+      expect(r.code).toBe(3);
+      expect(r.output).toContain('orgctl: login cancelled; no token was stored.');
+      expect(() => stored(dirs)).toThrow(/ENOENT/);
+    });
   });
 
   it('rejects an invalid --username before any request (exit 2)', async () => {

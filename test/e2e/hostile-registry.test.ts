@@ -119,7 +119,7 @@ function expectSafe(r: CliResult, shows = true): void {
 /** [command line, exit code, whether registry strings are printed, stdin]. */
 const CASES: [string, number, boolean, string][] = [
   ['whoami', 0, true, ''],
-  ['login', 0, true, ''],
+  ['login --auth-type web', 0, true, ''],
   ['login --username bob --password-stdin', 4, true, 'pw'],
   ['logout', 1, true, ''],
   ['org ls acme', 0, true, ''],

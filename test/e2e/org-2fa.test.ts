@@ -161,17 +161,18 @@ describe('org 2fa enforce: the change', () => {
     expect(human.stdout).toMatch(/^\S+ {2}alice {2}org\.member\.remove {2}bob {2}role=developer {2}teams=core {2}reason=tfa_noncompliance$/m);
   }));
 
-  it.concurrent('--json prints {org, dryRun: false, required: true, removed}; enforcing twice is harmless', withOrgCli(async (ctx) => {
+  it.concurrent('--json prints {org, dryRun: false, required: true, removed}; enforcing again is a no-op: exit 0, no OTP, no write', withOrgCli(async (ctx) => {
     const first = await ctx.cli('alice', ['org', '2fa', 'enforce', 'acme', '--yes', '--otp', ctx.otp(), '--json']);
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout)).toEqual({ org: 'acme', dryRun: false, required: true, removed: REMOVED, notices: 'outbox' });
-    const second = await ctx.cli('alice', ['org', '2fa', 'enforce', 'acme', '--yes', '--otp', ctx.otp(), '--json']);
-    expect(second.code).toBe(0);
+    // Issue 18 (9): a no-op needs no OTP and writes nothing.
+    const writes = writesLogged(ctx.reg).length;
+    const second = await ctx.cli('alice', ['org', '2fa', 'enforce', 'acme', '--yes', '--json']);
+    expect({ code: second.code, stderr: second.stderr }).toEqual({ code: 0, stderr: '' });
     expect(JSON.parse(second.stdout)).toEqual({ org: 'acme', dryRun: false, required: true, removed: [], notices: 'outbox' });
-    const third = await ctx.cli('alice', ['org', '2fa', 'enforce', 'acme', '--yes', '--otp', ctx.otp()]);
-    expect(third.code).toBe(0);
-    expect(third.stdout).toContain('2FA is already required for acme. Every member has 2FA on');
-    expect(third.stdout).toContain('2FA is required for acme; nobody was removed.');
+    const third = await ctx.cli('alice', ['org', '2fa', 'enforce', 'acme', '--yes']);
+    expect(third).toEqual({ code: 0, stdout: '2FA is already required for acme; nobody to remove.\n', stderr: '' });
+    expect(writesLogged(ctx.reg).length).toBe(writes);
     expect(await ctx.roster()).toEqual({ alice: 'owner', dave: 'admin' });
     expect((await ctx.sent()).length).toBe(2);
   }));
@@ -212,6 +213,9 @@ describe('org 2fa enforce on a terminal', () => {
     const r = await s.wait();
     expect(r.code).toBe(3);
     expect(r.output).toContain('does not match "acme"; nothing was changed.');
+    // Issue 18 (10): the answer is not marked as accepted (no ✔) before the refusal.
+    expect(r.output).toMatch(/\? This requires 2FA for acme and removes 2 members now\.\nType acme to confirm: acm\norgctl: /);
+    expect(r.output).not.toContain('✔');
     await expectUnchanged(ctx);
   }));
 

@@ -111,7 +111,7 @@ describe('README: Running your own registry', () => {
           const s = ptyCli(args, { env, dirs, cwd: dir });
           await s.expect(/Password:/);
           s.sendLine(who === 'alice' ? ALICE_PASSWORD : HANA_PASSWORD);
-          secrets[who as 'alice' | 'hana'] = (await s.expect(/enter this secret by hand: ([A-Z2-7]+)/))[1]!;
+          secrets[who as 'alice' | 'hana'] = (await s.expect(/Secret: ([A-Z2-7]+)/))[1]!;
           await s.expect(/6-digit code/);
           s.sendLine(totp(secrets[who as 'alice' | 'hana'], server!.clock.now()));
           const r = await s.wait();

@@ -12,6 +12,7 @@ import { call } from '../helpers/http.js';
 import { registryPerFile } from '../helpers/registry.js';
 import { BOB, CAROL, DAVE, ERIN } from '../helpers/fixtures.js';
 import { isolatedDirs, ptyCli, runCli, type IsolatedDirs } from '../helpers/run-cli.js';
+import { renderScreen, type Screen } from '../helpers/screen.js';
 
 const ctx = registryPerFile();
 
@@ -31,6 +32,49 @@ function wrongCode(secret: string): string {
 /** `orgctl <args>` logged in with `token` (ORGCTL_TOKEN), stdin from `input`. */
 const orgctl = (token: string | undefined, args: string[], input?: string, dirs?: IsolatedDirs) =>
   runCli(args, { env: { ORGCTL_REGISTRY: ctx.url, ...(token ? { ORGCTL_TOKEN: token } : {}) }, input, dirs });
+
+/**
+ * The modules (true: dark) drawn on screen lines [from, to): half blocks, two module rows per line.
+ * In colour a cell's foreground is its top module and its background the bottom one (black: dark);
+ * without colour the glyph says which halves are lit (lit: light), as qrcode-terminal draws.
+ */
+function screenModules(screen: Screen, from: number, to: number, color: boolean): boolean[][] {
+  const rows: boolean[][] = [];
+  for (const line of screen.cells.slice(from, to)) {
+    let end = line.length;
+    while (end > 0 && line[end - 1]!.ch === ' ' && line[end - 1]!.bg === undefined) end--;
+    const cells = line.slice(0, end);
+    const top: boolean[] = [];
+    const bottom: boolean[] = [];
+    for (const c of cells) {
+      if (color) {
+        expect(c.ch).toBe('▀');
+        top.push(c.fg === 30);
+        bottom.push(c.bg === 40);
+      } else {
+        top.push(c.ch === ' ' || c.ch === '▄');
+        bottom.push(c.ch === ' ' || c.ch === '▀');
+      }
+    }
+    rows.push(top, bottom);
+  }
+  return rows;
+}
+
+/** The modules of qrcode-terminal's own rendering of `text` (small mode, 1-module border removed). */
+async function generatorModules(text: string): Promise<boolean[][]> {
+  const qrcode = (await import('qrcode-terminal')).default;
+  const out = await new Promise<string>((done) => qrcode.generate(text, { small: true }, done));
+  const rows: boolean[][] = [];
+  for (const line of out.split('\n').filter((l) => l !== '')) {
+    const chars = [...line];
+    rows.push(chars.map((ch) => ch === ' ' || ch === '▄'), chars.map((ch) => ch === ' ' || ch === '▀'));
+  }
+  // Its first line is the top edge (an unlit half, then a light border row); each line after it
+  // has a light border module left and right.
+  const n = rows[0]!.length - 2;
+  return rows.slice(2, 2 + n).map((r) => r.slice(1, 1 + n));
+}
 
 const tfaOf = async (token: string) => (await call(ctx.url, 'GET', '/-/npm/v1/user', { token })).body.tfa;
 
@@ -172,7 +216,7 @@ describe('--save-recovery-codes (erin)', () => {
     const file = join(dirs.cwd, 'codes.txt');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const saved = readFileSync(file, 'utf8');
-    expect(saved).toMatch(/^([0-9a-f]{64}\n){5}$/);
+    expect(saved).toMatch(/^([A-Z2-7]{5}-[A-Z2-7]{5}\n){5}$/);
     expect(await tfaOf(ERIN.token)).toEqual({ mode: 'auth-only', pending: false });
 
     const again = await verify();
@@ -188,13 +232,12 @@ describe('on a terminal (pseudo-terminal)', () => {
     return ptyCli(['profile', 'enable-2fa'], { env: { ORGCTL_REGISTRY: ctx.url, ORGCTL_TOKEN: token } });
   }
 
-  it('asks the password, shows QR code, secret and URI, retries a wrong code, prints the recovery codes', async () => {
+  it('asks the password, shows QR code and secret, retries a wrong code, prints the recovery codes', async () => {
     const token = await newUser('frank');
     const s = enableOnTty(token);
     await s.expect(/Password:/);
     s.sendLine('frank-password');
-    const secret = (await s.expect(/enter this secret by hand: ([A-Z2-7]+)/))[1]!;
-    await s.expect(/Or open this URI: otpauth:\/\/totp\/orgctl:frank/);
+    const secret = (await s.expect(/Secret: ([A-Z2-7]+)/))[1]!;
     await s.expect(/6-digit code/);
     s.sendLine(wrongCode(secret));
     await s.expect(/2 tries left/);
@@ -203,7 +246,49 @@ describe('on a terminal (pseudo-terminal)', () => {
     const r = await s.wait();
     expect(r.code).toBe(0);
     expect(r.output).toMatch(/[▀▄█]/);
-    expect(r.output.match(/^[0-9a-f]{64}$/gm)).toHaveLength(5);
+    expect(r.output.match(/^[A-Z2-7]{5}-[A-Z2-7]{5}$/gm)).toHaveLength(5);
+    expect(await tfaOf(token)).toEqual({ mode: 'auth-and-writes', pending: false });
+  });
+
+  // Issue 18 (3): on an 80x24 terminal the heading, the whole QR code with its quiet zone, the
+  // secret and the prompt are on screen while the prompt waits; the code on the screen is the
+  // enrolment's URI (module for module, as qrcode-terminal's generator makes it); `u` shows the URI.
+  it.each([
+    ['in colour (black and white painted: scans on a light or dark background)', 'heidi', { NO_COLOR: undefined }],
+    ['with NO_COLOR (blocks in the text colour)', 'ivan', { NO_COLOR: '1' }],
+  ] as [string, string, NodeJS.ProcessEnv][])('80x24 %s: QR code, secret and prompt fit on the screen, and the code is the URI', async (_how, user, env) => {
+    const token = await newUser(user);
+    const s = ptyCli(['profile', 'enable-2fa'], { env: { ORGCTL_REGISTRY: ctx.url, ORGCTL_TOKEN: token, ...env }, cols: 80, rows: 24 });
+    await s.expect(/Password:/);
+    s.sendLine(`${user}-password`);
+    await s.expect(/Enter the 6-digit code from your authenticator app \(u: show the URI\):/);
+    const screen = renderScreen(s.raw, 80, 24);
+    const lines = screen.text();
+    const top = lines.indexOf('Scan this QR code with your authenticator app, or type in the secret below.');
+    expect(top).toBe(0); // the heading is the first line on screen: nothing of the code scrolled off
+    const secretAt = lines.findIndex((l) => /^Secret: [A-Z2-7]{32}$/.test(l));
+    expect(lines[secretAt + 1]).toMatch(/^\? Enter the 6-digit code/);
+    expect(lines.slice(secretAt + 2).every((l) => l === '')).toBe(true);
+    const onScreen = screenModules(screen, top + 1, secretAt, env.NO_COLOR === undefined);
+
+    s.sendLine('u');
+    const uri = (await s.expect(/otpauth URI: (otpauth:\/\/\S+)/))[1]!;
+    expect(new URL(uri).searchParams.get('secret')).toBe(lines[secretAt]!.slice('Secret: '.length));
+    const expected = await generatorModules(uri);
+    // A light quiet zone: 4 modules left and right, at least 2 above and below.
+    const n = expected.length;
+    const quietRows = (onScreen.length - n) >> 1;
+    expect(quietRows).toBeGreaterThanOrEqual(2);
+    expect(onScreen[0]!.length).toBe(n + 8);
+    const inner = onScreen.slice(quietRows, quietRows + n).map((r) => r.slice(4, 4 + n));
+    expect(inner).toEqual(expected);
+    const dark = onScreen.flat().filter(Boolean).length;
+    expect(dark).toBe(expected.flat().filter(Boolean).length); // everything else is light
+
+    await s.expect(/6-digit code/);
+    s.sendLine(code(new URL(uri).searchParams.get('secret')!));
+    const r = await s.wait();
+    expect(r.code).toBe(0);
     expect(await tfaOf(token)).toEqual({ mode: 'auth-and-writes', pending: false });
   });
 

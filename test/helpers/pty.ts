@@ -119,6 +119,11 @@ export class PtySession {
     });
   }
 
+  /** The raw bytes so far, as text (for a screen model: screen.ts). */
+  get raw(): string {
+    return this.rawText;
+  }
+
   /** Cleaned output so far. */
   get output(): string {
     return cleanTerminalOutput(this.rawText);

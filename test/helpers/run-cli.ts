@@ -14,7 +14,7 @@
  * login then whoami), `cwd`, `timeoutMs`, `onStderr` (each chunk as it comes), `nodeArgs` (before
  * the script, e.g. ['--import', tracer]) and `script` (another Node entry point run the same way,
  * e.g. scripts/demo.mjs). `registry serve` has its wrapper in serve.ts (URL line, test clock).
- * The CLI in-process is main.ts's job.
+ * The CLI in-process is main.ts's job. `runTool(cmd, args, cwd)` runs another program (npm pack, tar).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
@@ -142,19 +142,33 @@ export function spawnCli(args: string[], opts: RunCliOptions = {}): CliProcess {
   };
 }
 
+/** Runs another program (npm, tar, bash) to completion; resolves with its stdout+stderr, rejects with them when it fails. */
+export function runTool(cmd: string, args: string[], cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env: { ...process.env, npm_config_update_notifier: 'false' } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out}`))));
+  });
+}
+
 /** Runs the built CLI to the end (see the top of this file). */
 export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliResult> {
   return spawnCli(args, { ...opts, timeoutMs: opts.timeoutMs ?? 20_000 }).exited;
 }
 
 /** The built CLI on a pseudo-terminal (stdin and stdout are TTYs, so it prompts). */
-export function ptyCli(args: string[], opts: Omit<RunCliOptions, 'input' | 'onStderr'> & Pick<PtyOptions, 'expectTimeoutMs'> = {}): PtySession {
+export function ptyCli(args: string[], opts: Omit<RunCliOptions, 'input' | 'onStderr'> & Pick<PtyOptions, 'expectTimeoutMs' | 'cols' | 'rows'> = {}): PtySession {
   const dirs = opts.dirs ?? isolatedDirs();
   const session = spawnPty(process.execPath, [...(opts.nodeArgs ?? []), opts.script ?? CLI, ...args], {
     env: isolatedEnv(dirs, opts.env),
     cwd: opts.cwd ?? dirs.cwd,
     timeoutMs: opts.timeoutMs,
     expectTimeoutMs: opts.expectTimeoutMs,
+    cols: opts.cols,
+    rows: opts.rows,
   });
   if (!opts.dirs) void session.wait().then(() => rmSync(dirs.root, { recursive: true, force: true }));
   return session;

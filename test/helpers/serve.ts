@@ -3,7 +3,8 @@
  * `orgctl registry serve` (spawned through run-cli.ts, working directory the repository root so
  * seed paths like fixtures/registry/basic.json work).
  *
- *   const s = await spawnServe(['--data', dir, '--seed', BASIC], { clock, env })   waits for the URL line
+ *   const s = await spawnServe(['--data', dir, '--seed', BASIC], { clock, env, cwd, script })   waits for the URL line
+ *        (cwd: default the repository root; script: another orgctl entry point, e.g. an unpacked tarball's)
  *        s.url, s.clock, s.stdout(), s.stderr(), s.waitForStderr(re), s.child, s.exited / s.stop(signal) -> exit code or signal name
  *   const r = await runServe(args, env)   -> { code, stdout, stderr }  for a serve that must exit on its own
  *
@@ -53,10 +54,10 @@ function tempFileClock(): TestClock {
  * Spawns `orgctl registry serve ...args` and waits for the URL line. Rejects with the output if
  * the process exits first, or prints nothing in 15 s (for the error paths use `runServe`).
  */
-export async function spawnServe(args: string[], opts: { clock?: TestClock; env?: NodeJS.ProcessEnv } = {}): Promise<ServeProcess> {
+export async function spawnServe(args: string[], opts: { clock?: TestClock; env?: NodeJS.ProcessEnv; cwd?: string; script?: string } = {}): Promise<ServeProcess> {
   const clock = opts.clock ?? tempFileClock();
   if (!clock.file) throw new Error('spawnServe needs a file-backed clock (fileClock)');
-  const p = spawnCli(['registry', 'serve', ...args], { cwd: ROOT, env: { ORGCTL_TEST_CLOCK_FILE: clock.file, ...opts.env } });
+  const p = spawnCli(['registry', 'serve', ...args], { cwd: opts.cwd ?? ROOT, script: opts.script, env: { ORGCTL_TEST_CLOCK_FILE: clock.file, ...opts.env } });
   running.add(p);
   const exited = p.exited.then(() => {
     running.delete(p);

@@ -91,7 +91,7 @@ describe('npm profile enable-2fa / disable-2fa', () => {
     expect(output).not.toContain(USERS.bob.password);
     expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
     expect(recoveryCodes).toHaveLength(5); // the registry docs promise five
-    for (const c of recoveryCodes) expect(c).toMatch(/^[0-9a-f]{64}$/);
+    for (const c of recoveryCodes) expect(c).toMatch(/^[A-Z2-7]{5}-[A-Z2-7]{5}$/);
     expect(new Set(recoveryCodes).size).toBe(recoveryCodes.length);
 
     expect(await profileTfa(ctx, 'bob')).toEqual({ mode: 'auth-only', pending: false });

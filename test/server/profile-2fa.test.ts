@@ -1,5 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { registryPerTest } from '../helpers/registry.js';
+import { createHash } from 'node:crypto';
+import { FileStore } from '../../src/server/store/file-store.js';
+import type { UserRec } from '../../src/server/core/types.js';
+import { registryPerTest, startRegistry } from '../helpers/registry.js';
+import { useTempDirs } from '../helpers/reliability.js';
 import { call } from '../helpers/http.js';
 import { totp } from '../helpers/clock.js';
 import { ALICE, BOB, DAVE } from '../helpers/fixtures.js';
@@ -65,7 +69,7 @@ describe('2FA state machine', () => {
     expect((await profile(BOB.token)).body.tfa).toEqual({ mode: 'auth-only', pending: true });
     const done = await post(BOB.token, { tfa: [totp(secret, clock.now())] });
     expect(done.body.tfa).toHaveLength(5);
-    for (const c of done.body.tfa) expect(c).toMatch(/^[0-9a-f]{64}$/);
+    for (const c of done.body.tfa) expect(c).toMatch(/^[A-Z2-7]{5}-[A-Z2-7]{5}$/);
     expect((await profile(BOB.token)).body.tfa).toEqual({ mode: 'auth-only', pending: false });
   });
 
@@ -98,6 +102,34 @@ describe('2FA state machine', () => {
     expect((await profile(BOB.token)).body.tfa).toBeNull();
   });
 
+  it('recovery codes are short and typeable: 10 base32 characters in two groups, distinct', async () => {
+    const { codes } = await enrolBob();
+    expect(codes).toHaveLength(5);
+    for (const c of codes) expect(c).toMatch(/^[A-Z2-7]{5}-[A-Z2-7]{5}$/);
+    expect(new Set(codes).size).toBe(5);
+  });
+
+  it('a recovery code is accepted without the dash, in lower case, with spaces, with 0/1/8 for O/I/B; each once', async () => {
+    const { codes } = await enrolBob();
+    const typo = (c: string) => c.replace(/O/g, '0').replace(/I/g, '1').replace(/B/g, '8');
+    const forms = [codes[0]!.replace('-', ''), codes[1]!.toLowerCase(), codes[2]!.replace('-', ' '), typo(codes[3]!), ` ${codes[4]} `];
+    for (const [i, otp] of forms.entries()) {
+      expect((await post(BOB.token, { fullname: `B${i}` }, otp)).status).toBe(200);
+      expect((await post(BOB.token, { fullname: `C${i}` }, codes[i])).status).toBe(401); // used up
+    }
+    expect(srv.reg.registry.core.user('bob')!.tfa!.recovery).toEqual([]);
+  });
+
+  it('the store keeps recovery codes only as hashes', async () => {
+    const { codes } = await enrolBob();
+    const stored = JSON.stringify(srv.reg.registry.core.user('bob')!.tfa!.recovery);
+    for (const c of codes) {
+      expect(stored).not.toContain(c);
+      expect(stored).not.toContain(c.replace('-', ''));
+    }
+    expect(srv.reg.registry.core.user('bob')!.tfa!.recovery.every((h) => /^[0-9a-f]{64}$/.test(h))).toBe(true);
+  });
+
   it('a recovery code works once as an OTP', async () => {
     const { codes } = await enrolBob();
     expect((await post(BOB.token, { fullname: 'B' }, codes[0])).status).toBe(200);
@@ -112,5 +144,38 @@ describe('2FA state machine', () => {
     expect(r.body.error).toMatch(/secure/);
     expect(r.body.code).toBe('ETFAREQUIRED');
     expect((await profile(DAVE.token)).body.tfa).toEqual({ mode: 'auth-only', pending: false });
+  });
+});
+
+describe('recovery codes issued before the short form (64 hex characters)', () => {
+  const tempDir = useTempDirs('orgctl-legacy-recovery-');
+
+  it('are still accepted from a store that holds them, once each, in any case', async () => {
+    const dir = tempDir();
+    const legacy = ['3b5e'.padEnd(64, '7'), 'a0c1'.padEnd(64, 'f')];
+    // A registry enrols bob, then his stored codes are replaced by hashes of old-style codes, as
+    // an older version would have left them.
+    let reg = await startRegistry({ dataDir: dir });
+    const start = await call(reg.url, 'POST', '/-/npm/v1/user', { token: BOB.token, body: { tfa: { password: BOB.password, mode: 'auth-and-writes' } } });
+    const secret = new URL(start.body.tfa).searchParams.get('secret')!;
+    expect((await call(reg.url, 'POST', '/-/npm/v1/user', { token: BOB.token, body: { tfa: [totp(secret, reg.clock.now())] } })).status).toBe(200);
+    await reg.close();
+    const store = await FileStore.open(dir);
+    const bob = store.data.get('users')!.get('bob') as UserRec;
+    const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+    await store.commit([{ c: 'users', k: 'bob', v: { ...bob, tfa: { ...bob.tfa!, recovery: legacy.map(sha256) } } }]);
+    await store.close();
+
+    reg = await startRegistry({ dataDir: dir });
+    try {
+      let n = 0;
+      const write = (otp: string) => call(reg.url, 'POST', '/-/npm/v1/user', { token: BOB.token, body: { fullname: `Bob ${n++}` }, otp });
+      expect((await write(legacy[0]!)).status).toBe(200);
+      expect((await write(legacy[0]!)).status).toBe(401);
+      expect((await write(legacy[1]!.toUpperCase())).status).toBe(200);
+      expect(reg.registry.core.user('bob')!.tfa!.recovery).toEqual([]);
+    } finally {
+      await reg.close();
+    }
   });
 });

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { ROOT } from '../helpers/fixtures.js';
 import { call } from '../helpers/http.js';
 import { NpmClient, npmErrorCode, type NpmResult } from '../helpers/npm.js';
-import { runCli, type CliResult } from '../helpers/run-cli.js';
+import { runCli, runTool as run, type CliResult } from '../helpers/run-cli.js';
 import { totp } from '../helpers/clock.js';
 
 const RUN = process.env.ORGCTL_TEST_REGISTRY === 'verdaccio';
@@ -25,18 +25,6 @@ let app: string;
 let url: string;
 let verdaccio: ChildProcess | undefined;
 const clients: NpmClient[] = [];
-
-/** Runs a command to completion; rejects with its output when it fails. */
-function run(cmd: string, args: string[], cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, npm_config_update_notifier: 'false' } });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out}`))));
-  });
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

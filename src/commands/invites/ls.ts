@@ -4,6 +4,7 @@ import type { Role } from '../../shared/names.js';
 import { writeJson } from '../../ui/json.js';
 import { formatTable } from '../../ui/table.js';
 import { visible } from '../../ui/visible.js';
+import { timeShower } from '../../ui/time.js';
 import type { RegistryFlags } from '../common.js';
 import { addBaseOptions, baseOptions, withOrgApi, type BaseOptions, type OrgDeps } from '../org/api.js';
 import { expectList, invitePaths, type InvitationWire } from './api.js';
@@ -38,9 +39,10 @@ export async function invitesLsRun(opts: InvitesLsOptions, deps: OrgDeps): Promi
     io.err('You have no pending invitations.\n');
     return;
   }
-  io.out(formatTable([['ORG', 'ROLE', 'TEAMS', 'EXPIRES'], ...items.map((i) => [i.org, i.role, i.teams.join(',') || '-', i.expires])]));
+  const when = timeShower(io, deps.clock);
+  io.out(formatTable([['ORG', 'ROLE', 'TEAMS', 'EXPIRES'], ...items.map((i) => [i.org, i.role, i.teams.join(',') || '-', when(i.expires)])]));
   for (const i of items) {
-    if (i.tfaRequiredFrom) io.err(`${visible(i.org)} requires two-factor authentication to join (and of every member from ${visible(i.tfaRequiredFrom)}): turn it on first (orgctl profile enable-2fa).\n`);
+    if (i.tfaRequiredFrom) io.err(`${visible(i.org)} requires two-factor authentication to join (and of every member from ${visible(when(i.tfaRequiredFrom))}): turn it on first (orgctl profile enable-2fa).\n`);
   }
   io.err(`Accept one with: orgctl invites accept <org>\n`);
 }

@@ -23,7 +23,7 @@ export interface BaseOptions {
   json: boolean;
 }
 
-export type OrgDeps = Pick<AppDeps, 'io' | 'connect' | 'prompter'>;
+export type OrgDeps = Pick<AppDeps, 'io' | 'connect' | 'prompter'> & Partial<Pick<AppDeps, 'clock'>>;
 
 export type { MemberDetail } from './roster.js';
 

@@ -3,6 +3,7 @@ import type { AppDeps } from '../../factory.js';
 import { UsageError } from '../../errors.js';
 import { writeJson } from '../../ui/json.js';
 import { visible } from '../../ui/visible.js';
+import { timeShower } from '../../ui/time.js';
 import type { RegistryFlags } from '../common.js';
 import { addBaseOptions, baseOptions, checkOrgName, parseCount, paths, withOrgApi, type BaseOptions, type OrgDeps } from './api.js';
 
@@ -64,7 +65,8 @@ export async function auditRun(opts: AuditOptions, deps: OrgDeps): Promise<void>
     io.err(`No audit events for ${opts.org}${opts.since ? ` since ${opts.since}` : ''}.\n`);
     return;
   }
-  for (const e of events) io.out(`${visible(auditLine(e))}\n`);
+  const when = timeShower(io, deps.clock);
+  for (const e of events) io.out(`${visible(auditLine({ ...e, time: when(e.time) }))}\n`);
 }
 
 /** `time  actor  action  target  key=value …`, as the registry sent it (escape it to print it). */

@@ -8,6 +8,7 @@ import { colorScheme } from '../../ui/color.js';
 import { writeJson } from '../../ui/json.js';
 import { safe } from '../../ui/visible.js';
 import { formatTable } from '../../ui/table.js';
+import { timeShower } from '../../ui/time.js';
 import type { RegistryFlags } from '../common.js';
 import { expectList, type InvitationWire } from '../invites/api.js';
 import { addBaseOptions, baseOptions, checkMemberName, checkOrgName, paths, plural, withOrgApi, type BaseOptions, type OrgDeps } from './api.js';
@@ -70,10 +71,11 @@ export async function orgInvitesLsRun(opts: OrgInvitesLsOptions, deps: OrgDeps):
     io.err(`${opts.org} has no invitations.\n`);
     return;
   }
+  const when = timeShower(io, deps.clock);
   io.out(
     formatTable([
       ['USER', 'ROLE', 'TEAMS', 'EXPIRES', 'STATUS'],
-      ...items.map((i) => [i.user, i.role, i.teams.join(',') || '-', i.expires, `${i.expired ? 'expired' : 'pending'}${i.reinstate ? ' (reinstate)' : ''}`]),
+      ...items.map((i) => [i.user, i.role, i.teams.join(',') || '-', when(i.expires), `${i.expired ? 'expired' : 'pending'}${i.reinstate ? ' (reinstate)' : ''}`]),
     ]),
   );
 }

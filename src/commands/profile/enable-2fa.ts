@@ -131,7 +131,7 @@ export async function enable2faRun(opts: Enable2faOptions, deps: Enable2faDeps):
     let codes: string[];
     try {
       await showSecret(io, otpauth, secret);
-      codes = await askForCode(client, deps);
+      codes = await askForCode(client, deps, otpauth);
     } catch (err) {
       await abandon(client, password, io);
       throw err;
@@ -203,22 +203,36 @@ async function verifyCode(client: RegistryClient, code: string): Promise<string[
   return res as string[];
 }
 
-/** The QR code, the secret and the otpauth URI, on stderr (npm/cli#444: not only a QR code). */
+/** The lines under the QR code while the code prompt waits: the secret and the prompt itself. */
+const LINES_BELOW_QR = 2;
+
+/**
+ * The QR code and the secret on stderr, fitted to the terminal so the whole code stays on screen
+ * while the code prompt waits (80x24: a heading, 21 lines of code, the secret, the prompt). The
+ * otpauth URI is shown on request at the prompt (npm/cli#444: not only a QR code).
+ */
 async function showSecret(io: IO, otpauth: string, secret: string): Promise<void> {
-  // qrcode-terminal is CommonJS: under ESM its functions are on `default` only.
-  const qrcode = (await import('qrcode-terminal')).default;
-  const qr = await new Promise<string>((done) => qrcode.generate(otpauth, { small: true }, done));
+  const { fitQr } = await import('../../ui/qr.js');
+  const rows = (io.stderr as { rows?: number }).rows || 24;
+  const qr = fitQr(otpauth, { color: io.colorEnabled, maxLines: rows - 1 - LINES_BELOW_QR });
   io.err(
-    `Scan this QR code with your authenticator app:\n${qr}\n` +
-      safe`Or enter this secret by hand: ${secret}\n` +
-      safe`Or open this URI: ${otpauth}\n`,
+    `Scan this QR code with your authenticator app, or type in the secret below.\n${qr.lines.join('\n')}\n` +
+      (qr.fits ? '' : `(The terminal is too short for the whole code: enlarge it to scan, or type the secret.)\n`) +
+      safe`Secret: ${secret}\n`,
   );
 }
 
-/** Asks for the first code until the server accepts one, at most MAX_CODE_TRIES times. */
-async function askForCode(client: RegistryClient, deps: Enable2faDeps): Promise<string[]> {
-  for (let tries = 1; ; tries++) {
-    const answer = await deps.prompter.input('Enter the 6-digit code from your authenticator app:', { validate: validateCode });
+/** What the code prompt accepts instead of a code: show the otpauth URI. */
+const SHOW_URI = 'u';
+
+/** Asks for the first code until the server accepts one, at most MAX_CODE_TRIES times; `u` shows the URI. */
+async function askForCode(client: RegistryClient, deps: Enable2faDeps, otpauth: string): Promise<string[]> {
+  for (let tries = 1; ; ) {
+    const answer = (await deps.prompter.input(`Enter the 6-digit code from your authenticator app (${SHOW_URI}: show the URI):`, { validate: validateCode })).trim();
+    if (answer.toLowerCase() === SHOW_URI) {
+      deps.io.err(safe`otpauth URI: ${otpauth}\n`);
+      continue;
+    }
     try {
       return await verifyCode(client, answer.replace(/\s+/g, ''));
     } catch (err) {
@@ -226,14 +240,15 @@ async function askForCode(client: RegistryClient, deps: Enable2faDeps): Promise<
       if (tries >= MAX_CODE_TRIES) {
         throw new CliError(`two-factor authentication was not enabled: ${MAX_CODE_TRIES} wrong codes.`, undefined, 'Check the clock of the device with your authenticator, then run orgctl profile enable-2fa again.');
       }
-      const left = MAX_CODE_TRIES - tries;
+      const left = MAX_CODE_TRIES - tries++;
       deps.io.err(`That code is wrong or has expired. ${left} ${left === 1 ? 'try' : 'tries'} left.\n`);
     }
   }
 }
 
 function validateCode(v: string): true | string {
-  return /^\d{6}$/.test(v.replace(/\s+/g, '')) ? true : 'Enter the 6 digits your authenticator app shows.';
+  if (v.trim().toLowerCase() === SHOW_URI) return true;
+  return /^\d{6}$/.test(v.replace(/\s+/g, '')) ? true : `Enter the 6 digits your authenticator app shows (or ${SHOW_URI} to see the URI).`;
 }
 
 /** Resets a pending enrolment (no OTP needed), so an interrupted interactive flow leaves 2FA off. */

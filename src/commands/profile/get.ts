@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { AppDeps } from '../../factory.js';
 import { writeJson } from '../../ui/json.js';
 import { visible } from '../../ui/visible.js';
+import { timeShower } from '../../ui/time.js';
 import { fetchProfile, tfaDeadlines, tfaState } from './api.js';
 import { addExamples, addJsonOption, addRegistryOption, withConnection, type RegistryFlags } from '../common.js';
 
@@ -10,7 +11,7 @@ export interface ProfileGetOptions {
   json: boolean;
 }
 
-export type ProfileGetDeps = Pick<AppDeps, 'io' | 'connect'>;
+export type ProfileGetDeps = Pick<AppDeps, 'io' | 'connect'> & Partial<Pick<AppDeps, 'clock'>>;
 
 export function registerProfileGet(profile: Command, deps: AppDeps, runF = profileGetRun): Command {
   const cmd = profile.command('get').description('Show your profile: name, email, two-factor authentication, dates');
@@ -32,14 +33,15 @@ export async function profileGetRun(opts: ProfileGetOptions, deps: ProfileGetDep
   });
   if (opts.json) return writeJson(deps.io, p);
   const t = tfaState(p);
+  const when = timeShower(deps.io, deps.clock);
   const email = p.email ? `${p.email} (${p.email_verified ? 'verified' : 'unverified'})` : '';
   const tfa = t.state === 'on' ? t.mode : t.state === 'pending' ? `disabled (enrolment in ${t.mode} mode pending)` : 'disabled';
   const rows: [string, string][] = [
     ['name', p.name],
     ['email', email],
     ['two-factor auth', tfa],
-    ['created', p.created ?? ''],
-    ['updated', p.updated ?? ''],
+    ['created', when(p.created ?? '')],
+    ['updated', when(p.updated ?? '')],
   ];
   deps.io.out(rows.map(([k, v]) => `${k}: ${visible(v)}\n`).join(''));
   for (const d of deadlines) {

@@ -10,7 +10,7 @@ export interface ServeOptions {
   port: number;
   data?: string;
   seed?: string;
-  /** print a walkthrough for the demo seed on stderr */
+  /** serve the demo data shipped with orgctl (fixtures/demo.json) and print a walkthrough on stderr */
   demo: boolean;
   /** open connections allowed per client address (0: no cap); default CONNECTION_DEFAULTS */
   maxConnectionsPerAddress?: number;
@@ -54,7 +54,7 @@ export interface ServeDeps extends Pick<AppDeps, 'io' | 'proc'> {
 const EXAMPLES = `
 Examples:
   $ orgctl registry serve                          # in memory, on a free port
-  $ orgctl registry serve --port 4873 --data ./registry-data --seed fixtures/demo.json
+  $ orgctl registry serve --demo --port 4873           # the demo org acme, and what to try
   $ URL=$(orgctl registry serve --port 0 | head -n1)   # scripts: the first stdout line is the URL
   $ orgctl registry serve --host 0.0.0.0 --port 4873 --data ./registry-data --signup closed
   $ ORGCTL_SMTP_URL=smtp://registry:secret@mail.example.com:587 orgctl registry serve --data ./registry-data --mail-from registry@example.com
@@ -68,7 +68,7 @@ export function registerServe(parent: Command, deps: AppDeps, runF = serveRun): 
     .option('--port <n>', 'port to listen on (0 picks a free port)', '0')
     .option('--data <dir>', 'keep state in this folder (created 0700); without it, state is in memory')
     .option('--seed <file>', 'JSON seed applied when the store is new (see docs/registry-api.md)')
-    .option('--demo', 'print a walkthrough of the demo seed on stderr')
+    .option('--demo', 'serve the demo data shipped with orgctl (org acme) and print what to try on stderr')
     .option('--signup <policy>', 'who may create an account: open, closed or invite (default: open on a loopback --host; required otherwise)')
     .option('--max-connections-per-address <n>', 'open connections allowed from one client address (default 128; 0: no cap, e.g. behind a reverse proxy)')
     .option('--smtp <url>', 'send notifications by email: smtp://user:password@host:587 (STARTTLS) or smtps://…:465 (TLS); prefer ORGCTL_SMTP_URL, which other users cannot see')
@@ -79,6 +79,7 @@ export function registerServe(parent: Command, deps: AppDeps, runF = serveRun): 
       if (!/^\d+$/.test(flags.port) || Number(flags.port) > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got "${flags.port}"`);
       const cap = flags.maxConnectionsPerAddress;
       if (cap !== undefined && !/^\d{1,6}$/.test(cap)) throw new UsageError(`--max-connections-per-address must be a whole number (0 for no cap), got "${cap}"`);
+      if (flags.demo && flags.seed !== undefined) throw new UsageError('--demo serves the demo data shipped with orgctl: it cannot be combined with --seed', 'Drop --seed to use the demo data, or --demo to use your seed.');
       const signup = signupPolicy(flags.signup, flags.host);
       await runF(
         { host: flags.host, port: Number(flags.port), data: flags.data, seed: flags.seed, demo: !!flags.demo, maxConnectionsPerAddress: cap === undefined ? undefined : Number(cap), signup, smtp: flags.smtp, mailFrom: flags.mailFrom },
@@ -113,9 +114,11 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
   const { openRegistry, readSeedFile, SeedError, MailConfigError, fileClock } = await import('../../server/index.js');
   const { StoreError } = await import('../../server/store/file-store.js');
   const now = io.env.ORGCTL_TEST_CLOCK_FILE ? testClock(io, fileClock) : deps.now;
+  const demo = opts.demo ? await import('./demo-guide.js') : undefined;
+  const seedFile = demo ? demo.DEMO_SEED_FILE : opts.seed;
   let registry;
   try {
-    const seed = opts.seed ? await readSeedFile(opts.seed) : undefined;
+    const seed = seedFile ? await readSeedFile(seedFile) : undefined;
     registry = await openRegistry({
       dataDir: opts.data,
       seed,
@@ -143,12 +146,9 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
     throw e;
   }
   io.out(`${url}\n`);
-  io.err(`orgctl registry listening on ${url}; state ${registry.store.description}${registry.seeded ? `; seeded from ${opts.seed}` : ''}; sign-up ${opts.signup}\n`);
+  io.err(`orgctl registry listening on ${url}; state ${registry.store.description}${registry.seeded ? `; seeded from ${demo ? `the demo data (${seedFile})` : seedFile}` : ''}; sign-up ${opts.signup}\n`);
   io.err(`mail: ${registry.core.mail.description}\n`);
-  if (opts.demo) {
-    const { demoGuide } = await import('./demo-guide.js');
-    io.err(demoGuide(url));
-  }
+  if (demo) io.err(demo.demoGuide(url, registry.seeded));
   await new Promise<void>((resolve) => {
     let stopping = false;
     stopRequested = (sig: string) => {

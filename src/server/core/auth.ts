@@ -1,7 +1,7 @@
 import { CoreError, conflict, forbidden, unauthenticated } from './errors.js';
 import { PasswordPool, type PasswordPoolOptions } from './password-pool.js';
 import { isImportedHash, verifyImported } from './htpasswd.js';
-import { hashPassword, safeEqual, sha256Hex, tokenKey, verifyPassword } from './secrets.js';
+import { hashPassword, recoveryCodeHash, safeEqual, tokenKey, verifyPassword } from './secrets.js';
 import { setOf, tfaOn, type CoreState } from './state.js';
 import { Backoff, type BackoffOptions } from './throttle.js';
 import { matchTotp } from './totp.js';
@@ -211,8 +211,8 @@ export class Auth {
     const tfa = u.tfa;
     if (!tfa || tfa.pending) throw conflict('Your two-factor settings changed while this request was processed. Try again.');
     const now = this.state.now();
-    if (/^[0-9a-f]{64}$/i.test(code)) {
-      const h = sha256Hex(code.toLowerCase());
+    const h = recoveryCodeHash(code);
+    if (h !== null) {
       const idx = tfa.recovery.findIndex((r) => safeEqual(r, h));
       if (idx >= 0) {
         this.otpSource.succeed(src);

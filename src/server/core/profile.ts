@@ -1,7 +1,7 @@
 import { isTfaMode, type TfaMode, isEmailAddress } from '../../shared/names.js';
 import type { Auth } from './auth.js';
 import { CoreError, conflict, forbidden, invalid } from './errors.js';
-import { hashPassword, newRecoveryCode, sha256Hex } from './secrets.js';
+import { hashPassword, newRecoveryCode, recoveryCodeHash } from './secrets.js';
 import { tfaOn, type CoreState } from './state.js';
 import { matchTotp, newTotpSecret, totpUri } from './totp.js';
 import type { Actor, Credentials, OtpUse, TfaRec, UserRec } from './types.js';
@@ -181,7 +181,7 @@ export class Profiles {
     }
     this.auth.otpSource.succeed(src);
     const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
-    const next: UserRec = { ...u, tfa: { ...u.tfa, pending: false, recovery: codes.map(sha256Hex) }, updated: this.state.iso() };
+    const next: UserRec = { ...u, tfa: { ...u.tfa, pending: false, recovery: codes.map((c) => recoveryCodeHash(c)!) }, updated: this.state.iso() };
     const uses: OtpUse[] = [{ step, tok: actor.token?.key ?? null, until: (step + 2) * 30_000 }];
     await this.state.commit([{ c: 'users', k: u.name, v: next }, { c: 'otpUses', k: u.name, v: uses }, this.state.auditOp(null, u.name, 'user.tfa.enable', undefined, { mode: next.tfa!.mode })]);
     return this.profile(next, codes);

@@ -5,8 +5,8 @@ import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'no
  *
  * Passwords: scrypt, N=2^14, r=8, p=1, 16-byte random salt, 32-byte key, stored as
  * `scrypt$14$8$1$<salt b64>$<hash b64>` so the parameters can be raised later without breaking
- * old hashes. Tokens and recovery codes are long random strings, so a fast hash is enough: a token
- * is stored only as npm's `key` (the hex sha512 of the token), a recovery code as its hex sha256.
+ * old hashes. Tokens are long random strings, so a fast hash is enough: a token is stored only as
+ * npm's `key` (the hex sha512 of the token); a recovery code as its hex sha256 (see newRecoveryCode).
  */
 export const SCRYPT = { logN: 14, r: 8, p: 1, keyLen: 32, saltLen: 16 } as const;
 
@@ -63,9 +63,29 @@ export function redactToken(token: string): string {
   return token.slice(0, 8);
 }
 
-/** A recovery code: 64 hex characters, the form npm's OTP prompt accepts besides digits. */
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/**
+ * A recovery code people can type: 10 base32 characters (50 random bits) in two groups,
+ * `ABCDE-FGH23`. Guessing is bounded by the OTP throttle and lockout; stored as the sha256 of its
+ * normalized form (recoveryCodeHash). A slow hash would add nothing: whoever reads the store also
+ * reads the TOTP secret it sits next to.
+ */
 export function newRecoveryCode(): string {
-  return randomBytes(32).toString('hex');
+  const chars = [...randomBytes(10)].map((b) => BASE32[b & 31]).join('');
+  return `${chars.slice(0, 5)}-${chars.slice(5)}`;
+}
+
+/**
+ * The stored hash a typed recovery code would match, or null when it has neither form: the short
+ * form in any case, with or without the dash or spaces (0, 1 and 8, which base32 lacks, read as
+ * O, I and B), or the 64 hex characters of codes issued before (still accepted).
+ */
+export function recoveryCodeHash(typed: string): string | null {
+  const s = typed.replace(/[\s-]+/g, '');
+  if (/^[0-9a-f]{64}$/i.test(s)) return sha256Hex(s.toLowerCase());
+  const short = s.toUpperCase().replace(/0/g, 'O').replace(/1/g, 'I').replace(/8/g, 'B');
+  return /^[A-Z2-7]{10}$/.test(short) ? sha256Hex(short) : null;
 }
 
 export function newId(bytes = 16): string {

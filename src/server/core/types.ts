@@ -8,7 +8,7 @@ export interface TfaRec {
   pending: boolean;
   /** base32 TOTP secret */
   secret: string;
-  /** sha256 hex of each unused recovery code */
+  /** recoveryCodeHash of each unused recovery code (sha256 hex of its normalized form) */
   recovery: string[];
 }
 

@@ -103,7 +103,7 @@ describe('loginRun (web)', () => {
       }
     };
     const { deps, store } = setup(io, { clock: { now: clock.now, sleep }, prompter: fakePrompter() });
-    await loginRun({ authType: 'web', authTypeExplicit: false, passwordStdin: false, json: true }, deps);
+    await loginRun({ authType: 'web', authTypeExplicit: true, passwordStdin: false, json: true }, deps);
     expect(completed).toBe(true);
     // The reference registry answers 202 with `Retry-After: 1` until the browser step is done.
     expect(clock.sleeps).toEqual([1000]);

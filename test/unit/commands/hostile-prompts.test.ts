@@ -46,7 +46,7 @@ describe('prompts and TTY-only output show registry strings escaped', () => {
       return json(res, 200, { tfa: `otpauth://totp/orgctl:${H}?secret=JBSWY3DP${encodeURIComponent(H)}&issuer=${H}` });
     });
     const io = testIO({ stdinTTY: true, stdoutTTY: true, env: { ORGCTL_REGISTRY: server.url, ORGCTL_TOKEN: 'npm_hostilePromptToken' } });
-    const prompter = fakePrompter().expect('password', 'pw').expect('input', '123456');
+    const prompter = fakePrompter().expect('password', 'pw').expect('input', 'u').expect('input', '123456');
     const deps = createDeps(io, { prompter, tokenStore: async () => memoryTokenStore(), npmConfig: () => ({ env: {}, files: [] }) });
     await enable2faRun({ mode: 'auth-and-writes', modeExplicit: false, passwordStdin: false, json: false }, deps);
     prompter.assertDone();
@@ -54,8 +54,8 @@ describe('prompts and TTY-only output show registry strings escaped', () => {
     expect(RAW.test(err)).toBe(false);
     expect(RAW.test(io.stdoutText())).toBe(false);
     expect(err).toContain(`Enabling two-factor authentication (auth-and-writes) for ${SHOWN}.`);
-    expect(err).toContain(`Or enter this secret by hand: JBSWY3DP${SHOWN}\n`);
-    expect(err).toMatch(/Or open this URI: otpauth:\/\/totp\/orgctl:x\\x1b\]52;c;/);
+    expect(err).toContain(`Secret: JBSWY3DP${SHOWN}\n`);
+    expect(err).toMatch(/otpauth URI: otpauth:\/\/totp\/orgctl:x\\x1b\]52;c;/);
     expect(io.stdoutText()).toBe(`${SHOWN}\n`);
   });
 });

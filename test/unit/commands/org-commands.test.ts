@@ -92,13 +92,14 @@ describe('enforceRun: typed confirmation', () => {
     expect(JSON.parse(io.stdoutText())).toMatchObject({ org: 'acme', dryRun: false, required: true });
   });
 
-  it('does not ask when nothing would change (already required, everyone has 2FA)', async () => {
+  it('does not ask, write or need an OTP when nothing would change (already required, everyone has 2FA)', async () => {
     await enforceRun(enforce({ otp: ctx.otp(), yes: true }), depsFor('alice', fakePrompter()).deps);
     const prompter = fakePrompter();
-    const { io, deps } = depsFor('alice', prompter);
-    await enforceRun(enforce({ otp: ctx.otp() }), deps);
+    const { io, deps, sent } = depsFor('alice', prompter);
+    await enforceRun(enforce(), deps);
     expect(prompter.asked).toEqual([]);
-    expect(io.stdoutText()).toContain('nobody was removed');
+    expect(sent.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(io.stdoutText()).toBe('2FA is already required for acme; nobody to remove.\n');
   });
 
   it('without a terminal and without --yes: a usage error before any request; --dry-run needs neither', async () => {

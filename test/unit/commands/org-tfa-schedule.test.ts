@@ -12,7 +12,8 @@ import { memoryTokenStore } from '../../../src/auth/token-store.js';
 import { scheduleRun } from '../../../src/commands/org/2fa/schedule.js';
 import { statusRun } from '../../../src/commands/org/2fa/status.js';
 import { cancelRun } from '../../../src/commands/org/2fa/cancel.js';
-import { deadlineFlag, timeLeft } from '../../../src/commands/org/2fa/deadline.js';
+import { deadlineFlag } from '../../../src/commands/org/2fa/deadline.js';
+import { timeLeft } from '../../../src/ui/time.js';
 import { CancelError, UsageError } from '../../../src/errors.js';
 
 const H = 3_600_000;

@@ -1,4 +1,5 @@
 import { UsageError } from '../../../errors.js';
+import { timeLeft } from '../../../ui/time.js';
 import { DURATION_HELP, parseDuration } from '../../../shared/duration.js';
 
 /**
@@ -49,17 +50,6 @@ export function deadlineFlag(flags: { grace?: string; at?: string }): DeadlineFl
   return null;
 }
 
-/** "in 6 days 23 hours", "in 3 hours", "in 12 minutes", "2 hours ago": the time from `now` to `at`, for people. */
-export function timeLeft(at: number, now: number): string {
-  const d = at - now;
-  const abs = Math.abs(d);
-  const days = Math.floor(abs / 86_400_000);
-  const hours = Math.floor((abs % 86_400_000) / 3_600_000);
-  const minutes = Math.floor((abs % 3_600_000) / 60_000);
-  const unit = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
-  const text = days > 0 ? unit(days, 'day') + (hours ? ` ${unit(hours, 'hour')}` : '') : hours > 0 ? unit(hours, 'hour') : unit(Math.max(minutes, d > 0 ? 1 : 0), 'minute');
-  return d >= 0 ? `in ${text}` : `${text} ago`;
-}
 
 /** The deadline for people: the ISO time, and on a terminal how far it is. */
 export function deadlineText(at: string, now: number, tty: boolean): string {

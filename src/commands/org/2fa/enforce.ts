@@ -102,6 +102,7 @@ export async function enforceRun(opts: EnforceOptions, deps: OrgDeps): Promise<v
   const { io } = deps;
   const { org } = opts;
   if (!opts.dryRun) requireConfirmable(deps, opts.yes, 'org 2fa enforce');
+  let noop = false;
   const result = await withOrgApi(deps, opts, 'org', async (api): Promise<EnforceResult> => {
     const me = await callerIn(api, org);
     requireOwner(me, org, 'require 2FA');
@@ -110,24 +111,25 @@ export async function enforceRun(opts: EnforceOptions, deps: OrgDeps): Promise<v
     }
     const preview = await api.get<{ required: boolean; wouldRemove: RemovedMember[]; notices?: Notices }>(paths.ext(org, 'tfa/preview'));
     const wouldRemove = preview.wouldRemove;
+    // Already required, so (an invariant of the registry) every member has 2FA: there is nothing
+    // to change, hence no confirmation, no write and no OTP.
+    noop = !opts.dryRun && preview.required && wouldRemove.length === 0;
     // In JSON mode the preview goes to stderr, and only when someone is about to confirm it.
-    const showPreview = !opts.json || (!opts.dryRun && !opts.yes);
+    const showPreview = !noop && (!opts.json || (!opts.dryRun && !opts.yes));
     const notices = preview.notices === 'email' || preview.notices === 'outbox' ? preview.notices : undefined;
     if (showPreview) (opts.json ? io.err : io.out)(previewText(org, preview.required, wouldRemove, notices));
-    if (opts.dryRun) {
-      if (!opts.json) io.err('Dry run: nothing was changed.\n');
-      return { org, dryRun: true, required: preview.required, removed: wouldRemove, ...(notices ? { notices } : {}) };
+    if (opts.dryRun || noop) {
+      if (opts.dryRun && !opts.json) io.err('Dry run: nothing was changed.\n');
+      return { org, dryRun: opts.dryRun, required: preview.required, removed: wouldRemove, ...(notices ? { notices } : {}) };
     }
     if (opts.maxRemovals !== undefined && wouldRemove.length > opts.maxRemovals) {
       throw new CliError(
         `requiring 2FA would remove ${plural(wouldRemove.length, 'member')} of ${org}, more than --max-removals ${opts.maxRemovals}; nothing was changed.`,
       );
     }
-    // Nothing changes when 2FA is already required and everyone has it: no need to confirm.
-    const noop = preview.required && wouldRemove.length === 0;
     await confirmByTyping(
       deps,
-      opts.yes || noop,
+      opts.yes,
       org,
       wouldRemove.length ? `This requires 2FA for ${org} and removes ${plural(wouldRemove.length, 'member')} now.` : `This requires 2FA for ${org}.`,
     );
@@ -147,7 +149,8 @@ export async function enforceRun(opts: EnforceOptions, deps: OrgDeps): Promise<v
     }
   }, 'orgTfa');
   if (opts.json) return writeJson(io, result);
-  if (!result.dryRun) printOutcome(io, result);
+  if (noop) io.out(`2FA is already required for ${org}; nobody to remove.\n`);
+  else if (!result.dryRun) printOutcome(io, result);
 }
 
 /** Who would be removed, with role and teams, and what they lose. */

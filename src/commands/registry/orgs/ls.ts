@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { AdminOrg } from '../../../server/core/admin.js';
 import { writeJson } from '../../../ui/json.js';
 import { formatTable } from '../../../ui/table.js';
+import { timeShower } from '../../../ui/time.js';
 import { addOperatorOptions, operatorCall, operatorOptions, type OperatorDeps, type OperatorFlags, type OperatorOptions } from '../operator.js';
 
 export function registerOrgsLs(parent: Command, deps: OperatorDeps, runF = orgsLsRun): Command {
@@ -19,10 +20,11 @@ export async function orgsLsRun(opts: OperatorOptions, deps: OperatorDeps): Prom
     io.err('No orgs yet. Create one with `orgctl registry orgs create <org> --owner <user> --data <dir>`.\n');
     return;
   }
+  const when = timeShower(io);
   io.out(
     formatTable([
       ['ORG', 'MEMBERS', '2FA REQUIRED', 'OWNERS', 'CREATED'],
-      ...orgs.map((o) => [o.name, String(o.members), o.requireTfa ? 'yes' : 'no', o.owners.length ? o.owners.join(',') : '-', o.created]),
+      ...orgs.map((o) => [o.name, String(o.members), o.requireTfa ? 'yes' : 'no', o.owners.length ? o.owners.join(',') : '-', when(o.created)]),
     ]),
   );
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { AdminUser } from '../../../server/core/admin.js';
 import { writeJson } from '../../../ui/json.js';
 import { formatTable } from '../../../ui/table.js';
+import { timeShower } from '../../../ui/time.js';
 import { addOperatorOptions, operatorCall, operatorOptions, type OperatorDeps, type OperatorFlags, type OperatorOptions } from '../operator.js';
 
 export function registerUsersLs(parent: Command, deps: OperatorDeps, runF = usersLsRun): Command {
@@ -19,10 +20,11 @@ export async function usersLsRun(opts: OperatorOptions, deps: OperatorDeps): Pro
     io.err('No accounts yet. Add one with `orgctl registry users add <user> --email <e> --password-stdin --data <dir>`.\n');
     return;
   }
+  const when = timeShower(io);
   io.out(
     formatTable([
       ['USER', 'EMAIL', '2FA', 'DISABLED', 'ORGS', 'CREATED'],
-      ...users.map((u) => [u.name, u.email ?? '-', u.twoFactor, u.disabled ? 'yes' : 'no', u.orgs.length ? u.orgs.join(',') : '-', u.created]),
+      ...users.map((u) => [u.name, u.email ?? '-', u.twoFactor, u.disabled ? 'yes' : 'no', u.orgs.length ? u.orgs.join(',') : '-', when(u.created)]),
     ]),
   );
 }

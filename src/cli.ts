@@ -1,7 +1,9 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { IO, ProcessLike } from './ui/io.js';
 import { createDeps, type AppDeps, type DepsOverrides } from './factory.js';
 import { VERSION } from './version.js';
+import { addGlobalFlags, firstOperand, spreadGlobalFlags } from './commands/global-flags.js';
+import { OrgctlCommand } from './commands/program.js';
 
 /** What every command registration receives. Commands pick what they need from it. */
 export interface Factory {
@@ -50,20 +52,20 @@ const COMMANDS: [name: string, load: () => Promise<Registrar>][] = [
  * complete.
  */
 export async function buildProgram(f: Factory, argv: readonly string[] = []): Promise<Command> {
-  const program = new Command('orgctl');
+  const program = new OrgctlCommand('orgctl');
   program
     .description('Run npm-style organizations securely: 2FA enforcement, invitations, and a reference registry')
     .version(VERSION, '-v, --version', 'print the orgctl version')
-    .option('--no-color', 'disable colour output')
-    .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => f.io.out(s), writeErr: (s) => f.io.err(s) })
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
+  addGlobalFlags(program);
   const deps: AppDeps = createDeps(f.io, f.deps, f.proc);
-  const i = argv.findIndex((a) => !a.startsWith('-'));
+  const i = firstOperand(argv);
   const named = i < 0 ? [] : COMMANDS.filter(([name]) => name === argv[i]);
   const rest = i < 0 ? [] : argv.slice(i + 1);
   // One import at a time: Jest's ESM loader fails on concurrent imports sharing a dependency.
   for (const [, load] of named.length > 0 ? named : COMMANDS) await (await load())(program, deps, rest);
+  spreadGlobalFlags(program);
   return program;
 }

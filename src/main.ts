@@ -31,12 +31,14 @@ export async function main(proc: ProcessLike): Promise<void> {
  */
 export function reportError(err: unknown, write: (s: string) => void, debug = false): ExitCode {
   const code = exitCodeFor(err);
-  // commander already printed its own usage error; it arrives here as a CommanderError.
-  const cmdr = err as { code?: string; exitCode?: number };
+  // commander's usage errors arrive as UsageErrors (src/commands/program.ts); what arrives as a
+  // CommanderError is help or the version (already printed), or else an error not printed yet.
+  const cmdr = err as { code?: string; message?: string };
   if (typeof cmdr?.code === 'string' && cmdr.code.startsWith('commander.')) {
     if (cmdr.code === 'commander.helpDisplayed' || cmdr.code === 'commander.version' || cmdr.code === 'commander.help') {
       return ExitCode.Ok;
     }
+    write(`orgctl: ${visible(String(cmdr.message).replace(/^error: /, ''))}\n`);
     return ExitCode.Usage;
   }
   if (err instanceof CliError) {

@@ -56,7 +56,12 @@ export async function buildProgram(f: Factory, argv: readonly string[] = []): Pr
   program
     .description('Run npm-style organizations securely: 2FA enforcement, invitations, and a reference registry')
     .version(VERSION, '-v, --version', 'print the orgctl version')
-    .configureOutput({ writeOut: (s) => f.io.out(s), writeErr: (s) => f.io.err(s) })
+    .configureOutput({
+      writeOut: (s) => f.io.out(s),
+      writeErr: (s) => f.io.err(s),
+      getOutHasColors: () => f.io.colorEnabled,
+      getErrHasColors: () => f.io.stderrColor,
+    })
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
   addGlobalFlags(program);

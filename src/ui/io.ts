@@ -11,8 +11,10 @@ export interface IO {
   isStdinTTY: boolean;
   isStdoutTTY: boolean;
   isStderrTTY: boolean;
-  /** Colour on stdout/stderr: TTY unless NO_COLOR, FORCE_COLOR forces, --no-color disables. */
+  /** Colour on stdout: stdout is a TTY, unless NO_COLOR; FORCE_COLOR forces it; --no-color disables it. */
   colorEnabled: boolean;
+  /** Colour on stderr (messages, prompts, spinners): decided the same way, for stderr. */
+  stderrColor: boolean;
   /** True when both stdin and stdout are TTYs: the only case in which orgctl prompts. */
   canPrompt(): boolean;
   /** Spinners: stderr is a TTY and not under CI. */
@@ -58,6 +60,7 @@ export function systemIO(proc: ProcessLike, opts: { noColor?: boolean } = {}): I
     isStdoutTTY,
     isStderrTTY,
     colorEnabled: colorFromEnv(env, isStdoutTTY, opts.noColor),
+    stderrColor: colorFromEnv(env, isStderrTTY, opts.noColor),
     canPrompt: () => isStdinTTY && isStdoutTTY,
     progressEnabled: () => isStderrTTY && !env.CI,
     out: (s) => void proc.stdout.write(s),

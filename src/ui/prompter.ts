@@ -1,3 +1,4 @@
+import { Chalk } from 'chalk';
 import { CancelError, UsageError } from '../errors.js';
 import type { IO } from './io.js';
 import { normalizeOtp } from '../shared/names.js';
@@ -18,6 +19,31 @@ export function validateOtp(v: string): true | string {
 }
 
 /**
+ * The prompts' theme, coloured only when stderr (where they draw) gets colour. Inquirer's own
+ * theme colours through node:util's styleText, which decides from process.stdout and the
+ * environment: it knows neither --no-color nor where the prompt is drawn (`2>err.log`).
+ */
+export function promptTheme(color: boolean) {
+  const c = new Chalk({ level: color ? 1 : 0 });
+  return {
+    prefix: { idle: c.blue('?'), done: c.green('✔') },
+    spinner: { interval: 80, frames: ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'].map((f) => c.yellow(f)) },
+    style: {
+      answer: (t: string) => c.cyan(t),
+      message: (t: string) => c.bold(t),
+      error: (t: string) => c.red(`> ${t}`),
+      defaultAnswer: (t: string) => c.dim(`(${t})`),
+      help: (t: string) => c.dim(t),
+      highlight: (t: string) => c.cyan(t),
+      key: (t: string) => c.cyan(c.bold(`<${t}>`)),
+      keysHelpTip: (keys: [string, string][]) => keys.map(([k, a]) => `${c.bold(k)} ${c.dim(a)}`).join(c.dim(' • ')),
+      // inquirer's rule: `y/N` style hints are capitalized, others (`(Y/n)`) coloured
+      confirmDefault: (t: string) => ((t[0] ?? '').toLowerCase() === (t[0] ?? '').toUpperCase() ? c.cyan(t) : t.charAt(0).toUpperCase() + t.slice(1)),
+    },
+  };
+}
+
+/**
  * The real prompter: @inquirer/prompts, loaded on first use, reading `io.stdin` and drawing on
  * `io.stderr` so stdout stays clean for data. Refuses to ask when stdin and stdout are not TTYs,
  * and turns Ctrl-C / end of input into a CancelError (exit 3).
@@ -35,12 +61,13 @@ export function inquirerPrompter(io: IO): Prompter {
       throw err;
     }
   }
+  const theme = promptTheme(io.stderrColor);
   return {
     input: (message, opts) =>
-      ask((p) => p.input({ message, default: opts?.default, validate: opts?.validate, required: true }, context())),
-    password: (message) => ask((p) => p.password({ message, mask: '*' }, context())),
+      ask((p) => p.input({ message, default: opts?.default, validate: opts?.validate, required: true, theme }, context())),
+    password: (message) => ask((p) => p.password({ message, mask: '*', theme }, context())),
     otp: async (message = 'This operation requires a one-time password.\nEnter OTP:') =>
-      (await ask((p) => p.input({ message, validate: validateOtp, required: true }, context()))).replace(/\s+/g, ''),
-    confirm: (message, defaultValue) => ask((p) => p.confirm({ message, default: defaultValue }, context())),
+      (await ask((p) => p.input({ message, validate: validateOtp, required: true, theme }, context()))).replace(/\s+/g, ''),
+    confirm: (message, defaultValue) => ask((p) => p.confirm({ message, default: defaultValue, theme }, context())),
   };
 }

@@ -8,6 +8,7 @@
  *        p.child, p.stdout(), p.stderr(), p.exited (-> the same result), p.stop(signal = 'SIGTERM')
  *   const s = ptyCli(args, opts)                                      on a pseudo-terminal (pty.ts):
  *        await s.expect(/Password:/); s.sendLine('…'); const { code, output } = await s.wait();
+ *        (also `cols`, `rows`, and `stdoutTo` / `stderrTo`: that stream to a file, the other on the terminal)
  *
  * Options: `env` (extra variables; undefined removes one), `input` (written to stdin, then closed;
  * stdin is a pipe, never a TTY, except under ptyCli), `dirs` (reuse a temp tree across runs, e.g.
@@ -148,13 +149,28 @@ export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRes
 }
 
 /** The built CLI on a pseudo-terminal (stdin and stdout are TTYs, so it prompts). */
-export function ptyCli(args: string[], opts: Omit<RunCliOptions, 'input' | 'onStderr'> & Pick<PtyOptions, 'expectTimeoutMs'> = {}): PtySession {
+export interface PtyCliOptions extends Omit<RunCliOptions, 'input' | 'onStderr'>, Pick<PtyOptions, 'expectTimeoutMs' | 'cols' | 'rows'> {
+  /** Send stdout to this file instead of the terminal (stderr stays on it). */
+  stdoutTo?: string;
+  /** Send stderr to this file instead of the terminal (stdout stays on it). */
+  stderrTo?: string;
+}
+
+export function ptyCli(args: string[], opts: PtyCliOptions = {}): PtySession {
   const dirs = opts.dirs ?? isolatedDirs();
-  const session = spawnPty(process.execPath, [...(opts.nodeArgs ?? []), opts.script ?? CLI, ...args], {
+  const command = [process.execPath, ...(opts.nodeArgs ?? []), opts.script ?? CLI, ...args];
+  // A redirected stream goes through sh; the other stays on the terminal (/dev/stdout, /dev/stderr).
+  const redirected = opts.stdoutTo !== undefined || opts.stderrTo !== undefined;
+  const [file, argv] = redirected
+    ? ['/bin/sh', ['-c', 'o=$1 e=$2; shift 2; exec "$@" >"${o:-/dev/stdout}" 2>"${e:-/dev/stderr}"', 'sh', opts.stdoutTo ?? '', opts.stderrTo ?? '', ...command]]
+    : [command[0]!, command.slice(1)];
+  const session = spawnPty(file, argv, {
     env: isolatedEnv(dirs, opts.env),
     cwd: opts.cwd ?? dirs.cwd,
     timeoutMs: opts.timeoutMs,
     expectTimeoutMs: opts.expectTimeoutMs,
+    cols: opts.cols,
+    rows: opts.rows,
   });
   if (!opts.dirs) void session.wait().then(() => rmSync(dirs.root, { recursive: true, force: true }));
   return session;

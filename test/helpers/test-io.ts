@@ -57,6 +57,7 @@ export function testIO(opts: TestIOOptions = {}): TestIO {
     isStdoutTTY,
     isStderrTTY,
     colorEnabled: !!opts.color,
+    stderrColor: !!opts.color,
     canPrompt: () => isStdinTTY && isStdoutTTY,
     progressEnabled: () => isStderrTTY && !env.CI,
     out: (s) => void out.push(s),

@@ -150,7 +150,7 @@ async function collectInvitations(opts: OrgInviteOptions): Promise<{ items: Invi
 }
 
 function printResult(io: OrgDeps['io'], r: OrgInviteResult, reinstateAll: boolean): void {
-  const cs = colorScheme(io);
+  const cs = colorScheme(io, 'stderr');
   if (reinstateAll && r.invited.length === 0 && r.failed.length === 0) {
     io.err(safe`No one has a removal record in ${r.org}: nobody to reinstate.\n`);
     return;

@@ -68,6 +68,6 @@ export async function disable2faRun(opts: Disable2faOptions, deps: Disable2faDep
     }
     if (opts.json) writeJson(io, { tfa: false });
     else if (tfa.state === 'pending') io.err('Cancelled the unfinished two-factor enrolment; two-factor authentication is off.\n');
-    else io.err(`${colorScheme(io).success} Two-factor authentication disabled.\n`);
+    else io.err(`${colorScheme(io, 'stderr').success} Two-factor authentication disabled.\n`);
   });
 }

@@ -147,7 +147,7 @@ async function changeMode(client: RegistryClient, password: string, opts: Enable
   const mode = (res as { mode?: unknown } | undefined)?.mode;
   if (mode !== opts.mode) throw new CliError(`unexpected answer when changing the 2FA mode: ${JSON.stringify(res)}.`);
   if (opts.json) writeJson(io, { mode, changed: true });
-  else io.err(`${colorScheme(io).success} Two-factor authentication mode changed to ${mode}.\n`);
+  else io.err(`${colorScheme(io, 'stderr').success} Two-factor authentication mode changed to ${mode}.\n`);
 }
 
 /** Scripted start: the secret is the command's output (stdout); 2FA stays pending until `--verify`. */
@@ -252,7 +252,7 @@ async function abandon(client: RegistryClient, password: string, io: IO): Promis
  * never shown again.
  */
 async function deliverRecoveryCodes(io: IO, opts: Enable2faOptions, mode: string, codes: string[]): Promise<void> {
-  const cs = colorScheme(io);
+  const cs = colorScheme(io, 'stderr');
   let file: string | undefined;
   if (opts.saveRecoveryCodes !== undefined) {
     try {

@@ -57,9 +57,11 @@ describe('output helpers', () => {
     expect(colorFromEnv({ TERM: 'dumb' }, true)).toBe(false);
   });
 
-  it('colorScheme emits ANSI codes only when colour is on', () => {
-    expect(colorScheme({ colorEnabled: false }).c.red('x')).toBe('x');
-    expect(colorScheme({ colorEnabled: true }).c.red('x')).toBe('\u001b[31mx\u001b[39m');
+  it('colorScheme emits ANSI codes only when colour is on for the stream written to', () => {
+    expect(colorScheme({ colorEnabled: false, stderrColor: true }, 'stdout').c.red('x')).toBe('x');
+    expect(colorScheme({ colorEnabled: true, stderrColor: false }, 'stdout').c.red('x')).toBe('\u001b[31mx\u001b[39m');
+    expect(colorScheme({ colorEnabled: true, stderrColor: false }, 'stderr').success).toBe('✓');
+    expect(colorScheme({ colorEnabled: false, stderrColor: true }, 'stderr').c.red('x')).toBe('\u001b[31mx\u001b[39m');
   });
 
   it('the spinner draws nothing when stderr is not a TTY or under CI', async () => {

@@ -162,7 +162,7 @@ function memberTable(members: RemovedMember[]): string {
 }
 
 function printOutcome(io: IO, r: EnforceResult): void {
-  const cs = colorScheme(io);
+  const cs = colorScheme(io, 'stdout');
   if (r.removed.length === 0) {
     io.out(`${cs.success} 2FA is required for ${r.org}; nobody was removed.\n`);
     return;

@@ -1,11 +1,17 @@
 /**
  * Issue 18a, CLI conventions, with the built CLI against the reference registry: the global
  * flags (--registry, --json, --otp, --no-color) are taken anywhere on the command line, as npm
- * and gh take theirs, and commander's usage errors have orgctl's one error style.
+ * and gh take theirs; commander's usage errors have orgctl's one error style; `orgctl help
+ * <command path>`, `orgctl help environment`, `orgctl completion bash|zsh|fish`; ORGCTL_TIMEOUT
+ * is checked.
  */
 import { describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { registryPerFile } from '../helpers/registry.js';
-import { ALICE } from '../helpers/fixtures.js';
+import { ALICE, ROOT } from '../helpers/fixtures.js';
 import { runCli } from '../helpers/run-cli.js';
 
 const ctx = registryPerFile();
@@ -54,5 +60,82 @@ describe('one error style', () => {
     [['org', 'ls', 'acme', '--registry'], "orgctl: option '--registry <url>' argument missing\nRun \"orgctl --help\" for usage.\n"],
   ])('commander\'s usage error %j: "orgctl: …", one hint line, exit 2', async (args, stderr) => {
     expect(await runCli(args)).toEqual({ code: 2, stdout: '', stderr });
+  });
+});
+
+describe('help, completion and the environment', () => {
+  it('`orgctl help <command path>` prints that command\'s help, at any depth', async () => {
+    for (const path of [['org', '2fa', 'enforce'], ['org', 'list'], ['registry', 'serve'], ['whoami']]) {
+      const viaHelp = await runCli(['help', ...path]);
+      const viaFlag = await runCli([...path, '--help']);
+      expect(viaHelp).toEqual({ code: 0, stdout: viaFlag.stdout, stderr: '' });
+      expect(viaHelp.stdout).toMatch(new RegExp(`^Usage: orgctl ${path.join(' ').replace('list', 'ls\\|list')} `));
+    }
+  });
+
+  it('`orgctl help` of a path that names no command: exit 2, the deepest known help named', async () => {
+    expect(await runCli(['help', 'org', '2fa', 'nope'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'orgctl: unknown command \'org 2fa nope\'\nRun "orgctl help org 2fa" for the commands.\n',
+    });
+  });
+
+  it('`orgctl help environment` lists every ORGCTL_* variable the source reads', async () => {
+    const r = await runCli(['help', 'environment']);
+    expect(r.code).toBe(0);
+    const used = new Set<string>();
+    for (const file of readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.ts')) continue;
+      for (const m of readFileSync(join(ROOT, 'src', file), 'utf8').matchAll(/\bORGCTL_[A-Z_]+\b/g)) used.add(m[0]);
+    }
+    expect(used.size).toBeGreaterThan(5);
+    for (const name of used) expect(r.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+  });
+
+  it('`orgctl completion bash` loads in bash and completes commands, subcommands and flags', async () => {
+    const script = await runCli(['completion', 'bash']);
+    expect(script.code).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'orgctl-completion-'));
+    try {
+      const file = join(dir, 'orgctl.bash');
+      writeFileSync(file, script.stdout);
+      const complete = (words: string[]) =>
+        execFileSync('bash', ['-c', `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _orgctl; printf '%s\\n' "\${COMPREPLY[@]}"`, 'bash', file, ...words], { encoding: 'utf8' })
+          .split('\n')
+          .filter(Boolean);
+      expect(execFileSync('bash', ['-c', 'source "$1"; complete -p orgctl', 'bash', file], { encoding: 'utf8' })).toBe('complete -o default -F _orgctl orgctl\n');
+      expect(complete(['orgctl', 'o'])).toEqual(['org']);
+      expect(complete(['orgctl', 'org', '2fa', 'e'])).toEqual(['enforce']);
+      expect(complete(['orgctl', '--registry', 'https://r.example/', 'org', '--json', '2fa', ''])).toEqual(['status', 'enforce', 'disable', 'remind']);
+      expect(complete(['orgctl', 'org', '2fa', 'enforce', 'acme', '--dr'])).toEqual(['--dry-run']);
+      expect(complete(['orgctl', 'whoami', '--js'])).toEqual(['--json']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('`orgctl completion zsh|fish` print their scripts (with the same table); another shell is a usage error', async () => {
+    for (const shell of ['zsh', 'fish']) {
+      const r = await runCli(['completion', shell]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('org 2fa');
+      expect(r.stdout).toContain('--dry-run');
+    }
+    const bad = await runCli(['completion', 'ksh']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^orgctl: command-argument value 'ksh' is invalid for argument 'shell'\. Allowed choices are bash, zsh, fish\.\n/);
+  });
+
+  it('ORGCTL_TIMEOUT that is not a number of seconds is refused before anything is sent (exit 2)', async () => {
+    for (const value of ['abc', '0', '-5', '10s']) {
+      const r = await runCli(['whoami'], { env: { ORGCTL_TIMEOUT: value, ORGCTL_REGISTRY: ctx.url, ORGCTL_TOKEN: ALICE.token } });
+      expect(r).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `orgctl: ORGCTL_TIMEOUT must be a number of seconds above 0 and at most 86400, got ${JSON.stringify(value)}\nUnset it for the default of 30 seconds.\n`,
+      });
+    }
+    expect(await runCli(['whoami'], { env: { ORGCTL_TIMEOUT: '2.5', ORGCTL_REGISTRY: ctx.url, ORGCTL_TOKEN: ALICE.token } })).toEqual({ code: 0, stdout: 'alice\n', stderr: '' });
   });
 });

@@ -99,6 +99,7 @@ export function createDeps(io: IO, overrides: DepsOverrides = {}, proc: Pick<Pro
           env: io.env,
           clock: deps.clock,
           timeoutMs,
+          refusedTokenHint: token ? creds.refusedTokenHint(token, registry.url) : undefined,
           debug: io.env.ORGCTL_DEBUG ? (line) => io.err(`orgctl:debug ${line}\n`) : undefined,
           ...overrides.clientOptions,
         });

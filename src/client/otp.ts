@@ -20,7 +20,7 @@ export async function withOtp<T>(
   } catch (err) {
     if (!(err instanceof OtpRequiredError)) throw err;
     if (!deps.io.canPrompt()) {
-      throw new AuthError(otpMessage(err, !!deps.otp), OTP_HINT);
+      throw otpError(otpMessage(err, !!deps.otp));
     }
     if (deps.otp) deps.io.err('The one-time password was not accepted (wrong or expired).\n');
     const code = await deps.prompter.otp(
@@ -29,10 +29,15 @@ export async function withOtp<T>(
     try {
       return await fn(code);
     } catch (again) {
-      if (again instanceof OtpRequiredError) throw new AuthError(otpMessage(again, true), OTP_HINT);
+      if (again instanceof OtpRequiredError) throw otpError(otpMessage(again, true));
       throw again;
     }
   }
+}
+
+/** Exit 4 with the hint, unless the message (the registry's words) already says to pass --otp. */
+function otpError(message: string): AuthError {
+  return new AuthError(message, /--otp\b/.test(message) ? 'A recovery code works in place of the code.' : OTP_HINT);
 }
 
 function otpMessage(err: OtpRequiredError, supplied: boolean): string {

@@ -192,7 +192,9 @@ async function verifyCode(client: RegistryClient, code: string): Promise<string[
   } catch (err) {
     if (err instanceof OtpRequiredError || (err instanceof HttpError && err.code === 'EOTP_INVALID')) throw new WrongCodeError();
     if (err instanceof HttpError && err.status === 429) {
-      throw new CliError(`too many wrong codes: ${err.serverMessage ?? 'the registry is refusing codes for now'}`, undefined, 'Wait until the lockout ends, then try again.');
+      // The registry's words say how long to wait; without them, the hint does.
+      if (err.serverMessage) throw new CliError(err.serverMessage);
+      throw new CliError('too many wrong codes: the registry is refusing codes for now', undefined, 'Wait a few minutes, then try again.');
     }
     if (err instanceof HttpError && err.status === 409) throw new CliError('no two-factor enrolment is pending.', undefined, 'Start one with: orgctl profile enable-2fa');
     throw err;

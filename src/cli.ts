@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import type { IO, ProcessLike } from './ui/io.js';
 import { createDeps, type AppDeps, type DepsOverrides } from './factory.js';
 import { VERSION } from './version.js';
-import { addGlobalFlags, firstOperand, spreadGlobalFlags } from './commands/global-flags.js';
+import { addGlobalFlags, firstOperand, spreadGlobalFlags, subcommandTerm } from './commands/global-flags.js';
 import { OrgctlCommand } from './commands/program.js';
 import { HELP_TOPICS } from './commands/help.js';
+import { addHelpProse } from './commands/common.js';
 
 /** What every command registration receives. Commands pick what they need from it. */
 export interface Factory {
@@ -25,11 +26,11 @@ Exit codes:
 Examples:
   $ orgctl login --registry https://registry.example.com/
   $ orgctl whoami --json
-  $ orgctl logout
+  $ orgctl logout`;
 
-More: orgctl help <command…> (e.g. orgctl help org 2fa enforce), orgctl help environment,
-orgctl completion bash|zsh|fish.
-`;
+const MORE_HELP =
+  'The global options (--registry, --otp, --json, --no-color) may come anywhere on the command line, before or after the command. ' +
+  'More help: orgctl help <command> (e.g. orgctl help org 2fa enforce), orgctl help environment. Shell completion: orgctl completion bash|zsh|fish.';
 
 type Registrar = (program: Command, deps: AppDeps, rest: readonly string[]) => unknown;
 
@@ -87,11 +88,17 @@ export async function buildProgram(f: Factory, argv: readonly string[] = []): Pr
       writeErr: (s) => f.io.err(s),
       getOutHasColors: () => f.io.colorEnabled,
       getErrHasColors: () => f.io.stderrColor,
+      getOutHelpWidth: () => f.io.textWidth('stdout') ?? 80,
+      getErrHelpWidth: () => f.io.textWidth('stderr') ?? 80,
     })
+    // Subcommands inherit this (set before they are added). Descriptions wrap beside the command
+    // names down to 16 columns (commander's default, 40, left group helps unwrapped at 80).
+    .configureHelp({ subcommandTerm, minWidthToWrap: 16 })
     .addHelpText('after', EXIT_CODES_HELP)
     .helpCommand(false)
     .exitOverride();
   addGlobalFlags(program);
+  addHelpProse(program, MORE_HELP);
   const deps: AppDeps = createDeps(f.io, f.deps, f.proc);
   const { chosen, rest } = needed(argv);
   // One import at a time: Jest's ESM loader fails on concurrent imports sharing a dependency.

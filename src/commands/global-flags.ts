@@ -37,25 +37,24 @@ export function firstOperand(argv: readonly string[]): number {
 /** Options added only so that commander accepts the flag there: not shown in that command's help. */
 const borrowed = new WeakSet<Option>();
 
-/**
- * Declares the global flags on the program (shown in its help). Call it before the subcommands are
- * added: they inherit the help settings, and a list of subcommands says `[options]` only for a
- * command with options of its own (not the hidden global ones).
- */
+/** Declares the global flags on the program (shown in its help). */
 export function addGlobalFlags(program: Command): Command {
   for (const f of GLOBAL_FLAGS) program.addOption(new Option(f.flags, f.description));
-  return program.configureHelp({ subcommandTerm });
+  return program;
 }
 
-/** commander's subcommandTerm (`ls|list [options] <org> [user]`), counting only visible options. */
-function subcommandTerm(cmd: Command): string {
+/**
+ * A subcommand in a list of subcommands: `ls|list <org> [user]`. Unlike commander's, it leaves out
+ * `[options]` (every command has the hidden global ones; its own help lists its options), which
+ * leaves room for the descriptions to wrap on a narrow terminal.
+ */
+export function subcommandTerm(cmd: Command): string {
   const args = cmd.registeredArguments.map((a) => {
     const name = `${a.name()}${a.variadic ? '...' : ''}`;
     return a.required ? `<${name}>` : `[${name}]`;
   });
   const alias = cmd.aliases()[0];
-  const options = cmd.options.some((o) => !o.hidden) ? ['[options]'] : [];
-  return [`${cmd.name()}${alias ? `|${alias}` : ''}`, ...options, ...args].join(' ');
+  return [`${cmd.name()}${alias ? `|${alias}` : ''}`, ...args].join(' ');
 }
 
 /**

@@ -1,3 +1,5 @@
+import { wrapText } from './wrap.js';
+
 /**
  * The process's streams and terminal facts, injected into every command (never read from globals
  * inside a command). Tests use a buffer-backed IO (test/helpers/test-io.ts).
@@ -19,9 +21,11 @@ export interface IO {
   canPrompt(): boolean;
   /** Spinners: stderr is a TTY and not under CI. */
   progressEnabled(): boolean;
-  /** Write data to stdout. */
+  /** The terminal's width for text on that stream, or undefined when it is not a terminal. */
+  textWidth(stream: 'stdout' | 'stderr'): number | undefined;
+  /** Write data to stdout (prose meant for people there: `out(wrapText(s, io.textWidth('stdout')))`). */
   out(s: string): void;
-  /** Write a message for people to stderr. */
+  /** Write a message for people to stderr (wrapped at word boundaries to a terminal's width). */
   err(s: string): void;
 }
 
@@ -45,6 +49,8 @@ export function colorFromEnv(env: NodeJS.ProcessEnv, isTTY: boolean, noColorFlag
   return isTTY && env.TERM !== 'dumb';
 }
 
+const columnsOf = (stream: NodeJS.WritableStream): number | undefined => (stream as { columns?: number }).columns;
+
 export function systemIO(proc: ProcessLike, opts: { noColor?: boolean } = {}): IO {
   const isStdinTTY = !!proc.stdin.isTTY;
   const isStdoutTTY = !!proc.stdout.isTTY;
@@ -64,6 +70,9 @@ export function systemIO(proc: ProcessLike, opts: { noColor?: boolean } = {}): I
     canPrompt: () => isStdinTTY && isStdoutTTY,
     progressEnabled: () => isStderrTTY && !env.CI,
     out: (s) => void proc.stdout.write(s),
-    err: (s) => void proc.stderr.write(s),
+    // Read at each call: a terminal may be resized.
+    textWidth: (stream) => (stream === 'stdout' ? (isStdoutTTY ? columnsOf(proc.stdout) : undefined) : isStderrTTY ? columnsOf(proc.stderr) : undefined),
+    // Messages are prose: on a terminal they wrap at its width.
+    err: (s) => void proc.stderr.write(isStderrTTY ? wrapText(s, columnsOf(proc.stderr)) : s),
   };
 }

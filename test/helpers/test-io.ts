@@ -60,6 +60,7 @@ export function testIO(opts: TestIOOptions = {}): TestIO {
     stderrColor: !!opts.color,
     canPrompt: () => isStdinTTY && isStdoutTTY,
     progressEnabled: () => isStderrTTY && !env.CI,
+    textWidth: () => undefined,
     out: (s) => void out.push(s),
     err: (s) => void err.push(s),
     stdoutText: () => out.join(''),

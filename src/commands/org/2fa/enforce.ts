@@ -3,10 +3,11 @@ import type { AppDeps } from '../../../factory.js';
 import { HttpError } from '../../../client/errors.js';
 import { CliError, ExitCode } from '../../../errors.js';
 import { colorScheme } from '../../../ui/color.js';
+import { wrapText } from '../../../ui/wrap.js';
 import { writeJson } from '../../../ui/json.js';
 import { formatTable } from '../../../ui/table.js';
 import type { IO } from '../../../ui/io.js';
-import type { RegistryFlags } from '../../common.js';
+import { addHelpProse, type RegistryFlags } from '../../common.js';
 import { confirmByTyping, requireConfirmable } from '../../confirm.js';
 import {
   addBaseOptions,
@@ -64,9 +65,9 @@ export function registerOrgTfaEnforce(parent: Command, deps: AppDeps, runF = enf
     .option('-y, --yes', 'do not ask for the typed confirmation (required without a terminal)')
     .option('--max-removals <n>', 'refuse, changing nothing, if more than <n> members would be removed')
     .description('Require two-factor authentication for an org; members without 2FA are removed at once');
-  cmd.addHelpText(
-    'after',
-    `\nRemoved members lose access to the org's packages at once and are notified (by email when the registry sends mail). Their role and\nteams are kept for ${RECORD_DAYS} days: once they turn on 2FA, run \`orgctl org invite <org> <user> --reinstate\`.`,
+  addHelpProse(
+    cmd,
+    `Removed members lose access to the org's packages at once and are notified (by email when the registry sends mail). Their role and teams are kept for ${RECORD_DAYS} days: once they turn on 2FA, run \`orgctl org invite <org> <user> --reinstate\`.`,
   );
   addBaseOptions(cmd, [
     'orgctl org 2fa enforce acme --dry-run',
@@ -108,7 +109,7 @@ export async function enforceRun(opts: EnforceOptions, deps: OrgDeps): Promise<v
     // In JSON mode the preview goes to stderr, and only when someone is about to confirm it.
     const showPreview = !opts.json || (!opts.dryRun && !opts.yes);
     const notices = preview.notices === 'email' || preview.notices === 'outbox' ? preview.notices : undefined;
-    if (showPreview) (opts.json ? io.err : io.out)(previewText(org, preview.required, wouldRemove, notices));
+    if (showPreview) (opts.json ? io.err : io.out)(wrapText(previewText(org, preview.required, wouldRemove, notices), io.textWidth(opts.json ? 'stderr' : 'stdout')));
     if (opts.dryRun) {
       if (!opts.json) io.err('Dry run: nothing was changed.\n');
       return { org, dryRun: true, required: preview.required, removed: wouldRemove, ...(notices ? { notices } : {}) };

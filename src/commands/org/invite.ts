@@ -48,7 +48,7 @@ export function registerOrgInvite(orgCommand: Command, deps: AppDeps, runF = org
     .option('--reinstate', 'invite with the role and teams each user had when removed; without users: everyone with a removal record')
     .option('--from-file <file>', 'one user per line: user[,role[,team;team]]; blank lines and # comments ignored');
   addBaseOptions(cmd, [
-    'orgctl org invite acme carol --role admin --team web',
+    'orgctl org invite acme carol --role admin --team docs',
     'orgctl org invite acme --reinstate --otp 123456',
     'orgctl org invite acme bob erin --reinstate',
     'orgctl org invite acme --from-file people.csv --json',

@@ -6,10 +6,10 @@
  * is checked.
  */
 import { describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { registryPerFile } from '../helpers/registry.js';
 import { ALICE, ROOT } from '../helpers/fixtures.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -115,13 +115,47 @@ describe('help, completion and the environment', () => {
     }
   });
 
-  it('`orgctl completion zsh|fish` print their scripts (with the same table); another shell is a usage error', async () => {
-    for (const shell of ['zsh', 'fish']) {
-      const r = await runCli(['completion', shell]);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toContain('org 2fa');
-      expect(r.stdout).toContain('--dry-run');
+  /** The script for `shell` in a temp file, given to `fn`; removed after. */
+  async function withScript(shell: string, fn: (file: string) => void): Promise<void> {
+    const r = await runCli(['completion', shell]);
+    expect(r.code).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'orgctl-completion-'));
+    try {
+      writeFileSync(join(dir, 'script'), r.stdout);
+      fn(join(dir, 'script'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
+  }
+  const has = (shell: string) => spawnSync(shell, ['-c', 'exit 0']).status === 0;
+
+  (has('zsh') ? it : it.skip)('`orgctl completion zsh` loads in zsh (compdef) and completes the same way', async () => {
+    await withScript('zsh', (file) => {
+      // compadd exists only inside a completion widget: a function stands in for it and prints the candidates
+      const complete = (words: string[]) =>
+        execFileSync('zsh', ['-f', '-c', 'source "$1"; shift; compadd() { shift; print -l -- "$@"; }; words=("$@"); CURRENT=$#; _orgctl', 'zsh', file, ...words], {
+          encoding: 'utf8',
+          env: { ...process.env, HOME: dirname(file) },
+        })
+          .split('\n')
+          .filter(Boolean);
+      const env = { ...process.env, HOME: dirname(file) };
+      expect(execFileSync('zsh', ['-f', '-c', 'source "$1"; print -r -- $_comps[orgctl]', 'zsh', file], { encoding: 'utf8', env })).toBe('_orgctl\n');
+      expect(complete(['orgctl', '--registry', 'https://r.example/', 'org', '--json', '2fa', ''])).toEqual(['status', 'enforce', 'disable', 'remind']);
+      expect(complete(['orgctl', 'whoami', '--js'])).toContain('--json');
+    });
+  });
+
+  (has('fish') ? it : it.skip)('`orgctl completion fish` loads in fish and completes the same way', async () => {
+    await withScript('fish', (file) => {
+      const complete = (line: string) => execFileSync('fish', ['-c', 'source $argv[1]; complete -C $argv[2]', file, line], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+      expect(complete('orgctl org 2fa e')).toEqual(['enforce']);
+      expect(complete('orgctl --registry https://r.example/ org --json 2fa ')).toEqual(['disable', 'enforce', 'remind', 'status']);
+      expect(complete('orgctl whoami --js')).toEqual(['--json']);
+    });
+  });
+
+  it('`orgctl completion` of another shell is a usage error', async () => {
     const bad = await runCli(['completion', 'ksh']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^orgctl: command-argument value 'ksh' is invalid for argument 'shell'\. Allowed choices are bash, zsh, fish\.\n/);

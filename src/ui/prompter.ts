@@ -1,4 +1,4 @@
-import { Chalk } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import { CancelError, UsageError } from '../errors.js';
 import type { IO } from './io.js';
 import { normalizeOtp } from '../shared/names.js';
@@ -21,10 +21,10 @@ export function validateOtp(v: string): true | string {
 /**
  * The prompts' theme, coloured only when stderr (where they draw) gets colour. Inquirer's own
  * theme colours through node:util's styleText, which decides from process.stdout and the
- * environment: it knows neither --no-color nor where the prompt is drawn (`2>err.log`).
+ * environment: it knows neither --no-color nor where the prompt is drawn (`2>err.log`). `c` is
+ * a chalk instance at stderr's colour level (0: none).
  */
-export function promptTheme(color: boolean) {
-  const c = new Chalk({ level: color ? 1 : 0 });
+export function promptTheme(c: ChalkInstance) {
   return {
     prefix: { idle: c.blue('?'), done: c.green('✔') },
     spinner: { interval: 80, frames: ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'].map((f) => c.yellow(f)) },
@@ -50,24 +50,26 @@ export function promptTheme(color: boolean) {
  */
 export function inquirerPrompter(io: IO): Prompter {
   const context = () => ({ input: io.stdin as NodeJS.ReadStream, output: io.stderr as NodeJS.WriteStream, clearPromptOnDone: false });
-  async function ask<T>(run: (p: typeof import('@inquirer/prompts')) => Promise<T>): Promise<T> {
+  async function ask<T>(run: (p: typeof import('@inquirer/prompts'), theme: ReturnType<typeof promptTheme>) => Promise<T>): Promise<T> {
     if (!io.canPrompt()) throw new UsageError('cannot prompt: stdin and stdout are not both terminals.');
     const prompts = await import('@inquirer/prompts');
+    // chalk, like the prompts, is loaded on the first question only (startup budget)
+    const { Chalk } = await import('chalk');
+    const theme = promptTheme(new Chalk({ level: io.stderrColor ? 1 : 0 }));
     try {
-      return await run(prompts);
+      return await run(prompts, theme);
     } catch (err) {
       const name = (err as Error)?.name;
       if (name === 'ExitPromptError' || name === 'AbortPromptError' || name === 'CancelPromptError') throw new CancelError();
       throw err;
     }
   }
-  const theme = promptTheme(io.stderrColor);
   return {
     input: (message, opts) =>
-      ask((p) => p.input({ message, default: opts?.default, validate: opts?.validate, required: true, theme }, context())),
-    password: (message) => ask((p) => p.password({ message, mask: '*', theme }, context())),
+      ask((p, theme) => p.input({ message, default: opts?.default, validate: opts?.validate, required: true, theme }, context())),
+    password: (message) => ask((p, theme) => p.password({ message, mask: '*', theme }, context())),
     otp: async (message = 'This operation requires a one-time password.\nEnter OTP:') =>
-      (await ask((p) => p.input({ message, validate: validateOtp, required: true, theme }, context()))).replace(/\s+/g, ''),
-    confirm: (message, defaultValue) => ask((p) => p.confirm({ message, default: defaultValue, theme }, context())),
+      (await ask((p, theme) => p.input({ message, validate: validateOtp, required: true, theme }, context()))).replace(/\s+/g, ''),
+    confirm: (message, defaultValue) => ask((p, theme) => p.confirm({ message, default: defaultValue, theme }, context())),
   };
 }

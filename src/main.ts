@@ -9,6 +9,12 @@ import { VERSION } from './version.js';
  */
 export async function main(proc: ProcessLike): Promise<void> {
   const argv = proc.argv.slice(2);
+  // `orgctl … | head`: once the reader has left, writing more is pointless; stop quietly, with
+  // the exit code so far, instead of Node's unhandled EPIPE and its stack trace.
+  proc.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    proc.exit(Number(proc.exitCode ?? 0));
+  });
   const io = systemIO(proc, { noColor: argv.includes('--no-color') });
   try {
     // `orgctl --version` alone answers without loading commander or any command (startup budget).

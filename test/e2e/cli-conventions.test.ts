@@ -173,3 +173,10 @@ describe('help, completion and the environment', () => {
     expect(await runCli(['whoami'], { env: { ORGCTL_TIMEOUT: '2.5', ORGCTL_REGISTRY: ctx.url, ORGCTL_TOKEN: ALICE.token } })).toEqual({ code: 0, stdout: 'alice\n', stderr: '' });
   });
 });
+
+describe('a reader that left (`orgctl … | head`)', () => {
+  it.each([[['--help']], [['help', 'environment']], [['org', 'ls', 'acme']]])('`orgctl %j` stops quietly: no stack trace, exit 0', async (args) => {
+    const r = await runCli(args, { readerGone: true, env: { ORGCTL_REGISTRY: ctx.url, ORGCTL_TOKEN: ALICE.token } });
+    expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+});

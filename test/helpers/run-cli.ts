@@ -14,7 +14,8 @@
  * stdin is a pipe, never a TTY, except under ptyCli), `dirs` (reuse a temp tree across runs, e.g.
  * login then whoami), `cwd`, `timeoutMs`, `onStderr` (each chunk as it comes), `nodeArgs` (before
  * the script, e.g. ['--import', tracer]) and `script` (another Node entry point run the same way,
- * e.g. scripts/demo.mjs). `registry serve` has its wrapper in serve.ts (URL line, test clock).
+ * e.g. scripts/demo.mjs), `readerGone` (stdout a pipe whose reader has left: `orgctl … | head`).
+ * `registry serve` has its wrapper in serve.ts (URL line, test clock).
  * The CLI in-process is main.ts's job.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -92,6 +93,8 @@ export interface RunCliOptions {
   nodeArgs?: string[];
   /** The script to run (default: bin/orgctl.js). */
   script?: string;
+  /** stdout is a pipe nobody reads any more (its read end closed before the start): every write fails with EPIPE. */
+  readerGone?: boolean;
 }
 
 export interface CliProcess {
@@ -110,7 +113,12 @@ export interface CliProcess {
 export function spawnCli(args: string[], opts: RunCliOptions = {}): CliProcess {
   const dirs = opts.dirs ?? isolatedDirs();
   const argv = [...(opts.nodeArgs ?? []), opts.script ?? CLI, ...args];
-  const child = spawn(process.execPath, argv, { cwd: opts.cwd ?? dirs.cwd, env: isolatedEnv(dirs, opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+  // A reader that left (`orgctl … | head`): stdout is a pipe whose read end is closed before the
+  // CLI starts, so its first write fails with EPIPE every time. Python makes the pipe.
+  const [file, fileArgs] = opts.readerGone
+    ? ['python3', ['-c', 'import os,subprocess,sys\nr,w=os.pipe()\nos.close(r)\nsys.exit(subprocess.call(sys.argv[1:],stdout=w))', process.execPath, ...argv]]
+    : [process.execPath, argv];
+  const child = spawn(file, fileArgs, { cwd: opts.cwd ?? dirs.cwd, env: isolatedEnv(dirs, opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));

@@ -62,3 +62,14 @@ describe('error and hint say different things', () => {
     });
   });
 });
+
+describe('a refused --otp', () => {
+  it('the registry\'s reason once; the hint does not tell to pass --otp again', async () => {
+    const r = await runCli(['org', 'create', 'newco', '--otp', '000000'], { env: { ORGCTL_REGISTRY: ctx.url, ORGCTL_TOKEN: ALICE.token } });
+    expect(r.code).toBe(4);
+    const [message, hint, ...more] = r.stderr.split('\n');
+    expect(message).toMatch(/^orgctl: the one-time password was refused: /);
+    expect(hint).toBe('Use the current code from your authenticator, or an unused recovery code.');
+    expect(more).toEqual(['']);
+  });
+});

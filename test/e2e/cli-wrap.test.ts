@@ -21,6 +21,13 @@ describe('wrapping to the terminal width', () => {
     expect(wide).toEqual([]);
   });
 
+  it('`orgctl help environment` at 50 columns: no line is wider, every variable still listed', async () => {
+    const r = await ptyCli(['help', 'environment'], { cols: 50 }).wait();
+    expect(r.code).toBe(0);
+    expect(lines(r.output).filter((l) => [...l].length > 50)).toEqual([]);
+    expect(r.output).toMatch(/^ {2}ORGCTL_TIMEOUT\n {6}seconds to wait/m); // too narrow to stand beside: under the name
+  });
+
   it('the enforce preview (stdout on a terminal of 80 columns): every line fits, and its sentences are whole', async () => {
     const r = await ptyCli(['org', '2fa', 'enforce', 'acme', '--dry-run'], { cols: 80, env: { ORGCTL_REGISTRY: ctx.url, ORGCTL_TOKEN: ALICE.token } }).wait();
     expect(r.code).toBe(0);

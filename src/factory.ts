@@ -1,4 +1,5 @@
 import type { IO, ProcessLike } from './ui/io.js';
+import { UsageError } from './errors.js';
 import { inquirerPrompter, type Prompter } from './ui/prompter.js';
 import type { RegistryClient, RegistryClientOptions } from './client/client.js';
 import { systemClock, type Clock } from './client/clock.js';
@@ -78,6 +79,7 @@ export function createDeps(io: IO, overrides: DepsOverrides = {}, proc: Pick<Pro
     connect:
       overrides.connect ??
       (async (opts) => {
+        const timeoutMs = timeoutFromEnv(io.env); // checked first: a bad value fails before anything is read or sent
         const registry = deps.resolveRegistry(opts.registry);
         const [{ RegistryClient }, creds] = await Promise.all([import('./client/client.js'), import('./auth/credentials.js')]);
         let token: ResolvedToken | undefined;
@@ -97,7 +99,8 @@ export function createDeps(io: IO, overrides: DepsOverrides = {}, proc: Pick<Pro
           command: opts.command,
           env: io.env,
           clock: deps.clock,
-          timeoutMs: timeoutFromEnv(io.env),
+          timeoutMs,
+          refusedTokenHint: token ? creds.refusedTokenHint(token, registry.url) : undefined,
           debug: io.env.ORGCTL_DEBUG ? (line) => io.err(`orgctl:debug ${line}\n`) : undefined,
           wait: io.progressEnabled() ? spinnerForSlowWaits(io, `Waiting for ${new URL(registry.url).host}…`) : undefined,
           ...overrides.clientOptions,
@@ -108,7 +111,16 @@ export function createDeps(io: IO, overrides: DepsOverrides = {}, proc: Pick<Pro
   return deps;
 }
 
-function timeoutFromEnv(env: NodeJS.ProcessEnv): number | undefined {
-  const s = Number(env.ORGCTL_TIMEOUT);
-  return Number.isFinite(s) && s > 0 ? s * 1000 : undefined;
+/** The longest ORGCTL_TIMEOUT: a day (Node's timers hold at most about 24.8 days). */
+const MAX_TIMEOUT_S = 86_400;
+
+/** ORGCTL_TIMEOUT in ms (unset or empty: the default); anything but seconds above 0 is refused (exit 2). */
+export function timeoutFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.ORGCTL_TIMEOUT;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const s = /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!(s > 0 && s <= MAX_TIMEOUT_S)) {
+    throw new UsageError(`ORGCTL_TIMEOUT must be a number of seconds above 0 and at most ${MAX_TIMEOUT_S}, got ${JSON.stringify(raw)}`, 'Unset it for the default of 30 seconds.');
+  }
+  return s * 1000;
 }

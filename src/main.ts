@@ -9,6 +9,12 @@ import { VERSION } from './version.js';
  */
 export async function main(proc: ProcessLike): Promise<void> {
   const argv = proc.argv.slice(2);
+  // `orgctl … | head`: once the reader has left, writing more is pointless; stop quietly, with
+  // the exit code so far, instead of Node's unhandled EPIPE and its stack trace.
+  proc.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    proc.exit(Number(proc.exitCode ?? 0));
+  });
   const io = systemIO(proc, { noColor: argv.includes('--no-color'), json: argv.includes('--json') });
   try {
     // `orgctl --version` alone answers without loading commander or any command (startup budget).
@@ -31,12 +37,14 @@ export async function main(proc: ProcessLike): Promise<void> {
  */
 export function reportError(err: unknown, write: (s: string) => void, debug = false): ExitCode {
   const code = exitCodeFor(err);
-  // commander already printed its own usage error; it arrives here as a CommanderError.
-  const cmdr = err as { code?: string; exitCode?: number };
+  // commander's usage errors arrive as UsageErrors (src/commands/program.ts); what arrives as a
+  // CommanderError is help or the version (already printed), or else an error not printed yet.
+  const cmdr = err as { code?: string; message?: string };
   if (typeof cmdr?.code === 'string' && cmdr.code.startsWith('commander.')) {
     if (cmdr.code === 'commander.helpDisplayed' || cmdr.code === 'commander.version' || cmdr.code === 'commander.help') {
       return ExitCode.Ok;
     }
+    write(`orgctl: ${visible(String(cmdr.message).replace(/^error: /, ''))}\n`);
     return ExitCode.Usage;
   }
   if (err instanceof CliError) {

@@ -54,3 +54,10 @@ export function notLoggedIn(registry: string): AuthError {
     'Run `orgctl login`, set ORGCTL_TOKEN, or log in with `npm login --registry <url>`.',
   );
 }
+
+/** The hint for a token the registry refused (401), naming where it came from. */
+export function refusedTokenHint(t: ResolvedToken, registry: string): string {
+  if (t.source === 'ORGCTL_TOKEN') return 'The token in ORGCTL_TOKEN was refused: set a valid one, or unset it to use your `orgctl login`.';
+  if (t.source === '.npmrc') return `The token from ${t.file} (${t.key}) was refused: run \`npm login --registry ${registry}\` or \`orgctl login\`.`;
+  return `The token \`orgctl login\` stored for ${registry} was refused: run \`orgctl login\` again.`;
+}

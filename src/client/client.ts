@@ -75,6 +75,8 @@ export interface RegistryClientOptions {
   debug?: (line: string) => void;
   /** Wraps each request's whole wait, retries included (the CLI shows a spinner when it is slow). */
   wait?: <T>(wait: Promise<T>) => Promise<T>;
+  /** The hint when the registry refuses `token` (401): it names where the token came from. */
+  refusedTokenHint?: string;
 }
 
 const IDEMPOTENT = new Set<string>(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
@@ -130,7 +132,11 @@ export class RegistryClient {
   /** Sends a request and returns the parsed JSON body; any status >= 400 throws a typed error. */
   async request<T = unknown>(method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<T> {
     const res = await this.raw(method, path, opts);
-    if (res.status >= 400) throw errorForResponse({ status: res.status, method, url: res.url, body: res.body, headers: res.headers });
+    if (res.status >= 400) {
+      // The hint names the source of the client's own token, not of a token given for this request.
+      const refusedHint = opts.token === undefined && this.token ? this.opts.refusedTokenHint : undefined;
+      throw errorForResponse({ status: res.status, method, url: res.url, body: res.body, headers: res.headers }, refusedHint);
+    }
     return res.body as T;
   }
 

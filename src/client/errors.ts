@@ -121,7 +121,7 @@ export function isOtpChallenge(status: number, headers: Record<string, string | 
 }
 
 /** Builds the typed error for a failed response. */
-export function errorForResponse(init: HttpErrorInit): HttpError {
+export function errorForResponse(init: HttpErrorInit, refusedTokenHint?: string): HttpError {
   if (isOtpChallenge(init.status, init.headers ?? {}, init.body)) return new OtpRequiredError(init);
-  return new HttpError(init);
+  return new HttpError(init, undefined, init.status === 401 ? refusedTokenHint : undefined);
 }

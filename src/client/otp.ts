@@ -20,7 +20,7 @@ export async function withOtp<T>(
   } catch (err) {
     if (!(err instanceof OtpRequiredError)) throw err;
     if (!deps.io.canPrompt()) {
-      throw new AuthError(otpMessage(err, !!deps.otp), OTP_HINT);
+      throw otpError(otpMessage(err, !!deps.otp), !!deps.otp);
     }
     if (deps.otp) deps.io.err('The one-time password was not accepted (wrong or expired).\n');
     const code = await deps.prompter.otp(
@@ -29,10 +29,19 @@ export async function withOtp<T>(
     try {
       return await fn(code);
     } catch (again) {
-      if (again instanceof OtpRequiredError) throw new AuthError(otpMessage(again, true), OTP_HINT);
+      if (again instanceof OtpRequiredError) throw otpError(otpMessage(again, true), true);
       throw again;
     }
   }
+}
+
+/**
+ * Exit 4, with a hint that adds to the message instead of repeating it: how to pass a code, unless
+ * the registry's words already say so; after a refused code, that a recovery code is another way.
+ */
+function otpError(message: string, supplied: boolean): AuthError {
+  if (supplied) return new AuthError(message, 'Use the current code from your authenticator, or an unused recovery code.');
+  return new AuthError(message, /--otp\b/.test(message) ? 'A recovery code works in place of the code.' : OTP_HINT);
 }
 
 function otpMessage(err: OtpRequiredError, supplied: boolean): string {

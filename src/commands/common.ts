@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { wrapText } from '../ui/wrap.js';
 import { nameProblem, normalizeOtp } from '../shared/names.js';
 import type { AppDeps, Connection, ConnectOptions } from '../factory.js';
 
@@ -20,6 +21,18 @@ export function addJsonOption(cmd: Command): Command {
 
 export function addOtpOption(cmd: Command): Command {
   return cmd.option('--otp <code>', 'one-time password from your authenticator, or a recovery code');
+}
+
+/**
+ * Adds prose after the command's help, wrapped at word boundaries to the help's width (the
+ * terminal's, else 80) when the help is printed. Paragraphs are separated by blank lines.
+ */
+export function addHelpProse(cmd: Command, text: string): Command {
+  return cmd.addHelpText('after', (ctx) => {
+    const out = ctx.command.configureOutput();
+    const width = (ctx.error ? out.getErrHelpWidth?.() : out.getOutHelpWidth?.()) ?? 80;
+    return `\n${wrapText(text.trim().replace(/(?<!\n)\n(?!\n)/g, ' '), width)}`;
+  });
 }
 
 /** Adds an "Examples:" block to the command's help. */

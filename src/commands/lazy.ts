@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { firstOperand } from './global-flags.js';
 
 /** Registers one command (or group) under `parent`; `rest` is the command line after `parent`'s name. */
 export type Registrar<D> = (parent: Command, deps: D, rest: readonly string[]) => unknown;
@@ -11,11 +12,12 @@ export type LazyCommand<D> = [names: readonly string[], load: () => Promise<Regi
  * and memory grow with every module loaded). When the first operand of `rest` is one of the
  * `subs`, only that one is registered; otherwise (help, no subcommand, a typo) all are, in order,
  * so help and commander's suggestions stay complete. The groups that use this have no options
- * taking a value, so the first operand is the subcommand. A name missing from `names` only costs
- * time: the command line then registers everything.
+ * taking a value of their own, and the values of the global flags (`--registry URL`) are skipped,
+ * so the first operand is the subcommand. A name missing from `names` only costs time: the
+ * command line then registers everything.
  */
 export async function registerLazily<D>(parent: Command, deps: D, rest: readonly string[], subs: readonly LazyCommand<D>[]): Promise<void> {
-  const i = rest.findIndex((a) => !a.startsWith('-'));
+  const i = firstOperand(rest);
   const named = i < 0 ? [] : subs.filter(([names]) => names.includes(rest[i]!));
   const chosen = named.length > 0 ? named : subs;
   const after = i < 0 ? [] : rest.slice(i + 1);

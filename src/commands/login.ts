@@ -109,7 +109,7 @@ export async function loginRun(opts: LoginOptions, deps: LoginDeps): Promise<voi
   );
   await (await deps.tokenStore()).set(registry.url, { token, username });
   if (opts.json) writeJson(io, { username, registry: registry.url });
-  else io.err(`${colorScheme(io).success} ${safe`Logged in as ${username} on ${registry.url}`}\n`);
+  else io.err(`${colorScheme(io, 'stderr').success} ${safe`Logged in as ${username} on ${registry.url}`}\n`);
 }
 
 /** The couch flow: `PUT /-/user/org.couchdb.user:<name>` inside the OTP retry. */

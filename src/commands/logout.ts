@@ -50,7 +50,7 @@ export async function logoutRun(opts: LogoutOptions, deps: LogoutDeps): Promise<
     if (opts.json) {
       writeJson(io, { registry: registry.url, revoked, forgotten, source: tok.source });
     } else {
-      const cs = colorScheme(io);
+      const cs = colorScheme(io, 'stderr');
       io.err(`${cs.success} Logged out of ${registry.url}\n`);
     }
     if (tok.source === 'ORGCTL_TOKEN') io.err('Note: ORGCTL_TOKEN is still set in your environment; unset it.\n');

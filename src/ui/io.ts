@@ -1,3 +1,5 @@
+import { wrapText } from './wrap.js';
+
 /**
  * The process's streams and terminal facts, injected into every command (never read from globals
  * inside a command). Tests use a buffer-backed IO (test/helpers/test-io.ts).
@@ -11,15 +13,19 @@ export interface IO {
   isStdinTTY: boolean;
   isStdoutTTY: boolean;
   isStderrTTY: boolean;
-  /** Colour on stdout/stderr: TTY unless NO_COLOR, FORCE_COLOR forces, --no-color disables. */
+  /** Colour on stdout: stdout is a TTY, unless NO_COLOR; FORCE_COLOR forces it; --no-color disables it. */
   colorEnabled: boolean;
+  /** Colour on stderr (messages, prompts, spinners): decided the same way, for stderr. */
+  stderrColor: boolean;
   /** True when both stdin and stdout are TTYs: the only case in which orgctl prompts. */
   canPrompt(): boolean;
   /** Spinners: stderr is a TTY, not under CI, and not --json. */
   progressEnabled(): boolean;
-  /** Write data to stdout. */
+  /** The terminal's width for text on that stream, or undefined when it is not a terminal. */
+  textWidth(stream: 'stdout' | 'stderr'): number | undefined;
+  /** Write data to stdout (prose meant for people there: `out(wrapText(s, io.textWidth('stdout')))`). */
   out(s: string): void;
-  /** Write a message for people to stderr. */
+  /** Write a message for people to stderr (wrapped at word boundaries to a terminal's width). */
   err(s: string): void;
 }
 
@@ -43,6 +49,8 @@ export function colorFromEnv(env: NodeJS.ProcessEnv, isTTY: boolean, noColorFlag
   return isTTY && env.TERM !== 'dumb';
 }
 
+const columnsOf = (stream: NodeJS.WritableStream): number | undefined => (stream as { columns?: number }).columns;
+
 export function systemIO(proc: ProcessLike, opts: { noColor?: boolean; json?: boolean } = {}): IO {
   const isStdinTTY = !!proc.stdin.isTTY;
   const isStdoutTTY = !!proc.stdout.isTTY;
@@ -58,9 +66,13 @@ export function systemIO(proc: ProcessLike, opts: { noColor?: boolean; json?: bo
     isStdoutTTY,
     isStderrTTY,
     colorEnabled: colorFromEnv(env, isStdoutTTY, opts.noColor),
+    stderrColor: colorFromEnv(env, isStderrTTY, opts.noColor),
     canPrompt: () => isStdinTTY && isStdoutTTY,
     progressEnabled: () => isStderrTTY && !env.CI && !opts.json,
     out: (s) => void proc.stdout.write(s),
-    err: (s) => void proc.stderr.write(s),
+    // Read at each call: a terminal may be resized.
+    textWidth: (stream) => (stream === 'stdout' ? (isStdoutTTY ? columnsOf(proc.stdout) : undefined) : isStderrTTY ? columnsOf(proc.stderr) : undefined),
+    // Messages are prose: on a terminal they wrap at its width.
+    err: (s) => void proc.stderr.write(isStderrTTY ? wrapText(s, columnsOf(proc.stderr)) : s),
   };
 }

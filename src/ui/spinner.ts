@@ -19,7 +19,7 @@ const spinning = new WeakSet<object>();
 export async function startSpinner(io: IO, text: string): Promise<Spinner> {
   if (!io.progressEnabled()) return NOOP;
   const { default: ora } = await import('ora');
-  const s = ora({ text, stream: io.stderr, isEnabled: true, color: io.colorEnabled ? 'cyan' : false, discardStdin: false }).start();
+  const s = ora({ text, stream: io.stderr, isEnabled: true, color: io.stderrColor ? 'cyan' : false, discardStdin: false }).start();
   spinning.add(io.stderr);
   return {
     update: (t) => void (s.text = t),

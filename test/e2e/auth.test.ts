@@ -149,7 +149,7 @@ describe('login', () => {
     });
     expect(r.code).toBe(4);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('--otp <code>');
+    expect(r.stderr).toMatch(/--otp\b/);
     expect(() => stored(dirs)).toThrow();
   });
 

@@ -119,7 +119,7 @@ const NAME_ROWS: Row[] = [
     [cmd(LONG(215)), /^orgctl: org name is longer than 214 characters$/],
     [cmd('@@acme'), expectName('org', 'invalid K name "@acme"')],
     // A leading '-' makes it an option to commander: still exit 2 with one line.
-    [cmd('-acme'), /^error: unknown option '-acme/],
+    [cmd('-acme'), /^orgctl: unknown option '-acme/],
   ]),
   ...USER_COMMANDS.flatMap((cmd): Row[] => [
     ...BAD_NAMES.filter(([name]) => !name.includes('\n')).map(([name, msg]): Row => [cmd(name), expectName('user', msg)]),
@@ -148,10 +148,10 @@ const ROLE_AND_VALUE_ROWS: Row[] = [
   [['org', 'invite', 'acme', 'bob', '--role', 'OWNER'], /^orgctl: invalid --role "OWNER"/],
   [['org', 'invite', 'acme', 'bob', '--reinstate', '--role', 'admin'], /^orgctl: --reinstate takes the role and teams from the removal record/],
   [['org', 'invite', 'acme'], /^orgctl: name at least one user, use --from-file <file>, or --reinstate/],
-  [['profile', 'enable-2fa', 'sometimes'], /^error: command-argument value 'sometimes' is invalid for argument 'mode'\. Allowed choices are auth-only, auth-and-writes\.$/],
+  [['profile', 'enable-2fa', 'sometimes'], /^orgctl: command-argument value 'sometimes' is invalid for argument 'mode'\. Allowed choices are auth-only, auth-and-writes\.$/],
   [['profile', 'enable-2fa', '--verify', '12345'], /^orgctl: invalid --verify code: use the 6-digit code from your authenticator\.$/],
-  [['org', 'audit', 'acme', '--limit', 'ten'], /^orgctl: --limit must be a whole number of 0 or more, got "ten"$/],
-  [['org', 'audit', 'acme', '--limit', '0'], /^orgctl: --limit must be at least 1$/],
+  [['org', 'audit', 'acme', '--limit', 'ten'], /^orgctl: --limit must be a whole number of 1 or more, got "ten"$/],
+  [['org', 'audit', 'acme', '--limit', '0'], /^orgctl: --limit must be a whole number of 1 or more, got "0"$/],
   [['org', 'audit', 'acme', '--since', 'yesterday'], /^orgctl: --since must be a date or time/],
   [['org', '2fa', 'enforce', 'acme', '--max-removals', '-1'], /^orgctl: --max-removals must be a whole number of 0 or more, got "-1"$/],
   [['org', 'ls', 'acme', '--otp', '12'], /^orgctl: invalid --otp value/],
@@ -183,18 +183,18 @@ const COMMANDS_WITH_ARGS: [args: string[], missing: string][] = [
 const commandWords = (args: string[]) => (args[1] === '2fa' || args[1] === 'invites' ? 3 : 2);
 
 const FLAG_AND_ARITY_ROWS: Row[] = [
-  ...COMMANDS_WITH_ARGS.map(([args]): Row => [[...args, '--frobnicate'], /^error: unknown option '--frobnicate'$/]),
-  ...COMMANDS_WITH_ARGS.map(([args, missing]): Row => [args.slice(0, commandWords(args)), new RegExp(`^error: missing required argument '${escape(missing)}'$`)]),
-  [['org', 'set', 'acme'], /^error: missing required argument 'user'$/],
-  [['org', 'rm', 'acme'], /^error: missing required argument 'user'$/],
-  [['org', 'invites', 'revoke', 'acme'], /^error: missing required argument 'user'$/],
-  [['team', 'add', 'acme:devs'], /^error: missing required argument 'user'$/],
-  [['org', 'ls', 'acme', 'bob', 'carol'], /^error: too many arguments for 'ls'\. Expected 2 arguments but got 3\.$/],
-  [['invites', 'accept', 'acme', 'beta'], /^error: too many arguments for 'accept'/],
-  [['invites', 'ls', '--frobnicate'], /^error: unknown option '--frobnicate'$/],
-  [['profile', 'enable-2fa', '--frobnicate'], /^error: unknown option '--frobnicate'$/],
-  [['org', 'audit', 'acme', '--limit'], /^error: option '--limit <n>' argument missing$/],
-  [['org', 'frobnicate'], /^error: unknown command 'frobnicate'$/],
+  ...COMMANDS_WITH_ARGS.map(([args]): Row => [[...args, '--frobnicate'], /^orgctl: unknown option '--frobnicate'$/]),
+  ...COMMANDS_WITH_ARGS.map(([args, missing]): Row => [args.slice(0, commandWords(args)), new RegExp(`^orgctl: missing required argument '${escape(missing)}'$`)]),
+  [['org', 'set', 'acme'], /^orgctl: missing required argument 'user'$/],
+  [['org', 'rm', 'acme'], /^orgctl: missing required argument 'user'$/],
+  [['org', 'invites', 'revoke', 'acme'], /^orgctl: missing required argument 'user'$/],
+  [['team', 'add', 'acme:devs'], /^orgctl: missing required argument 'user'$/],
+  [['org', 'ls', 'acme', 'bob', 'carol'], /^orgctl: too many arguments for 'ls'\. Expected 2 arguments but got 3\.$/],
+  [['invites', 'accept', 'acme', 'beta'], /^orgctl: too many arguments for 'accept'/],
+  [['invites', 'ls', '--frobnicate'], /^orgctl: unknown option '--frobnicate'$/],
+  [['profile', 'enable-2fa', '--frobnicate'], /^orgctl: unknown option '--frobnicate'$/],
+  [['org', 'audit', 'acme', '--limit'], /^orgctl: option '--limit <n>' argument missing$/],
+  [['org', 'frobnicate'], /^orgctl: unknown command 'frobnicate'$/],
 ];
 
 /**
@@ -243,9 +243,9 @@ const SPAWNED: Row[] = [
   [['org', 'invite', 'acme', 'bob', '--role', 'boss'], /^orgctl: invalid --role "boss"/],
   [['org', '2fa', 'enforce', 'ac%2fme', '--yes'], /^orgctl: invalid org name "ac%2fme"/],
   [['team', 'create', 'acme:dévs'], /^orgctl: invalid team name "dévs"/],
-  [['invites', 'accept'], /^error: missing required argument 'org'$/],
-  [['org', 'audit', 'acme', '--frobnicate'], /^error: unknown option '--frobnicate'$/],
-  [['profile', 'enable-2fa', 'sometimes'], /^error: command-argument value 'sometimes' is invalid for argument 'mode'/],
+  [['invites', 'accept'], /^orgctl: missing required argument 'org'$/],
+  [['org', 'audit', 'acme', '--frobnicate'], /^orgctl: unknown option '--frobnicate'$/],
+  [['profile', 'enable-2fa', 'sometimes'], /^orgctl: command-argument value 'sometimes' is invalid for argument 'mode'/],
   [['team', 'ls', LONG(215)], /^orgctl: org name is longer than 214 characters$/],
 ];
 

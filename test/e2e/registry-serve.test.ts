@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { call } from '../helpers/http.js';
 import { runServe, spawnServe } from '../helpers/serve.js';
@@ -59,6 +59,20 @@ describe('orgctl registry serve (built CLI)', () => {
     const r = await runServe(['--data', data]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/state\.json is not valid JSON .*refusing to start/);
+  });
+
+  it('--url-file: the URL is in the file (whole) when the server listens, and the file is gone after the stop', async () => {
+    const file = path.join(tempDir(), 'reg.url');
+    const s = await spawnServe(['--url-file', file]);
+    expect(readFileSync(file, 'utf8')).toBe(`${s.url}\n`);
+    expect(await s.stop('SIGTERM')).toBe(0);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('--url-file in a folder that does not exist: exit 2, and the registry does not stay up', async () => {
+    const r = await runServe(['--url-file', path.join(tempDir(), 'missing', 'reg.url')]);
+    expect(r).toMatchObject({ code: 2, stdout: '' });
+    expect(r.stderr).toMatch(/^orgctl: cannot write --url-file .*reg\.url: ENOENT$/m);
   });
 
   it('bad flags are usage errors (exit 2)', async () => {

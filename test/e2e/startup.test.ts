@@ -45,4 +45,12 @@ describe('lazy imports', () => {
     }
     expect(heavyIn(urls)).toEqual([]);
   });
+
+  it('global flags before and between the subcommands do not make it load the siblings', async () => {
+    const urls = await importsOf(['--registry', 'http://127.0.0.1:9/', 'org', '--otp', '123456', '2fa', '--json', 'status', 'acme'], { ORGCTL_TOKEN: 'x' });
+    expect(urls.some((u) => u.endsWith('/commands/org/2fa/status.js'))).toBe(true);
+    for (const sibling of ['/commands/org/2fa/enforce.js', '/commands/org/ls.js', '/commands/team/index.js', '/commands/login.js']) {
+      expect(urls.filter((u) => u.endsWith(sibling))).toEqual([]);
+    }
+  });
 });

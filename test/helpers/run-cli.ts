@@ -8,12 +8,14 @@
  *        p.child, p.stdout(), p.stderr(), p.exited (-> the same result), p.stop(signal = 'SIGTERM')
  *   const s = ptyCli(args, opts)                                      on a pseudo-terminal (pty.ts):
  *        await s.expect(/Password:/); s.sendLine('…'); const { code, output } = await s.wait();
+ *        (also `cols`, `rows`, and `stdoutTo` / `stderrTo`: that stream to a file, the other on the terminal)
  *
  * Options: `env` (extra variables; undefined removes one), `input` (written to stdin, then closed;
  * stdin is a pipe, never a TTY, except under ptyCli), `dirs` (reuse a temp tree across runs, e.g.
  * login then whoami), `cwd`, `timeoutMs`, `onStderr` (each chunk as it comes), `nodeArgs` (before
  * the script, e.g. ['--import', tracer]) and `script` (another Node entry point run the same way,
- * e.g. scripts/demo.mjs). `registry serve` has its wrapper in serve.ts (URL line, test clock).
+ * e.g. scripts/demo.mjs), `readerGone` (stdout a pipe whose reader has left: `orgctl … | head`).
+ * `registry serve` has its wrapper in serve.ts (URL line, test clock).
  * The CLI in-process is main.ts's job. `runTool(cmd, args, cwd)` runs another program (npm pack, tar).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -91,6 +93,8 @@ export interface RunCliOptions {
   nodeArgs?: string[];
   /** The script to run (default: bin/orgctl.js). */
   script?: string;
+  /** stdout is a pipe nobody reads any more (its read end closed before the start): every write fails with EPIPE. */
+  readerGone?: boolean;
 }
 
 export interface CliProcess {
@@ -109,7 +113,12 @@ export interface CliProcess {
 export function spawnCli(args: string[], opts: RunCliOptions = {}): CliProcess {
   const dirs = opts.dirs ?? isolatedDirs();
   const argv = [...(opts.nodeArgs ?? []), opts.script ?? CLI, ...args];
-  const child = spawn(process.execPath, argv, { cwd: opts.cwd ?? dirs.cwd, env: isolatedEnv(dirs, opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+  // A reader that left (`orgctl … | head`): stdout is a pipe whose read end is closed before the
+  // CLI starts, so its first write fails with EPIPE every time. Python makes the pipe.
+  const [file, fileArgs] = opts.readerGone
+    ? ['python3', ['-c', 'import os,subprocess,sys\nr,w=os.pipe()\nos.close(r)\nsys.exit(subprocess.call(sys.argv[1:],stdout=w))', process.execPath, ...argv]]
+    : [process.execPath, argv];
+  const child = spawn(file, fileArgs, { cwd: opts.cwd ?? dirs.cwd, env: isolatedEnv(dirs, opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -160,9 +169,22 @@ export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRes
 }
 
 /** The built CLI on a pseudo-terminal (stdin and stdout are TTYs, so it prompts). */
-export function ptyCli(args: string[], opts: Omit<RunCliOptions, 'input' | 'onStderr'> & Pick<PtyOptions, 'expectTimeoutMs' | 'cols' | 'rows'> = {}): PtySession {
+export interface PtyCliOptions extends Omit<RunCliOptions, 'input' | 'onStderr'>, Pick<PtyOptions, 'expectTimeoutMs' | 'cols' | 'rows'> {
+  /** Send stdout to this file instead of the terminal (stderr stays on it). */
+  stdoutTo?: string;
+  /** Send stderr to this file instead of the terminal (stdout stays on it). */
+  stderrTo?: string;
+}
+
+export function ptyCli(args: string[], opts: PtyCliOptions = {}): PtySession {
   const dirs = opts.dirs ?? isolatedDirs();
-  const session = spawnPty(process.execPath, [...(opts.nodeArgs ?? []), opts.script ?? CLI, ...args], {
+  const command = [process.execPath, ...(opts.nodeArgs ?? []), opts.script ?? CLI, ...args];
+  // A redirected stream goes through sh; the other stays on the terminal (/dev/stdout, /dev/stderr).
+  const redirected = opts.stdoutTo !== undefined || opts.stderrTo !== undefined;
+  const [file, argv] = redirected
+    ? ['/bin/sh', ['-c', 'o=$1 e=$2; shift 2; exec "$@" >"${o:-/dev/stdout}" 2>"${e:-/dev/stderr}"', 'sh', opts.stdoutTo ?? '', opts.stderrTo ?? '', ...command]]
+    : [command[0]!, command.slice(1)];
+  const session = spawnPty(file, argv, {
     env: isolatedEnv(dirs, opts.env),
     cwd: opts.cwd ?? dirs.cwd,
     timeoutMs: opts.timeoutMs,

@@ -126,3 +126,21 @@ describe('finding 5: lockouts triggered by others', () => {
     expect((await call(reg.url, 'PUT', '/-/org/acme/team', { token: ALICE.token, otp: right, body: { name: 'x' } })).status).toBe(201);
   });
 });
+
+describe('issue 18: lockout messages', () => {
+  it('a wait under a minute is said in seconds, a longer one in minutes (Retry-After keeps the seconds)', async () => {
+    reg = await startRegistry({ seed: BASIC, clock });
+    const seen: { retryAfter: number; message: string }[] = [];
+    for (let i = 0; i < 20 && !seen.some((s) => s.retryAfter >= 60); i++) {
+      const r = await call(reg.url, 'GET', '/-/whoami', { basic: ['carol', 'not-her-password'], from: '127.0.0.9' });
+      if (r.status !== 429) continue;
+      const retryAfter = Number(r.headers.get('retry-after'));
+      seen.push({ retryAfter, message: (r.body as { error: string }).error });
+      clock.advance(retryAfter * 1000);
+    }
+    const short = seen.find((s) => s.retryAfter < 60)!;
+    const long = seen.find((s) => s.retryAfter >= 60)!;
+    expect(short.message).toBe(`Too many failed password attempts for carol. Try again in ${short.retryAfter} second${short.retryAfter === 1 ? '' : 's'}.`);
+    expect(long.message).toBe(`Too many failed password attempts for carol. Try again in ${Math.ceil(long.retryAfter / 60)} minutes.`);
+  });
+});

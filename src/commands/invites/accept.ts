@@ -34,7 +34,7 @@ export async function invitesAcceptRun(opts: InvitesAcceptOptions, deps: OrgDeps
   const result = { org: res.org, role: res.role, teams: res.teams };
   if (opts.json) return writeJson(io, result);
   const teams = result.teams.length ? ` in ${result.teams.map(visible).join(', ')}` : '';
-  io.err(`${colorScheme(io).success} ${safe`Joined ${result.org} as ${withArticle(result.role)}`}${teams}\n`);
+  io.err(`${colorScheme(io, 'stderr').success} ${safe`Joined ${result.org} as ${withArticle(result.role)}`}${teams}\n`);
 }
 
 /** Turns the registry's refusals of an accept or decline into errors that say what to do next. */

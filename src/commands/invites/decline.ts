@@ -26,5 +26,5 @@ export async function invitesDeclineRun(opts: InvitesDeclineOptions, deps: OrgDe
     throw invitationError(err, opts.org);
   });
   if (opts.json) return writeJson(io, { org: opts.org, declined: true });
-  io.err(`${colorScheme(io).success} Declined the invitation to ${opts.org}\n`);
+  io.err(`${colorScheme(io, 'stderr').success} Declined the invitation to ${opts.org}\n`);
 }

@@ -78,10 +78,15 @@ export function parseTeamSpec(raw: string, teamOptional = false): { org: string;
   return { org, team: m[2] };
 }
 
-/** Parses a whole number of 0 or more (exit 2 otherwise). */
-export function parseCount(raw: string, flag: string): number {
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new UsageError(`${flag} must be a whole number of 0 or more, got "${raw}"`);
-  return Number(raw);
+/** Parses a whole number of `min` or more (exit 2 otherwise, with the same message for every flag). */
+export function parseCount(raw: string, flag: string, min = 0): number {
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(countProblem(flag, raw, min));
+  return n;
+}
+
+export function countProblem(flag: string, raw: string, min: number): string {
+  return `${flag} must be a whole number of ${min} or more, got ${JSON.stringify(raw)}`;
 }
 
 const enc = encodeURIComponent;

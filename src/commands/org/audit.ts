@@ -5,7 +5,7 @@ import { writeJson } from '../../ui/json.js';
 import { visible } from '../../ui/visible.js';
 import { timeShower } from '../../ui/time.js';
 import type { RegistryFlags } from '../common.js';
-import { addBaseOptions, baseOptions, checkOrgName, parseCount, paths, withOrgApi, type BaseOptions, type OrgDeps } from './api.js';
+import { addBaseOptions, baseOptions, checkOrgName, countProblem, parseCount, paths, withOrgApi, type BaseOptions, type OrgDeps } from './api.js';
 
 export interface AuditOptions extends BaseOptions {
   org: string;
@@ -39,7 +39,7 @@ export function registerOrgAudit(parent: Command, deps: AppDeps, runF = auditRun
         ...baseOptions(flags),
         org: checkOrgName(org),
         since: flags.since === undefined ? undefined : parseSince(flags.since),
-        limit: flags.limit === undefined ? undefined : parseCount(flags.limit, '--limit'),
+        limit: flags.limit === undefined ? undefined : parseCount(flags.limit, '--limit', 1),
       },
       deps,
     );
@@ -56,7 +56,7 @@ export function parseSince(raw: string): string {
 /** `GET /-/orgctl/v1/orgs/:org/audit?since=&limit=`. */
 export async function auditRun(opts: AuditOptions, deps: OrgDeps): Promise<void> {
   const { io } = deps;
-  if (opts.limit === 0) throw new UsageError('--limit must be at least 1');
+  if (opts.limit !== undefined && opts.limit < 1) throw new UsageError(countProblem('--limit', String(opts.limit), 1));
   const events = await withOrgApi(deps, opts, 'org', (api) =>
     api.get<AuditEvent[]>(paths.ext(opts.org, 'audit'), { since: opts.since, limit: opts.limit }),
   'audit');

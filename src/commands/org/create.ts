@@ -49,5 +49,5 @@ export async function orgCreateRun(opts: OrgCreateOptions, deps: OrgDeps): Promi
   }, 'orgLifecycle');
   const result: OrgCreateResult = { org: res.org, owner: res.owner, requireTfa: res.requireTfa, created: res.created };
   if (opts.json) return writeJson(io, result);
-  io.out(`${colorScheme(io).success} ` + safe`Created org ${result.org}; you (${result.owner}) are its owner${result.requireTfa ? ', and it requires 2FA' : ''}.\n`);
+  io.out(`${colorScheme(io, 'stdout').success} ` + safe`Created org ${result.org}; you (${result.owner}) are its owner${result.requireTfa ? ', and it requires 2FA' : ''}.\n`);
 }

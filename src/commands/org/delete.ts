@@ -53,5 +53,5 @@ export async function orgDeleteRun(opts: OrgDeleteOptions, deps: OrgDeps): Promi
   }, 'orgLifecycle');
   const result: OrgDeleteResult = { org: res.org, deleted: true, members: res.members, teams: res.teams, invitations: res.invitations };
   if (opts.json) return writeJson(io, result);
-  io.out(`${colorScheme(io).success} ` + safe`Deleted org ${result.org} (${plural(result.members, 'member')}, ${plural(result.teams, 'team')}, ${plural(result.invitations, 'pending invitation')}).\n`);
+  io.out(`${colorScheme(io, 'stdout').success} ` + safe`Deleted org ${result.org} (${plural(result.members, 'member')}, ${plural(result.teams, 'team')}, ${plural(result.invitations, 'pending invitation')}).\n`);
 }

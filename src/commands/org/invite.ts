@@ -48,7 +48,7 @@ export function registerOrgInvite(orgCommand: Command, deps: AppDeps, runF = org
     .option('--reinstate', 'invite with the role and teams each user had when removed; without users: everyone with a removal record')
     .option('--from-file <file>', 'one user per line: user[,role[,team;team]]; blank lines and # comments ignored');
   addBaseOptions(cmd, [
-    'orgctl org invite acme carol --role admin --team web',
+    'orgctl org invite acme carol --role admin --team docs',
     'orgctl org invite acme --reinstate --otp 123456',
     'orgctl org invite acme bob erin --reinstate',
     'orgctl org invite acme --from-file people.csv --json',
@@ -150,7 +150,7 @@ async function collectInvitations(opts: OrgInviteOptions): Promise<{ items: Invi
 }
 
 function printResult(io: OrgDeps['io'], r: OrgInviteResult, reinstateAll: boolean): void {
-  const cs = colorScheme(io);
+  const cs = colorScheme(io, 'stderr');
   if (reinstateAll && r.invited.length === 0 && r.failed.length === 0) {
     io.err(safe`No one has a removal record in ${r.org}: nobody to reinstate.\n`);
     return;

@@ -105,7 +105,7 @@ export async function orgInvitesRevokeRun(opts: OrgInvitesRevokeOptions, deps: O
   }, 'invitations');
   if (opts.json) writeJson(io, result);
   else {
-    const cs = colorScheme(io);
+    const cs = colorScheme(io, 'stderr');
     for (const u of result.revoked) io.err(`${cs.success} Revoked the invitation of ${u} to ${opts.org}\n`);
     for (const f of result.failed) io.err(`${cs.failure} ${safe`${f.user}: ${f.error}`}\n`);
   }

@@ -57,10 +57,11 @@ export async function disable2faRun(opts: Disable2faOptions, deps: Disable2faDep
         await postTfaWithOtp(client, { password, mode: 'disable' }, { ...deps, otp: opts.otp });
       } catch (err) {
         if (err instanceof HttpError && err.code === 'ETFAREQUIRED') {
+          // The registry's words name the orgs and say to leave them; the hint adds only what they do not.
           throw new CliError(
-            `cannot disable two-factor authentication: ${err.serverMessage ?? 'you belong to an org that requires it.'}`,
+            err.serverMessage ?? 'you cannot disable two-factor authentication while you belong to an org that requires it.',
             undefined,
-            'You must leave the orgs that require two-factor authentication first (or ask an owner to remove you), then run this again.',
+            'An owner of the org can also remove you; then run this again.',
           );
         }
         throw err;
@@ -68,6 +69,6 @@ export async function disable2faRun(opts: Disable2faOptions, deps: Disable2faDep
     }
     if (opts.json) writeJson(io, { tfa: false });
     else if (tfa.state === 'pending') io.err('Cancelled the unfinished two-factor enrolment; two-factor authentication is off.\n');
-    else io.err(`${colorScheme(io).success} Two-factor authentication disabled.\n`);
+    else io.err(`${colorScheme(io, 'stderr').success} Two-factor authentication disabled.\n`);
   });
 }

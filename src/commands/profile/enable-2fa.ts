@@ -147,7 +147,7 @@ async function changeMode(client: RegistryClient, password: string, opts: Enable
   const mode = (res as { mode?: unknown } | undefined)?.mode;
   if (mode !== opts.mode) throw new CliError(`unexpected answer when changing the 2FA mode: ${JSON.stringify(res)}.`);
   if (opts.json) writeJson(io, { mode, changed: true });
-  else io.err(`${colorScheme(io).success} Two-factor authentication mode changed to ${mode}.\n`);
+  else io.err(`${colorScheme(io, 'stderr').success} Two-factor authentication mode changed to ${mode}.\n`);
 }
 
 /** Scripted start: the secret is the command's output (stdout); 2FA stays pending until `--verify`. */
@@ -192,7 +192,9 @@ async function verifyCode(client: RegistryClient, code: string): Promise<string[
   } catch (err) {
     if (err instanceof OtpRequiredError || (err instanceof HttpError && err.code === 'EOTP_INVALID')) throw new WrongCodeError();
     if (err instanceof HttpError && err.status === 429) {
-      throw new CliError(`too many wrong codes: ${err.serverMessage ?? 'the registry is refusing codes for now'}`, undefined, 'Wait until the lockout ends, then try again.');
+      // The registry's words say how long to wait; without them, the hint does.
+      if (err.serverMessage) throw new CliError(err.serverMessage);
+      throw new CliError('too many wrong codes: the registry is refusing codes for now', undefined, 'Wait a few minutes, then try again.');
     }
     if (err instanceof HttpError && err.status === 409) throw new CliError('no two-factor enrolment is pending.', undefined, 'Start one with: orgctl profile enable-2fa');
     throw err;
@@ -214,12 +216,10 @@ const LINES_BELOW_QR = 2;
 async function showSecret(io: IO, otpauth: string, secret: string): Promise<void> {
   const { fitQr } = await import('../../ui/qr.js');
   const rows = (io.stderr as { rows?: number }).rows || 24;
-  const qr = fitQr(otpauth, { color: io.colorEnabled, maxLines: rows - 1 - LINES_BELOW_QR });
-  io.err(
-    `Scan this QR code with your authenticator app, or type in the secret below.\n${qr.lines.join('\n')}\n` +
-      (qr.fits ? '' : `(The terminal is too short for the whole code: enlarge it to scan, or type the secret.)\n`) +
-      safe`Secret: ${secret}\n`,
-  );
+  const qr = fitQr(otpauth, { color: io.stderrColor, maxLines: rows - 1 - LINES_BELOW_QR });
+  io.err('Scan this QR code with your authenticator app, or type in the secret below.\n');
+  io.stderr.write(`${qr.lines.join('\n')}\n`); // never re-wrapped: a QR code cut into lines does not scan
+  io.err((qr.fits ? '' : `(The terminal is too short for the whole code: enlarge it to scan, or type the secret.)\n`) + safe`Secret: ${secret}\n`);
 }
 
 /** What the code prompt accepts instead of a code: show the otpauth URI. */
@@ -267,7 +267,7 @@ async function abandon(client: RegistryClient, password: string, io: IO): Promis
  * never shown again.
  */
 async function deliverRecoveryCodes(io: IO, opts: Enable2faOptions, mode: string, codes: string[]): Promise<void> {
-  const cs = colorScheme(io);
+  const cs = colorScheme(io, 'stderr');
   let file: string | undefined;
   if (opts.saveRecoveryCodes !== undefined) {
     try {

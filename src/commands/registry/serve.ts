@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { isSignupPolicy, type SignupPolicy } from '../../shared/names.js';
 import type { AppDeps } from '../../factory.js';
@@ -20,6 +21,8 @@ export interface ServeOptions {
   smtp?: string;
   /** the sender of notifications */
   mailFrom?: string;
+  /** write the URL to this file once listening (removed at the stop), for scripts that background the server */
+  urlFile?: string;
 }
 
 /** Whether `host` is a loopback address (or `localhost`): only this machine can reach it. */
@@ -55,7 +58,7 @@ const EXAMPLES = `
 Examples:
   $ orgctl registry serve                          # in memory, on a free port
   $ orgctl registry serve --demo --port 4873           # the demo org acme, and what to try
-  $ URL=$(orgctl registry serve --port 0 | head -n1)   # scripts: the first stdout line is the URL
+  $ orgctl registry serve --url-file reg.url &         # scripts: the URL is in reg.url once it listens
   $ orgctl registry serve --host 0.0.0.0 --port 4873 --data ./registry-data --signup closed
   $ ORGCTL_SMTP_URL=smtp://registry:secret@mail.example.com:587 orgctl registry serve --data ./registry-data --mail-from registry@example.com
 `;
@@ -73,16 +76,17 @@ export function registerServe(parent: Command, deps: AppDeps, runF = serveRun): 
     .option('--max-connections-per-address <n>', 'open connections allowed from one client address (default 128; 0: no cap, e.g. behind a reverse proxy)')
     .option('--smtp <url>', 'send notifications by email: smtp://user:password@host:587 (STARTTLS) or smtps://…:465 (TLS); prefer ORGCTL_SMTP_URL, which other users cannot see')
     .option('--mail-from <address>', 'the sender of notifications (default "orgctl registry <registry@localhost>")')
+    .option('--url-file <file>', 'write the URL to this file once listening (removed when the server stops): for scripts that run it in the background')
     .option('--json', 'accepted for consistency: stdout is already only the URL')
     .addHelpText('after', EXAMPLES)
-    .action(async (flags: { host: string; port: string; data?: string; seed?: string; demo?: boolean; maxConnectionsPerAddress?: string; signup?: string; smtp?: string; mailFrom?: string }) => {
+    .action(async (flags: { host: string; port: string; data?: string; seed?: string; demo?: boolean; maxConnectionsPerAddress?: string; signup?: string; smtp?: string; mailFrom?: string; urlFile?: string }) => {
       if (!/^\d+$/.test(flags.port) || Number(flags.port) > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got "${flags.port}"`);
       const cap = flags.maxConnectionsPerAddress;
       if (cap !== undefined && !/^\d{1,6}$/.test(cap)) throw new UsageError(`--max-connections-per-address must be a whole number (0 for no cap), got "${cap}"`);
       if (flags.demo && flags.seed !== undefined) throw new UsageError('--demo serves the demo data shipped with orgctl: it cannot be combined with --seed', 'Drop --seed to use the demo data, or --demo to use your seed.');
       const signup = signupPolicy(flags.signup, flags.host);
       await runF(
-        { host: flags.host, port: Number(flags.port), data: flags.data, seed: flags.seed, demo: !!flags.demo, maxConnectionsPerAddress: cap === undefined ? undefined : Number(cap), signup, smtp: flags.smtp, mailFrom: flags.mailFrom },
+        { host: flags.host, port: Number(flags.port), data: flags.data, seed: flags.seed, demo: !!flags.demo, maxConnectionsPerAddress: cap === undefined ? undefined : Number(cap), signup, smtp: flags.smtp, mailFrom: flags.mailFrom, urlFile: flags.urlFile },
         deps,
       );
     });
@@ -145,6 +149,14 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliError(`cannot listen on ${opts.host}: ${code}`, ExitCode.Usage);
     throw e;
   }
+  if (opts.urlFile !== undefined) {
+    try {
+      await writeUrlFile(opts.urlFile, url);
+    } catch (e) {
+      await registry.close();
+      throw new CliError(`cannot write --url-file ${opts.urlFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, ExitCode.Usage);
+    }
+  }
   io.out(`${url}\n`);
   io.err(`orgctl registry listening on ${url}; state ${registry.store.description}${registry.seeded ? `; seeded from ${demo ? `the demo data (${seedFile})` : seedFile}` : ''}; sign-up ${opts.signup}\n`);
   io.err(`mail: ${registry.core.mail.description}\n`);
@@ -162,5 +174,13 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
     };
     if (pendingSignal) stopRequested(pendingSignal);
   });
+  if (opts.urlFile !== undefined) await rm(opts.urlFile, { force: true });
   io.err('stopped\n');
+}
+
+/** Writes `url` to `file` whole: to a temporary file beside it, then renamed, so a reader never sees half. */
+async function writeUrlFile(file: string, url: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${url}\n`, { mode: 0o644 });
+  await rename(tmp, file);
 }

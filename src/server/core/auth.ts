@@ -3,7 +3,7 @@ import { PasswordPool, type PasswordPoolOptions } from './password-pool.js';
 import { isImportedHash, verifyImported } from './htpasswd.js';
 import { hashPassword, recoveryCodeHash, safeEqual, tokenKey, verifyPassword } from './secrets.js';
 import { setOf, tfaOn, type CoreState } from './state.js';
-import { Backoff, type BackoffOptions } from './throttle.js';
+import { Backoff, waitText, type BackoffOptions } from './throttle.js';
 import { matchTotp } from './totp.js';
 import { ipInCidrs } from './cidr.js';
 import type { Actor, Credentials, UserRec } from './types.js';
@@ -98,7 +98,7 @@ export class Auth {
     const src = `${name}\n${ip}`;
     const known = this.knownAddresses.get(name)?.has(ip) ?? false;
     const wait = Math.max(this.pwSource.waitFor(src), known ? 0 : this.pwAccount.waitFor(name));
-    if (wait > 0) throw new CoreError('rate_limited', `Too many failed password attempts for ${name}. Try again in ${wait} seconds.`, { retryAfter: wait });
+    if (wait > 0) throw new CoreError('rate_limited', `Too many failed password attempts for ${name}. Try again in ${waitText(wait)}.`, { retryAfter: wait });
     this.passwords.admit(ip);
     const before = this.state.user(name);
     // Count the attempt as a failure before the (slow) check, so guesses sent in parallel cannot
@@ -205,7 +205,7 @@ export class Auth {
     const src = `${name}\n${tok ? `t:${tok.key}` : `a:${ip}`}`;
     const wait = Math.max(this.otpSource.waitFor(src), this.otpAccount.waitFor(name));
     if (wait > 0) {
-      throw new CoreError('rate_limited', `Too many wrong one-time passwords for ${name}. Try again in ${wait} seconds.`, { retryAfter: wait });
+      throw new CoreError('rate_limited', `Too many wrong one-time passwords for ${name}. Try again in ${waitText(wait)}.`, { retryAfter: wait });
     }
     const u = this.state.user(name)!;
     const tfa = u.tfa;

@@ -4,6 +4,7 @@ import { CoreError, conflict, forbidden, invalid } from './errors.js';
 import { hashPassword, newRecoveryCode, recoveryCodeHash } from './secrets.js';
 import { tfaOn, type CoreState } from './state.js';
 import { matchTotp, newTotpSecret, totpUri } from './totp.js';
+import { waitText } from './throttle.js';
 import type { Actor, Credentials, OtpUse, TfaRec, UserRec } from './types.js';
 
 export const RECOVERY_CODES = 5;
@@ -172,7 +173,7 @@ export class Profiles {
     // Throttled like any OTP: per account and source, so a leaked token cannot lock its owner out.
     const src = `${u.name}\n${actor.token ? `t:${actor.token.key}` : 'enrol'}`;
     const wait = Math.max(this.auth.otpSource.waitFor(src), this.auth.otpAccount.waitFor(u.name));
-    if (wait > 0) throw new CoreError('rate_limited', `Too many wrong codes. Try again in ${wait} seconds.`, { retryAfter: wait });
+    if (wait > 0) throw new CoreError('rate_limited', `Too many wrong codes. Try again in ${waitText(wait)}.`, { retryAfter: wait });
     const step = matchTotp(u.tfa.secret, code, this.state.now());
     if (step === null) {
       this.auth.otpSource.fail(src);

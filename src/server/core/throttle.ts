@@ -88,3 +88,13 @@ export class Backoff {
     for (const k of [...this.entries.keys()]) this.live(k);
   }
 }
+
+/**
+ * A lockout's wait for people: seconds under a minute (`in 8 seconds`), else minutes rounded up
+ * (`in 15 minutes`). Retry-After keeps the exact seconds.
+ */
+export function waitText(seconds: number): string {
+  if (seconds < 60) return seconds === 1 ? '1 second' : `${seconds} seconds`;
+  const m = Math.ceil(seconds / 60);
+  return m === 1 ? '1 minute' : `${m} minutes`;
+}

@@ -238,7 +238,8 @@ describe('profile disable-2fa', () => {
     )) as CliError;
     expect(err.exitCode).toBe(ExitCode.Failure);
     expect(err.message).toContain('secure');
-    expect(err.hint).toMatch(/must leave the orgs/);
+    expect(err.message).toMatch(/Leave it first/);
+    expect(err.hint).toMatch(/owner of the org can also remove you/);
     expect(await tfaOf(DAVE.token)).toEqual({ mode: 'auth-only', pending: false });
   });
 

@@ -4,6 +4,7 @@ import { writeJson } from '../../../src/ui/json.js';
 import { colorScheme } from '../../../src/ui/color.js';
 import { colorFromEnv } from '../../../src/ui/io.js';
 import { startSpinner } from '../../../src/ui/spinner.js';
+import { wrapText } from '../../../src/ui/wrap.js';
 import { UsageError } from '../../../src/errors.js';
 import { testIO } from '../../helpers/test-io.js';
 
@@ -57,9 +58,20 @@ describe('output helpers', () => {
     expect(colorFromEnv({ TERM: 'dumb' }, true)).toBe(false);
   });
 
-  it('colorScheme emits ANSI codes only when colour is on', () => {
-    expect(colorScheme({ colorEnabled: false }).c.red('x')).toBe('x');
-    expect(colorScheme({ colorEnabled: true }).c.red('x')).toBe('\u001b[31mx\u001b[39m');
+  it('wrapText breaks long lines at spaces only, keeps indentation, ignores escape codes, leaves long words whole', () => {
+    expect(wrapText('They are told by email when the registry sends mail.', 24)).toBe('They are told by email\nwhen the registry sends\nmail.');
+    expect(wrapText('  indented prose that is far too long here', 22)).toBe('  indented prose that\n  is far too long here');
+    expect(wrapText('\u001b[32m✓\u001b[39m fits in twenty cols', 21)).toBe('\u001b[32m✓\u001b[39m fits in twenty cols');
+    expect(wrapText('see https://registry.example.com/a/very/long/path now', 20)).toBe('see\nhttps://registry.example.com/a/very/long/path\nnow');
+    expect(wrapText('short\n\nlines stay', 20)).toBe('short\n\nlines stay');
+    expect(wrapText('no width, no wrapping at all here', undefined)).toBe('no width, no wrapping at all here');
+  });
+
+  it('colorScheme emits ANSI codes only when colour is on for the stream written to', () => {
+    expect(colorScheme({ colorEnabled: false, stderrColor: true }, 'stdout').c.red('x')).toBe('x');
+    expect(colorScheme({ colorEnabled: true, stderrColor: false }, 'stdout').c.red('x')).toBe('\u001b[31mx\u001b[39m');
+    expect(colorScheme({ colorEnabled: true, stderrColor: false }, 'stderr').success).toBe('✓');
+    expect(colorScheme({ colorEnabled: false, stderrColor: true }, 'stderr').c.red('x')).toBe('\u001b[31mx\u001b[39m');
   });
 
   it('the spinner draws nothing when stderr is not a TTY or under CI', async () => {

@@ -52,7 +52,7 @@ export async function cancelRun(opts: CancelOptions, deps: OrgDeps): Promise<voi
     }
   }, 'tfaSchedule');
   if (opts.json) return writeJson(io, res);
-  const cs = colorScheme(io);
+  const cs = colorScheme(io, 'stdout');
   io.out(`${cs.success} The 2FA requirement scheduled for ${org} from ${visible(res.cancelled.at)} is cancelled; nobody will be removed.\n`);
   if (res.notified.length) io.err(`Told ${plural(res.notified.length, 'member')} without 2FA: ${res.notified.map(visible).join(', ')}.\n`);
 }

@@ -42,6 +42,6 @@ export async function disableRun(opts: DisableOptions, deps: OrgDeps): Promise<v
     return api.write<DisableResult>('PUT', paths.ext(org, 'tfa'), { required: false });
   }, 'orgTfa');
   if (opts.json) return writeJson(io, { org: res.org, required: false, wasRequired: res.wasRequired });
-  const cs = colorScheme(io);
+  const cs = colorScheme(io, 'stdout');
   io.out(res.wasRequired ? `${cs.success} 2FA is no longer required for ${org}.\n` : `2FA was not required for ${org}; nothing changed.\n`);
 }

@@ -3,10 +3,11 @@ import type { AppDeps } from '../../../factory.js';
 import { HttpError } from '../../../client/errors.js';
 import { CliError, ExitCode } from '../../../errors.js';
 import { colorScheme } from '../../../ui/color.js';
+import { wrapText } from '../../../ui/wrap.js';
 import { writeJson } from '../../../ui/json.js';
 import { formatTable } from '../../../ui/table.js';
 import type { IO } from '../../../ui/io.js';
-import type { RegistryFlags } from '../../common.js';
+import { addHelpProse, type RegistryFlags } from '../../common.js';
 import { confirmByTyping, requireConfirmable } from '../../confirm.js';
 import {
   addBaseOptions,
@@ -66,9 +67,9 @@ export function registerOrgTfaEnforce(parent: Command, deps: AppDeps, runF = enf
     .option('--grace <duration>', 'require 2FA after a grace period (7d, 36h): warn now, remove at the deadline')
     .option('--at <time>', 'require 2FA from an ISO time (2026-12-24T12:00:00Z): warn now, remove then')
     .description('Require two-factor authentication for an org; members without 2FA are removed at once, or at a deadline');
-  cmd.addHelpText(
-    'after',
-    `\nRemoved members lose access to the org's packages at once and are notified (by email when the registry sends mail). Their role and\nteams are kept for ${RECORD_DAYS} days: once they turn on 2FA, run \`orgctl org invite <org> <user> --reinstate\`.`,
+  addHelpProse(
+    cmd,
+    `Removed members lose access to the org's packages at once and are notified (by email when the registry sends mail). Their role and teams are kept for ${RECORD_DAYS} days: once they turn on 2FA, run \`orgctl org invite <org> <user> --reinstate\`.`,
   );
   addBaseOptions(cmd, [
     'orgctl org 2fa enforce acme --dry-run',
@@ -117,7 +118,7 @@ export async function enforceRun(opts: EnforceOptions, deps: OrgDeps): Promise<v
     // In JSON mode the preview goes to stderr, and only when someone is about to confirm it.
     const showPreview = !noop && (!opts.json || (!opts.dryRun && !opts.yes));
     const notices = preview.notices === 'email' || preview.notices === 'outbox' ? preview.notices : undefined;
-    if (showPreview) (opts.json ? io.err : io.out)(previewText(org, preview.required, wouldRemove, notices));
+    if (showPreview) (opts.json ? io.err : io.out)(wrapText(previewText(org, preview.required, wouldRemove, notices), io.textWidth(opts.json ? 'stderr' : 'stdout')));
     if (opts.dryRun || noop) {
       if (opts.dryRun && !opts.json) io.err('Dry run: nothing was changed.\n');
       return { org, dryRun: opts.dryRun, required: preview.required, removed: wouldRemove, ...(notices ? { notices } : {}) };
@@ -170,7 +171,7 @@ function memberTable(members: RemovedMember[]): string {
 }
 
 function printOutcome(io: IO, r: EnforceResult): void {
-  const cs = colorScheme(io);
+  const cs = colorScheme(io, 'stdout');
   if (r.removed.length === 0) {
     io.out(`${cs.success} 2FA is required for ${r.org}; nobody was removed.\n`);
     return;

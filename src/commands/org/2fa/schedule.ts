@@ -101,7 +101,7 @@ export async function scheduleRun(opts: ScheduleOptions, deps: ScheduleDeps): Pr
   }, 'tfaSchedule');
   if (opts.json) return writeJson(io, result);
   if (result.dryRun) return;
-  const cs = colorScheme(io);
+  const cs = colorScheme(io, 'stdout');
   const at = result.scheduled.at!;
   io.out(`${cs.success} 2FA will be required for ${org} from ${visible(deadlineText(at, deps.clock.now(), io.isStdoutTTY))}.\n`);
   if (result.notified.length) {

@@ -13,6 +13,8 @@ export interface MemberDetail {
   role: Role;
   /** null when the caller may not see it (developers). */
   twoFactor: boolean | null;
+  /** which second factors the member has on (`totp`, `webauthn`); null when the caller may not see it, absent from older registries */
+  tfaMethods?: ('totp' | 'webauthn')[] | null;
   teams: string[];
 }
 
@@ -67,7 +69,7 @@ export function parseRoster(chunks: readonly Uint8Array[], where: string): Membe
 /** A JSON string holding a name (src/shared/names.ts): lowercase letters, digits, `.`, `_`, `-`. */
 const NAME = '"[a-z0-9._-]+"';
 /** One member exactly as the reference registry writes it. Its only `}` is its last character. */
-const MEMBER = `\\{"user":${NAME},"role":"(?:developer|admin|owner)","twoFactor":(?:true|false|null),"teams":\\[(?:${NAME}(?:,${NAME})*)?\\]\\}`;
+const MEMBER = `\\{"user":${NAME},"role":"(?:developer|admin|owner)","twoFactor":(?:true|false|null),"tfaMethods":(?:null|\\[(?:"(?:totp|webauthn)"(?:,"(?:totp|webauthn)")?)?\\]),"teams":\\[(?:${NAME}(?:,${NAME})*)?\\]\\}`;
 /** As many members as there are, each followed by a comma. */
 const MEMBERS_THEN_COMMA = new RegExp(`(?:${MEMBER},)*`, 'y');
 

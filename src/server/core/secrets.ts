@@ -68,6 +68,13 @@ export function newRecoveryCode(): string {
   return randomBytes(32).toString('hex');
 }
 
+/** How many recovery codes a user gets when 2FA turns on. */
+export const RECOVERY_CODES = 5;
+
+export function newRecoveryCodes(): string[] {
+  return Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
+}
+
 export function newId(bytes = 16): string {
   return randomBytes(bytes).toString('hex');
 }

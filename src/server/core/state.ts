@@ -11,9 +11,21 @@ export const DAY = 86_400_000;
 /** The implicit team of every org: all its members, never stored. */
 export const DEVELOPERS = 'developers';
 
-/** Whether a user's 2FA is on (enrolled and confirmed). */
+/** Whether a user's 2FA is on: TOTP enrolled and confirmed, or at least one security key. */
 export function tfaOn(u: UserRec): boolean {
-  return !!u.tfa && !u.tfa.pending;
+  return (!!u.tfa && !u.tfa.pending) || hasKeys(u);
+}
+
+export function hasKeys(u: UserRec): boolean {
+  return (u.keys?.length ?? 0) > 0;
+}
+
+/** Which second factors a user has on: `totp`, `webauthn` (security keys). */
+export function tfaMethods(u: UserRec): ('totp' | 'webauthn')[] {
+  const out: ('totp' | 'webauthn')[] = [];
+  if (u.tfa && !u.tfa.pending && u.tfa.secret !== null) out.push('totp');
+  if (hasKeys(u)) out.push('webauthn');
+  return out;
 }
 
 /** A notification's text (see messages.ts). */
@@ -177,7 +189,8 @@ export class CoreState {
   /**
    * The core's invariants, checked on the state `ops` would leave, before anything is applied (so
    * whatever path a change takes, it cannot commit a broken state): every member of an org that
-   * requires 2FA has 2FA on; no user and org share a name.
+   * requires 2FA has 2FA on (TOTP or a security key); a user's security keys sit beside a 2FA
+   * record that is on; no user and org share a name.
    */
   private checkInvariants(ops: TypedOp[]): void {
     const after = new Map<string, unknown>();
@@ -195,6 +208,11 @@ export class CoreState {
     for (const o of ops) {
       if ((o.c === 'users' && o.v && get('orgs', o.k)) || (o.c === 'orgs' && o.v && get('users', o.k))) {
         throw new CoreError('conflict', `The name ${o.k} is taken: users and orgs share one namespace. Nothing was changed.`, { code: 'EINVARIANT' });
+      }
+      if (o.c === 'users' && o.v && (hasKeys(o.v) ? !o.v.tfa || o.v.tfa.pending : o.v.tfa?.secret === null)) {
+        // Security keys live beside a 2FA record that is on (mode, recovery codes); a record
+        // without a TOTP secret exists only while there is a key.
+        throw new CoreError('conflict', `This change would leave ${o.k}'s two-factor settings inconsistent. Nothing was changed; try again.`, { code: 'EINVARIANT' });
       }
       if (o.c === 'users' && o.v && !tfaOn(o.v)) {
         for (const org of this.userOrgs.get(o.k) ?? []) check(org, o.k);

@@ -11,13 +11,16 @@ import { escapeHtml, type Reply } from './http-util.js';
  * Sec-Fetch-Site) carrying the session's CSRF token.
  */
 
-const STYLE =
+export const STYLE =
   'body{font:16px system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem}label{display:block;margin:.8rem 0}input{display:block;width:100%;padding:.4rem;font:inherit}button{padding:.5rem 1rem;font:inherit}.error{color:#a00}.ok{color:#060}';
+
+/** The CSP source of STYLE, for pages that share it. */
+export const STYLE_SRC = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
 
 /** On every login page: nothing but the hashed inline style, the form posts only to itself, no framing. */
 export const LOGIN_PAGE_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'text/html; charset=utf-8',
-  'content-security-policy': `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+  'content-security-policy': `default-src 'none'; style-src ${STYLE_SRC}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
   'x-content-type-options': 'nosniff',

@@ -34,17 +34,20 @@ function describe(v: unknown): string {
   return `it is ${typeof v === 'object' ? 'a JSON object' : `a JSON ${typeof v}`}, not a list`;
 }
 
-/** Checks a parsed answer: a list of `{user, role, twoFactor, teams}` with those types (extra fields are kept). */
+/** Checks a parsed answer: a list of `{user, role, twoFactor, tfaMethods?, teams}` with those types (extra fields are kept). */
 export function expectMembers(body: unknown, where: string): MemberDetail[] {
   if (!Array.isArray(body)) throw invalidRoster(where, describe(body));
   body.forEach((m: unknown, i) => {
     const at = `item ${i + 1}`;
     if (!m || typeof m !== 'object' || Array.isArray(m)) throw invalidRoster(where, `${at} is not an object`);
-    const { user, role, twoFactor, teams } = m as Record<string, unknown>;
+    const { user, role, twoFactor, teams, tfaMethods } = m as Record<string, unknown>;
     if (typeof user !== 'string') throw invalidRoster(where, `${at} has no "user" string`);
     if (typeof role !== 'string') throw invalidRoster(where, `${at} has no "role" string`);
     if (twoFactor !== null && typeof twoFactor !== 'boolean') throw invalidRoster(where, `${at}: "twoFactor" must be true, false or null`);
     if (!Array.isArray(teams) || !teams.every((t) => typeof t === 'string')) throw invalidRoster(where, `${at}: "teams" must be a list of strings`);
+    if (tfaMethods !== undefined && tfaMethods !== null && !(Array.isArray(tfaMethods) && tfaMethods.every((x) => x === 'totp' || x === 'webauthn'))) {
+      throw invalidRoster(where, `${at}: "tfaMethods" must be null or a list of "totp" and "webauthn"`);
+    }
   });
   return body as MemberDetail[];
 }

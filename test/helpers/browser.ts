@@ -6,6 +6,8 @@
  *   const b = await launchBrowser({ authenticator: true });   // null when no chromium (skipped outside CI)
  *   const page = await b.newPage();
  *   await b.shot(page, 'security-key-add');                  // test-artifacts/security-key-add.png
+ *   await b.confirmKeyPage(url, 'security-key-add')          // a security-key page: screenshot, press its button,
+ *                                                             // wait for the verdict, screenshot; returns the verdict text
  *   await b.credentials()                                     // the virtual authenticator's keys (private keys too)
  *   await b.close();
  *
@@ -40,6 +42,8 @@ export interface TestBrowser {
   newPage(): Promise<Page>;
   /** a screenshot of `page` in test-artifacts/<name>.png */
   shot(page: Page, name: string): Promise<void>;
+  /** opens a security-key page (add a key, or confirm a challenge), presses its button and returns the verdict shown */
+  confirmKeyPage(url: string, name: string): Promise<string>;
   /** the virtual authenticator's credentials */
   credentials(): Promise<VirtualCredential[]>;
   /** replaces a credential (e.g. with a lower signCount: a cloned key) */
@@ -80,11 +84,22 @@ export async function launchBrowser(opts: { authenticator?: boolean } = {}): Pro
     }
     return page;
   };
+  let keyPage: Page | null = null;
+  const shot = async (page: Page, name: string) => {
+    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+  };
   return {
     browser,
     newPage,
-    async shot(page, name) {
-      await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+    shot,
+    async confirmKeyPage(url, name) {
+      const page = (keyPage ??= await newPage());
+      await page.goto(url, { waitUntil: 'load' });
+      await shot(page, name);
+      await page.click('#go');
+      await page.waitForFunction(() => document.body.dataset.done === 'true' || document.querySelector('#status.error'), { timeout: 20_000 });
+      await shot(page, `${name}-done`);
+      return page.evaluate(() => document.getElementById('status')!.textContent ?? '');
     },
     async credentials() {
       if (!cdp || !authenticatorId) return [];

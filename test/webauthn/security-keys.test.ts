@@ -9,7 +9,6 @@
 import { afterAll, beforeAll, describe, expect, jest } from '@jest/globals';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Page } from 'puppeteer-core';
 import { browserIt, launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { totp } from '../helpers/clock.js';
 import { ALICE, BOB } from '../helpers/fixtures.js';
@@ -22,7 +21,6 @@ jest.setTimeout(120_000);
 
 let reg: TestRegistry;
 let b: TestBrowser;
-let page: Page;
 let bobRecovery: string[] = [];
 
 const aliceOtp = () => totp(ALICE.secret, reg.clock.now());
@@ -36,16 +34,10 @@ afterAll(async () => {
   await reg?.close();
 });
 
-/** Opens `url` in the browser, screenshots it as `name`, presses the page's button and waits for its verdict. */
+/** Opens `url` in the browser (started on first use), confirms with the virtual key; screenshots security-key-<name>*.png. */
 async function confirmInBrowser(url: string, name: string): Promise<string> {
   b ??= await launchBrowser({ authenticator: true });
-  page ??= await b.newPage();
-  await page.goto(url, { waitUntil: 'load' });
-  await b.shot(page, `security-key-${name}`);
-  await page.click('#go');
-  await page.waitForFunction(() => document.body.dataset.done === 'true' || document.querySelector('#status.error'), { timeout: 20_000 });
-  await b.shot(page, `security-key-${name}-done`);
-  return page.evaluate(() => document.getElementById('status')!.textContent ?? '');
+  return b.confirmKeyPage(url, `security-key-${name}`);
 }
 
 /** Polls a doneUrl the way npm does (202 + Retry-After, then 200), with no waiting: the browser step is already over. */

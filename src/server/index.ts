@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { RegistryCore, type CoreOptions } from './core/registry-core.js';
-import { relyingParty } from './core/webauthn-challenges.js';
+import { PublicUrlError, relyingParty } from './core/webauthn-challenges.js';
 import { buildSeedOps, SeedError, validateSeed } from './core/seed.js';
 import { listenAdminSocket, type AdminSocket } from './http/admin-socket.js';
 import { createRegistryServer, type ConnectionOptions, type RegistryServer } from './http/server.js';
@@ -155,4 +155,4 @@ export function fileClock(file: string): () => number {
   return now;
 }
 
-export { RegistryCore, SeedError, MailConfigError };
+export { RegistryCore, SeedError, MailConfigError, PublicUrlError };

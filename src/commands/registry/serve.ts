@@ -20,6 +20,8 @@ export interface ServeOptions {
   smtp?: string;
   /** the sender of notifications */
   mailFrom?: string;
+  /** the URL browsers reach the registry at (security keys); default the listen URL with host localhost */
+  publicUrl?: string;
 }
 
 /** Whether `host` is a loopback address (or `localhost`): only this machine can reach it. */
@@ -73,15 +75,16 @@ export function registerServe(parent: Command, deps: AppDeps, runF = serveRun): 
     .option('--max-connections-per-address <n>', 'open connections allowed from one client address (default 128; 0: no cap, e.g. behind a reverse proxy)')
     .option('--smtp <url>', 'send notifications by email: smtp://user:password@host:587 (STARTTLS) or smtps://…:465 (TLS); prefer ORGCTL_SMTP_URL, which other users cannot see')
     .option('--mail-from <address>', 'the sender of notifications (default "orgctl registry <registry@localhost>")')
+    .option('--public-url <url>', 'the URL browsers reach the registry at: security keys are bound to its host (default: the listen URL with host localhost; https: unless the host is localhost)')
     .option('--json', 'accepted for consistency: stdout is already only the URL')
     .addHelpText('after', EXAMPLES)
-    .action(async (flags: { host: string; port: string; data?: string; seed?: string; demo?: boolean; maxConnectionsPerAddress?: string; signup?: string; smtp?: string; mailFrom?: string }) => {
+    .action(async (flags: { host: string; port: string; data?: string; seed?: string; demo?: boolean; maxConnectionsPerAddress?: string; signup?: string; smtp?: string; mailFrom?: string; publicUrl?: string }) => {
       if (!/^\d+$/.test(flags.port) || Number(flags.port) > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got "${flags.port}"`);
       const cap = flags.maxConnectionsPerAddress;
       if (cap !== undefined && !/^\d{1,6}$/.test(cap)) throw new UsageError(`--max-connections-per-address must be a whole number (0 for no cap), got "${cap}"`);
       const signup = signupPolicy(flags.signup, flags.host);
       await runF(
-        { host: flags.host, port: Number(flags.port), data: flags.data, seed: flags.seed, demo: !!flags.demo, maxConnectionsPerAddress: cap === undefined ? undefined : Number(cap), signup, smtp: flags.smtp, mailFrom: flags.mailFrom },
+        { host: flags.host, port: Number(flags.port), data: flags.data, seed: flags.seed, demo: !!flags.demo, maxConnectionsPerAddress: cap === undefined ? undefined : Number(cap), signup, smtp: flags.smtp, mailFrom: flags.mailFrom, publicUrl: flags.publicUrl },
         deps,
       );
     });
@@ -110,7 +113,7 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
   const onSignal = (sig: string) => (stopRequested ? stopRequested(sig) : (pendingSignal ??= sig));
   deps.proc.on('SIGINT', () => onSignal('SIGINT'));
   deps.proc.on('SIGTERM', () => onSignal('SIGTERM'));
-  const { openRegistry, readSeedFile, SeedError, MailConfigError, fileClock } = await import('../../server/index.js');
+  const { openRegistry, readSeedFile, SeedError, MailConfigError, PublicUrlError, fileClock } = await import('../../server/index.js');
   const { StoreError } = await import('../../server/store/file-store.js');
   const now = io.env.ORGCTL_TEST_CLOCK_FILE ? testClock(io, fileClock) : deps.now;
   let registry;
@@ -127,9 +130,10 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
       signup: opts.signup,
       smtp: opts.smtp ?? (io.env.ORGCTL_SMTP_URL || undefined),
       mailFrom: opts.mailFrom,
+      publicUrl: opts.publicUrl,
     });
   } catch (e) {
-    if (e instanceof SeedError || e instanceof StoreError || e instanceof MailConfigError) throw new CliError(e.message, ExitCode.Usage);
+    if (e instanceof SeedError || e instanceof StoreError || e instanceof MailConfigError || e instanceof PublicUrlError) throw new CliError(e.message, ExitCode.Usage);
     throw e;
   }
   let url: string;
@@ -145,6 +149,7 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
   io.out(`${url}\n`);
   io.err(`orgctl registry listening on ${url}; state ${registry.store.description}${registry.seeded ? `; seeded from ${opts.seed}` : ''}; sign-up ${opts.signup}\n`);
   io.err(`mail: ${registry.core.mail.description}\n`);
+  io.err(`security keys: ${registry.core.webauthn.relyingPartyDescription()}\n`);
   if (opts.demo) {
     const { demoGuide } = await import('./demo-guide.js');
     io.err(demoGuide(url));

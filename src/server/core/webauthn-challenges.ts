@@ -17,22 +17,26 @@ export interface RelyingParty {
   id: string;
 }
 
+/** A public URL that cannot be a relying party (a start-up error: `registry serve` exits 2). */
+export class PublicUrlError extends Error {}
+
 /** The relying party for a public URL; an IP-address host is refused (not a valid RP ID). */
 export function relyingParty(publicUrl: string): RelyingParty {
   let u: URL;
   try {
     u = new URL(publicUrl);
   } catch {
-    throw new Error(`the public URL ${JSON.stringify(publicUrl)} is not a URL`);
+    throw new PublicUrlError(`the public URL ${JSON.stringify(publicUrl)} is not a URL`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`the public URL ${publicUrl} must be http: or https:`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new PublicUrlError(`the public URL ${publicUrl} must be http: or https:`);
   const host = u.hostname;
   if (/^[\d.]+$/.test(host) || host.startsWith('[')) {
-    throw new Error(`the public URL ${publicUrl} has an IP address as its host; security keys need a name (e.g. localhost or registry.example.com)`);
+    throw new PublicUrlError(`the public URL ${publicUrl} has an IP address as its host; security keys need a name (e.g. localhost or registry.example.com)`);
   }
   if (u.protocol === 'http:' && host !== 'localhost' && !host.endsWith('.localhost')) {
-    throw new Error(`the public URL ${publicUrl} must be https: (browsers allow security keys over http only on localhost)`);
+    throw new PublicUrlError(`the public URL ${publicUrl} must be https: (browsers allow security keys over http only on localhost)`);
   }
+  if (u.search || u.hash || u.username || u.password) throw new PublicUrlError(`the public URL ${publicUrl} must have no query, fragment or credentials`);
   const path = u.pathname.endsWith('/') ? u.pathname : `${u.pathname}/`;
   return { base: `${u.origin}${path}`, origin: u.origin, id: host };
 }

@@ -75,6 +75,12 @@ export class WebAuthn {
     this.auth.challenges.rp = relyingParty(u.href);
   }
 
+  /** For the start-up line: where security keys are bound. */
+  relyingPartyDescription(): string {
+    const rp = this.auth.challenges.rp;
+    return rp ? `relying party ${rp.id}, pages at ${rp.base}` : 'off until the registry knows its public URL';
+  }
+
   private rp() {
     const rp = this.auth.challenges.rp;
     if (!rp) throw conflict('This registry has no public URL yet, so it cannot use security keys.');

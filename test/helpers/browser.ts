@@ -4,7 +4,7 @@
  * test-artifacts/ (git-ignored; CI keeps them).
  *
  *   const b = await launchBrowser({ authenticator: true });   // null when no chromium (skipped outside CI)
- *   const page = await b.newPage();
+ *   const page = await b.page();                             // the page security-key steps run in (b.newPage() for more)
  *   await b.shot(page, 'security-key-add');                  // test-artifacts/security-key-add.png
  *   await b.confirmKeyPage(url, 'security-key-add')          // a security-key page: screenshot, press its button,
  *                                                             // wait for the verdict, screenshot; returns the verdict text
@@ -42,6 +42,8 @@ export interface TestBrowser {
   newPage(): Promise<Page>;
   /** a screenshot of `page` in test-artifacts/<name>.png */
   shot(page: Page, name: string): Promise<void>;
+  /** the one page the security-key steps run in (opened on first use, brought to the front: WebAuthn needs focus) */
+  page(): Promise<Page>;
   /** opens a security-key page (add a key, or confirm a challenge), presses its button and returns the verdict shown */
   confirmKeyPage(url: string, name: string): Promise<string>;
   /** the virtual authenticator's credentials */
@@ -85,6 +87,11 @@ export async function launchBrowser(opts: { authenticator?: boolean } = {}): Pro
     return page;
   };
   let keyPage: Page | null = null;
+  const mainPage = async () => {
+    keyPage ??= await newPage();
+    await keyPage.bringToFront();
+    return keyPage;
+  };
   const shot = async (page: Page, name: string) => {
     await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
   };
@@ -92,8 +99,9 @@ export async function launchBrowser(opts: { authenticator?: boolean } = {}): Pro
     browser,
     newPage,
     shot,
+    page: mainPage,
     async confirmKeyPage(url, name) {
-      const page = (keyPage ??= await newPage());
+      const page = await mainPage();
       await page.goto(url, { waitUntil: 'load' });
       await shot(page, name);
       await page.click('#go');

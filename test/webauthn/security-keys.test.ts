@@ -107,6 +107,27 @@ describe('security keys (WebAuthn) with a real browser and the real npm CLI', ()
     expect(again.status).toBe(401);
   });
 
+  browserIt('web login of a key user: the password on the login page, then the security-key step; the terminal\'s poll gets the token', async () => {
+    const start = await call(reg.url, 'POST', '/-/v1/login', { body: {} });
+    expect(start.status).toBe(200);
+    const { loginUrl, doneUrl } = start.body;
+    b ??= await launchBrowser({ authenticator: true });
+    const page = await b.page();
+    await page.goto(loginUrl, { waitUntil: 'load' });
+    await page.type('input[name=username]', 'bob');
+    await page.type('input[name=password]', BOB.password);
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await b.shot(page, 'security-key-web-login');
+    expect(await page.evaluate(() => document.body.innerText)).toContain('Your password is right. Now confirm with your security key; then return to your terminal.');
+    const keyUrl = await page.$eval('#security-key', (a) => (a as HTMLAnchorElement).href);
+    expect((await poll(doneUrl)).status).toBe(202);
+    expect(await confirmInBrowser(keyUrl, 'web-login-verify')).toBe('Confirmed. You can close this window and return to your terminal.');
+    const done = await poll(doneUrl);
+    expect(done.status).toBe(200);
+    expect((await call(reg.url, 'GET', '/-/whoami', { token: done.body.token })).body).toEqual({ username: 'bob' });
+    expect((await poll(doneUrl)).status).toBe(404);
+  });
+
   browserIt('npm 11 as key-only owner bob: `npm org set` and `npm publish` print the authUrl, the browser confirms, npm finishes', async () => {
     const promote = await call(reg.url, 'PUT', '/-/org/acme/user', { token: ALICE.token, otp: aliceOtp(), body: { user: 'bob', role: 'owner' } });
     expect(promote.status).toBe(201);

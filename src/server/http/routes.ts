@@ -106,7 +106,7 @@ export const routes: Route[] = [
   route('GET', '/-/v1/login/web/:id', showLoginPage),
   route('POST', '/-/v1/login/web/:id', submitLoginPage),
   route('GET', '/-/v1/login/done/:id', async (c) => {
-    const r = c.core.pollWebLogin(c.params.id!);
+    const r = await c.core.pollWebLogin(c.params.id!);
     if (!r) return json(202, {}, { 'retry-after': '1' });
     return json(200, r);
   }),

@@ -98,6 +98,11 @@ export async function submitLoginPage(c: LoginContext): Promise<Reply> {
   } catch (e) {
     if (!(e instanceof CoreError)) throw e;
     const status = e.kind === 'otp' || e.kind === 'unauthenticated' ? 401 : e.kind === 'rate_limited' ? 429 : e.kind === 'not_found' ? 404 : e.kind === 'conflict' ? 409 : e.kind === 'forbidden' ? 403 : 400;
+    const authUrl = e.kind === 'otp' && typeof e.extra?.authUrl === 'string' ? e.extra.authUrl : undefined;
+    if (authUrl) {
+      // A user with a security key: the key step happens on its own page; the terminal gets the token once it is done.
+      return page(401, loginPage({ message: 'Your password is right. Now confirm with your security key; then return to your terminal.', keyUrl: authUrl, closed: true }));
+    }
     return page(status, loginPage({ message: e.message, error: true, username: fields.username, email: fields.email, create: c.core.webLoginPending(id)?.create, askOtp: e.kind === 'otp', csrf: csrfToken(id) }));
   }
 }
@@ -113,11 +118,15 @@ interface PageOptions {
   email?: string;
   askOtp?: boolean;
   csrf?: string;
+  /** the security-key step's page (a second-factor challenge's authUrl) */
+  keyUrl?: string;
 }
 
 function loginPage(o: PageOptions): string {
   const msg = o.message ? `<p class="${o.error ? 'error' : 'ok'}" role="${o.error ? 'alert' : 'status'}">${escapeHtml(o.message)}</p>` : '';
-  const form = o.closed
+  const form = o.keyUrl
+    ? `<p><a id="security-key" href="${escapeHtml(o.keyUrl)}">Use your security key</a></p>`
+    : o.closed
     ? ''
     : `<form method="post" autocomplete="off">
   <input type="hidden" name="csrf" value="${escapeHtml(o.csrf ?? '')}">

@@ -11,7 +11,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { browserIt, launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { totp } from '../helpers/clock.js';
-import { ALICE, BOB } from '../helpers/fixtures.js';
+import { ALICE, BOB, DAVE } from '../helpers/fixtures.js';
+import { publishBody } from '../helpers/packages.js';
 import { call, type CallResult } from '../helpers/http.js';
 import { NpmClient } from '../helpers/npm.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
@@ -204,5 +205,43 @@ describe('security keys (WebAuthn) with a real browser and the real npm CLI', ()
     const c5 = await challenge();
     expect((await keyPageCall(c5.url, c5.p, '/options', {}, 'http://evil.example')).status).toBe(403);
     expect((await keyPageCall(c5.url, { ...c5.p, csrf: 'x' }, '/options')).status).toBe(403);
+  });
+
+  browserIt('dave (TOTP) adds a key with his TOTP code: both methods, no new recovery codes; removing it leaves TOTP on', async () => {
+    const daveOtp = () => totp(DAVE.secret, reg.clock.now());
+    const bare = await call(reg.url, 'POST', '/-/orgctl/v1/webauthn/registrations', { token: DAVE.token, body: { password: DAVE.password, name: 'backup' } });
+    expect({ status: bare.status, auth: bare.headers.get('www-authenticate'), authUrl: bare.body.authUrl }).toEqual({ status: 401, auth: 'OTP', authUrl: undefined });
+    const start = await call(reg.url, 'POST', '/-/orgctl/v1/webauthn/registrations', { token: DAVE.token, otp: daveOtp(), body: { password: DAVE.password, name: 'backup' } });
+    expect(start.status).toBe(200);
+    await confirmInBrowser(start.body.authUrl, 'add-second-factor');
+    const done = await poll(start.body.doneUrl);
+    expect(done.body).toEqual({ key: expect.objectContaining({ name: 'backup' }), tfaMethods: ['totp', 'webauthn'] });
+    const dup = await call(reg.url, 'POST', '/-/orgctl/v1/webauthn/registrations', { token: DAVE.token, otp: daveOtp(), body: { password: DAVE.password, name: 'backup' } });
+    expect({ status: dup.status, error: dup.body.error }).toEqual({ status: 409, error: 'You already have a security key named backup. Choose another name.' });
+    reg.clock.nextStep();
+    const rm = await call(reg.url, 'DELETE', '/-/orgctl/v1/webauthn/keys/backup', { token: DAVE.token, otp: daveOtp() });
+    expect({ status: rm.status, body: rm.body }).toEqual({ status: 200, body: { removed: 'backup', tfaMethods: ['totp'] } });
+    expect((await call(reg.url, 'GET', '/-/npm/v1/user', { token: DAVE.token })).body.tfa).toEqual({ mode: 'auth-only', pending: false });
+  });
+
+  browserIt('a key-only user in auth-only mode writes without the key; disable-2fa (confirmed with the key) removes the keys with 2FA', async () => {
+    const made = await call(reg.url, 'PUT', '/-/user/org.couchdb.user:kim', { body: { name: 'kim', password: 'kim-password', email: 'kim@example.com' } });
+    expect(made.status).toBe(201);
+    const token = made.body.token as string;
+    const start = await call(reg.url, 'POST', '/-/orgctl/v1/webauthn/registrations', { token, body: { password: 'kim-password', name: 'kim-key', mode: 'auth-only' } });
+    await confirmInBrowser(start.body.authUrl, 'add-auth-only');
+    expect((await poll(start.body.doneUrl)).body.tfaMethods).toEqual(['webauthn']);
+    const pub = await call(reg.url, 'PUT', '/kims-tool', { token, body: publishBody('kims-tool', '1.0.0') });
+    expect(pub.status).toBe(201);
+
+    const off = { tfa: { password: 'kim-password', mode: 'disable' } };
+    const challenged = await call(reg.url, 'POST', '/-/npm/v1/user', { token, body: off });
+    expect(challenged.status).toBe(401);
+    await confirmInBrowser(challenged.body.authUrl, 'disable-2fa');
+    const code = (await poll(challenged.body.doneUrl)).body.token;
+    const r = await call(reg.url, 'POST', '/-/npm/v1/user', { token, otp: code, body: off });
+    expect({ status: r.status, tfa: r.body.tfa }).toEqual({ status: 200, tfa: false });
+    expect((await call(reg.url, 'GET', '/-/orgctl/v1/webauthn/keys', { token })).body).toEqual([]);
+    expect((await call(reg.url, 'GET', '/-/npm/v1/user', { token })).body.tfa).toBeNull();
   });
 });

@@ -27,7 +27,7 @@ let bobRecovery: string[] = [];
 const aliceOtp = () => totp(ALICE.secret, reg.clock.now());
 
 beforeAll(async () => {
-  reg = await startRegistry({ server: 'reference' });
+  reg = await startRegistry();
 });
 
 afterAll(async () => {

@@ -23,14 +23,12 @@ import { UserImport } from './user-import.js';
 import type { OrgRec, UserRec } from './types.js';
 import { WebLogin } from './web-login.js';
 import { WebAuthn } from './webauthn.js';
-import { relyingParty } from './webauthn-challenges.js';
 
 export { INVITATION_DAYS, REMOVAL_RECORD_DAYS } from './org-common.js';
 export { RECOVERY_CODES, type Profile } from './profile.js';
 export type { InvitationView } from './invitations.js';
 export type { TokenView } from './tokens.js';
 export type { CreateOrgOptions, OrgCreated, OrgDeleted } from './org-lifecycle.js';
-
 
 /** What the core is built from; only `store` is required. */
 export interface CoreOptions {
@@ -53,10 +51,7 @@ export interface CoreOptions {
   tarballs?: TarballStore;
   /** who may create an account by signing up; default `open` */
   signup?: SignupPolicy;
-  /**
-   * the URL browsers reach the registry at: the relying party of security keys (its host is the
-   * RP ID). Without it, the listen URL with host `localhost` once the server listens.
-   */
+  /** the URL browsers reach the registry at: security keys' relying party (default: the listen URL, host `localhost`) */
   publicUrl?: string;
 }
 
@@ -83,7 +78,6 @@ export class RegistryCore {
   readonly auth: Auth;
   readonly accounts: Accounts;
   readonly webLogin: WebLogin;
-  /** security keys: adding, asserting (second-factor challenges), listing, removing */
   readonly webauthn: WebAuthn;
   readonly tokens: Tokens;
   readonly profiles: Profiles;
@@ -112,8 +106,7 @@ export class RegistryCore {
     this.passwords = auth.passwords;
     this.accounts = new Accounts(state, auth);
     this.webLogin = new WebLogin(state, this.accounts);
-    this.webauthn = new WebAuthn(state, auth);
-    if (opts.publicUrl !== undefined) auth.challenges.rp = relyingParty(opts.publicUrl);
+    this.webauthn = new WebAuthn(state, auth, opts.publicUrl);
     this.tokens = new Tokens(state, auth);
     this.profiles = new Profiles(state, auth);
     this.orgs = new Orgs(state, auth);

@@ -65,7 +65,11 @@ export class WebAuthn {
   constructor(
     private readonly state: CoreState,
     private readonly auth: Auth,
-  ) {}
+    /** the registry's public URL (`--public-url`); without it, set by `listening` */
+    publicUrl?: string,
+  ) {
+    if (publicUrl !== undefined) auth.challenges.rp = relyingParty(publicUrl);
+  }
 
   /** When the server listens at `url`: without a configured public URL, that URL with host `localhost` is the relying party. */
   listening(url: string): void {

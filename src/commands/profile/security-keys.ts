@@ -11,6 +11,7 @@ import { formatTable } from '../../ui/table.js';
 import { safe, visible } from '../../ui/visible.js';
 import { confirmYesNo, requireConfirmable } from '../confirm.js';
 import { readPassword } from '../password.js';
+import { keyNameProblem } from '../../shared/names.js';
 import { addExamples, addJsonOption, addOtpOption, addRegistryOption, checkOtp, withConnection, type RegistryFlags } from '../common.js';
 import type { ProfileDeps, TfaMode } from './api.js';
 
@@ -41,11 +42,11 @@ export interface AddKeyOptions {
   json: boolean;
 }
 
-/** A key's label as the registry takes it: 1 to 64 characters, no control characters (exit 2 otherwise). */
+/** A key's label as the registry takes it (exit 2 otherwise). */
 export function checkKeyName(name: string): string {
-  const n = name.trim();
-  if (!n || n.length > 64 || /[\u0000-\u001f\u007f-\u009f]/.test(n)) throw new UsageError(`invalid key name ${JSON.stringify(name)}: use 1 to 64 characters, no control characters.`);
-  return n;
+  const problem = keyNameProblem(name);
+  if (problem) throw new UsageError(`invalid key name ${JSON.stringify(name)}: ${problem}.`);
+  return name.trim();
 }
 
 function checkKeys(v: unknown): KeyView[] {

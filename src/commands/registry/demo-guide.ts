@@ -3,8 +3,8 @@ export function demoGuide(url: string): string {
   const host = url.replace(/^https?:/, '');
   return `
 Demo registry seeded from fixtures/demo.json:
-  org acme: owners alice and grace, admins carol and dave, developers bob, erin and frank;
-  without 2FA: bob, carol and frank. Teams: core = alice, bob, dave; docs = carol, erin, frank.
+  org acme: owners alice, grace and heidi, admins carol and dave, developers bob, erin and frank;
+  without 2FA: bob, carol and frank; heidi's only second factor is a security key. Teams: core = alice, bob, dave; docs = carol, erin, frank.
   alice's TOTP secret: C2VIOIPUZQJJ4YSHQ3XJELQLIZ5MVTPS (add it to an authenticator app, or
   run: node -e "import('otplib').then(o=>console.log(o.generateSync({secret:'C2VIOIPUZQJJ4YSHQ3XJELQLIZ5MVTPS'})))")
 

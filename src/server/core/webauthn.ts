@@ -1,5 +1,5 @@
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
-import { isTfaMode, type TfaMode } from '../../shared/names.js';
+import { isTfaMode, keyNameProblem, type TfaMode } from '../../shared/names.js';
 import type { Auth } from './auth.js';
 import { CoreError, conflict, forbidden, invalid, notFound } from './errors.js';
 import type { TypedOp } from './schema.js';
@@ -40,14 +40,6 @@ interface Registration {
   created: number;
   challenge: string | null;
   result: KeyAdded | null;
-}
-
-/** A key's label: what `security-keys rm <name>` takes. */
-export function keyNameProblem(name: unknown): string | null {
-  if (typeof name !== 'string' || name.trim() === '') return 'name must be a non-empty label, e.g. "yubikey"';
-  if (name.length > 64) return 'name must be at most 64 characters';
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) return 'name must not contain control characters';
-  return null;
 }
 
 const view = (k: KeyRec): KeyView => ({ name: k.name, created: k.created, lastUsed: k.lastUsed, transports: k.transports });

@@ -107,6 +107,9 @@ export class WebAuthn {
     if (tfaOn(a.user)) a = await this.auth.otpGate(a, cred, 'auth');
     this.checkNewKey(a.user, name);
     this.prune();
+    // At most a few open registrations per user: a client that starts many cannot grow memory.
+    const mine = [...this.regs.values()].filter((x) => x.user === a.user.name);
+    for (const old of mine.slice(0, Math.max(0, mine.length - 4))) this.dropReg(old);
     const r: Registration = { id: newId(), doneId: newId(), user: a.user.name, name, mode, created: this.state.now(), challenge: null, result: null };
     this.regs.set(r.id, r);
     this.regsByDone.set(r.doneId, r);
@@ -204,8 +207,7 @@ export class WebAuthn {
     const r = this.regsByDone.get(doneId);
     if (!r || this.state.now() - r.created > CHALLENGE_TTL) throw notFound('Unknown or expired security key session.');
     if (!r.result) return null;
-    this.regs.delete(r.id);
-    this.regsByDone.delete(r.doneId);
+    this.dropReg(r);
     return r.result;
   }
 
@@ -328,12 +330,12 @@ export class WebAuthn {
   }
 
   private prune(): void {
-    for (const r of this.regs.values()) {
-      if (this.state.now() - r.created > CHALLENGE_TTL) {
-        this.regs.delete(r.id);
-        this.regsByDone.delete(r.doneId);
-      }
-    }
+    for (const r of this.regs.values()) if (this.state.now() - r.created > CHALLENGE_TTL) this.dropReg(r);
+  }
+
+  private dropReg(r: Registration): void {
+    this.regs.delete(r.id);
+    this.regsByDone.delete(r.doneId);
   }
 }
 

@@ -166,6 +166,12 @@ describe('security keys (WebAuthn) with a real browser and the real npm CLI', ()
     expect({ status: rm.status, code: rm.body.code }).toEqual({ status: 403, code: 'ETFAREQUIRED' });
     expect(rm.body.error).toBe('yubikey is your last second factor, and you belong to an org that requires two-factor authentication: acme. Add another key or leave it first.');
     expect(await member('acme', 'bob')).toEqual(expect.objectContaining({ twoFactor: true, tfaMethods: ['webauthn'] }));
+
+    // disable-2fa is refused the same way: the key is 2FA.
+    const off = await call(reg.url, 'POST', '/-/npm/v1/user', { token: BOB.token, otp: bobRecovery.pop()!, body: { tfa: { password: BOB.password, mode: 'disable' } } });
+    expect({ status: off.status, code: off.body.code }).toEqual({ status: 403, code: 'ETFAREQUIRED' });
+    const status = await call(reg.url, 'GET', '/-/orgctl/v1/orgs/acme/tfa', { token: ALICE.token });
+    expect(status.body).toEqual(expect.objectContaining({ required: true, withoutTwoFactor: [] }));
   });
 
   browserIt('refused: a replayed assertion, an assertion for another origin, and a counter that went back (a cloned key)', async () => {

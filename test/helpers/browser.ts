@@ -8,6 +8,7 @@
  *   await b.shot(page, 'security-key-add');                  // test-artifacts/security-key-add.png
  *   await b.confirmKeyPage(url, 'security-key-add')          // a security-key page: screenshot, press its button,
  *                                                             // wait for the verdict, screenshot; returns the verdict text
+ *   await b.webLoginForm(loginUrl, user, password, name)     // the web-login form; returns the security-key link or null
  *   await b.credentials()                                     // the virtual authenticator's keys (private keys too)
  *   await b.close();
  *
@@ -46,6 +47,11 @@ export interface TestBrowser {
   page(): Promise<Page>;
   /** opens a security-key page (add a key, or confirm a challenge), presses its button and returns the verdict shown */
   confirmKeyPage(url: string, name: string): Promise<string>;
+  /**
+   * The registry's web-login page: types the user name and password, submits, screenshots the
+   * answer as `name`; returns the security-key step's link (null when the page shows none).
+   */
+  webLoginForm(loginUrl: string, user: string, password: string, name: string): Promise<string | null>;
   /** the virtual authenticator's credentials */
   credentials(): Promise<VirtualCredential[]>;
   /** replaces a credential (e.g. with a lower signCount: a cloned key) */
@@ -108,6 +114,16 @@ export async function launchBrowser(opts: { authenticator?: boolean } = {}): Pro
       await page.waitForFunction(() => document.body.dataset.done === 'true' || document.querySelector('#status.error'), { timeout: 20_000 });
       await shot(page, `${name}-done`);
       return page.evaluate(() => document.getElementById('status')!.textContent ?? '');
+    },
+    async webLoginForm(loginUrl, user, password, name) {
+      const page = await mainPage();
+      await page.goto(loginUrl, { waitUntil: 'load' });
+      await page.type('input[name=username]', user);
+      await page.type('input[name=password]', password);
+      await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+      await shot(page, name);
+      const link = await page.$('#security-key');
+      return link ? link.evaluate((a) => (a as HTMLAnchorElement).href) : null;
     },
     async credentials() {
       if (!cdp || !authenticatorId) return [];

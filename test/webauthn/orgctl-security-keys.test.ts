@@ -10,7 +10,7 @@ import { browserIt, launchBrowser, type TestBrowser } from '../helpers/browser.j
 import { basicSeed, CAROL, DAVE } from '../helpers/fixtures.js';
 import { call } from '../helpers/http.js';
 import { registryPerFile } from '../helpers/registry.js';
-import { ptyCli, runCli } from '../helpers/run-cli.js';
+import { isolatedDirs, ptyCli, runCli } from '../helpers/run-cli.js';
 
 jest.setTimeout(120_000);
 
@@ -60,6 +60,28 @@ describe('orgctl with security keys', () => {
     expect(r.code).toBe(0);
     const roster = (await call(ctx.url, 'GET', '/-/org/beta/user', { token: DAVE.token })).body;
     expect(roster).toEqual({ carol: 'owner', dave: 'developer' });
+  });
+
+  browserIt('orgctl login (web) as carol: the URL, the password on the page, then the security-key step; orgctl stores the token', async () => {
+    const dirs = isolatedDirs();
+    let seen: (u: string) => void = () => {};
+    const urlSeen = new Promise<string>((r) => (seen = r));
+    let stderr = '';
+    const run = runCli(['login', '--auth-type', 'web', '--json'], {
+      dirs,
+      env: { ORGCTL_REGISTRY: ctx.url },
+      onStderr: (c) => {
+        stderr += c;
+        const m = /(http:\/\/127\.0\.0\.1:\d+\/-\/v1\/login\/web\/[0-9a-f]+)/.exec(stderr);
+        if (m) seen(m[1]!);
+      },
+    });
+    const keyUrl = await (await browser()).webLoginForm(await urlSeen, 'carol', CAROL.password, 'security-key-orgctl-login');
+    expect(keyUrl).toMatch(/\/-\/orgctl\/webauthn\/verify\//);
+    await b.confirmKeyPage(keyUrl!, 'security-key-orgctl-login-verify');
+    const r = await run;
+    expect({ code: r.code, out: JSON.parse(r.stdout) }).toEqual({ code: 0, out: { username: 'carol', registry: ctx.url } });
+    expect(await runCli(['whoami'], { dirs, env: { ORGCTL_REGISTRY: ctx.url } })).toMatchObject({ code: 0, stdout: 'carol\n' });
   });
 
   browserIt('security-keys rm of the last key: without a terminal, exit 4 and the --otp hint; with a recovery code, refused (exit 1) while beta requires 2FA', async () => {

@@ -25,7 +25,6 @@ interface RouteContext {
 }
 
 const COOKIE = 'orgctl_webauthn';
-const COOKIE_PATH = '/-/orgctl/webauthn/';
 const CSRF_KEY = randomBytes(32);
 
 const PAGE_HEADERS: Readonly<Record<string, string>> = {
@@ -66,10 +65,12 @@ function page(status: number, o: { kind: Kind; heading: string; message: string;
   const headers: Record<string, string> = { ...PAGE_HEADERS };
   let action = '';
   if (o.button && o.id && o.cookie) {
-    headers['set-cookie'] = `${COOKIE}=${o.cookie}; Path=${COOKIE_PATH}; HttpOnly; SameSite=Strict; Max-Age=600`;
+    // No Path: the cookie goes back only under the page's own folder (…/webauthn/register or …/verify),
+    // whatever prefix a reverse proxy adds; the scripts are relative for the same reason.
+    headers['set-cookie'] = `${COOKIE}=${o.cookie}; HttpOnly; SameSite=Strict; Max-Age=600`;
     action = `<div id="webauthn" data-kind="${o.kind}" data-csrf="${escapeHtml(csrfFor(o.id, o.cookie))}"><button id="go" type="button">${escapeHtml(o.button)}</button></div>
-<script src="${COOKIE_PATH}static/simplewebauthn-browser.js"></script>
-<script src="${COOKIE_PATH}static/page.js"></script>`;
+<script src="../static/simplewebauthn-browser.js"></script>
+<script src="../static/page.js"></script>`;
   }
   const cls = o.error ? 'error' : 'ok';
   const html = `<!doctype html>

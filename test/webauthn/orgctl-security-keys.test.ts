@@ -3,11 +3,12 @@
  * DevTools virtual authenticator): `profile enable-2fa --security-key` adds a key in the browser
  * and prints the recovery codes; `profile security-keys ls|rm`; and `org 2fa enforce` by an owner
  * whose only second factor is the key: the challenge's URL is printed, confirmed in the browser,
- * and the command finishes. The tests run in order and share the registry's state.
+ * and the command finishes; web login's key step; the invitation gate. The tests run in order and share the registry's state.
  */
 import { afterAll, describe, expect, jest } from '@jest/globals';
 import { browserIt, launchBrowser, type TestBrowser } from '../helpers/browser.js';
-import { basicSeed, CAROL, DAVE } from '../helpers/fixtures.js';
+import { totp } from '../helpers/clock.js';
+import { ALICE, basicSeed, CAROL, DAVE } from '../helpers/fixtures.js';
 import { call } from '../helpers/http.js';
 import { registryPerFile } from '../helpers/registry.js';
 import { isolatedDirs, ptyCli, runCli } from '../helpers/run-cli.js';
@@ -93,5 +94,12 @@ describe('orgctl with security keys', () => {
     expect(r.stderr).toContain('touchid is your last second factor, and you belong to an org that requires two-factor authentication: beta.');
     const keys = await call(ctx.url, 'GET', '/-/orgctl/v1/webauthn/keys', { token: CAROL.token });
     expect(keys.body.map((k: { name: string }) => k.name)).toEqual(['touchid']);
+  });
+
+  browserIt('the invitation gate counts the key: carol (key only) accepts an invitation to secure, which requires 2FA', async () => {
+    const inv = await call(ctx.url, 'POST', '/-/orgctl/v1/orgs/secure/invitations', { token: ALICE.token, otp: totp(ALICE.secret, ctx.clock.now()), body: { invitations: [{ user: 'carol' }] } });
+    expect(inv.body.invited.map((i: { user: string }) => i.user)).toEqual(['carol']);
+    const accepted = await call(ctx.url, 'POST', '/-/orgctl/v1/invitations/secure/accept', { token: CAROL.token, otp: recovery.pop()! });
+    expect({ status: accepted.status, body: accepted.body }).toEqual({ status: 200, body: { org: 'secure', role: 'developer', teams: [] } });
   });
 });

@@ -109,7 +109,8 @@ export class RegistryClient {
   readonly token?: string;
   private readonly opts: RegistryClientOptions;
   private readonly retry: RetryPolicy;
-  private readonly clock: Clock;
+  /** the client's clock: backoff waits, and polling a web-auth doneUrl (client/web-auth.ts) */
+  readonly clock: Clock;
   private dispatcherPromise?: Promise<Dispatcher>;
   private readonly agents = new Map<string, HttpAgent>();
 

@@ -126,7 +126,7 @@ async function legacyLogin(client: RegistryClient, opts: LoginOptions, deps: Log
   const body = { _id: `org.couchdb.user:${name}`, name, password, type: 'user', roles: [], date: new Date(deps.clock.now()).toISOString() };
   let res: { token?: unknown };
   try {
-    res = await withOtp((otp) => putCouch(client, name, password, body, otp), { otp: opts.otp, io, prompter });
+    res = await withOtp((otp) => putCouch(client, name, password, body, otp), { otp: opts.otp, io, prompter, webAuth: { client, io } });
   } catch (err) {
     if (err instanceof HttpError && err.status === 401 && !(err instanceof OtpRequiredError)) {
       throw new AuthError(`login failed: ${err.serverMessage ?? 'the user name or password was refused'}`);

@@ -40,6 +40,7 @@ export async function logoutRun(opts: LogoutOptions, deps: LogoutDeps): Promise<
         otp: opts.otp,
         io,
         prompter: deps.prompter,
+        webAuth: { client, io },
       });
     } catch (err) {
       if (!(err instanceof HttpError && err.status === 401) || err instanceof OtpRequiredError) throw err;

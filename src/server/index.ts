@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { RegistryCore, type CoreOptions } from './core/registry-core.js';
+import { PublicUrlError, relyingParty } from './core/webauthn-challenges.js';
 import { buildSeedOps, SeedError, validateSeed } from './core/seed.js';
 import { listenAdminSocket, type AdminSocket } from './http/admin-socket.js';
 import { createRegistryServer, type ConnectionOptions, type RegistryServer } from './http/server.js';
@@ -32,6 +33,8 @@ export interface OpenRegistryOptions {
   http?: ConnectionOptions;
   /** who may create an account by signing up (docs/registry-api.md "Sign-up"); default `open` */
   signup?: CoreOptions['signup'];
+  /** the URL browsers reach the registry at (security keys' relying party); default the listen URL with host localhost */
+  publicUrl?: string;
   /** send notifications over SMTP (`smtp://user:pass@host:587`, `smtps://…`); without it they stay in the outbox */
   smtp?: string;
   /** the sender of notifications (default `orgctl registry <registry@localhost>`) */
@@ -95,8 +98,9 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Open
  * `core.mail` before closing the store.
  */
 export async function openCore(
-  opts: Pick<OpenRegistryOptions, 'dataDir' | 'now' | 'log' | 'warn' | 'throttle' | 'passwords' | 'signup' | 'smtp' | 'mailFrom' | 'mailRetry' | 'timers'>,
+  opts: Pick<OpenRegistryOptions, 'dataDir' | 'now' | 'log' | 'warn' | 'throttle' | 'passwords' | 'signup' | 'smtp' | 'mailFrom' | 'mailRetry' | 'timers' | 'publicUrl'>,
 ): Promise<{ core: RegistryCore; store: Store }> {
+  if (opts.publicUrl !== undefined) relyingParty(opts.publicUrl); // a bad --public-url fails before the folder is touched
   const from = parseMailFrom(opts.mailFrom);
   const smtp = opts.smtp !== undefined ? parseSmtpUrl(opts.smtp) : undefined;
   const store: Store = opts.dataDir ? await FileStore.open(opts.dataDir, { warn: opts.warn }) : new MemoryStore();
@@ -116,6 +120,7 @@ export async function openCore(
     throttle: opts.throttle,
     passwords: opts.passwords,
     signup: opts.signup,
+    publicUrl: opts.publicUrl,
     mailRetry: opts.mailRetry,
     timers: opts.timers,
     mailLog: (line) => (opts.warn ?? opts.log)?.(line),
@@ -154,4 +159,4 @@ export function fileClock(file: string): () => number {
   return now;
 }
 
-export { RegistryCore, SeedError, MailConfigError };
+export { RegistryCore, SeedError, MailConfigError, PublicUrlError };

@@ -74,3 +74,11 @@ export type SignupPolicy = (typeof SIGNUP_POLICIES)[number];
 export function isSignupPolicy(v: unknown): v is SignupPolicy {
   return typeof v === 'string' && (SIGNUP_POLICIES as readonly string[]).includes(v);
 }
+
+/** A security key's label (`profile security-keys rm <name>` takes it): 1 to 64 characters, no control characters. Null when fine. */
+export function keyNameProblem(name: unknown): string | null {
+  if (typeof name !== 'string' || name.trim() === '') return 'a key name must be a non-empty label, e.g. "yubikey"';
+  if (name.trim().length > 64) return 'a key name must be at most 64 characters';
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) return 'a key name must not contain control characters';
+  return null;
+}

@@ -7,7 +7,8 @@
  *   sections name the same `data:` folder (relative paths from the config file's folder).
  * - The data folder is a folder (created when missing) this process can create files in.
  * - The `seed:` file (auth section) is readable, JSON, and a valid seed; `signup:` (auth section)
- *   is open, closed or invite; `smtp:` and `mailFrom:` (auth section) are a usable SMTP URL and sender.
+ *   is open, closed or invite; `smtp:` and `mailFrom:` (auth section) are a usable SMTP URL and sender;
+ *   `publicUrl:` (auth section), the URL browsers reach Verdaccio at, can bind security keys.
  *
  * Verdaccio swallows errors thrown while it loads a plugin (it logs them and runs without it), so
  * the plugin keeps the error and throws it from the hooks Verdaccio calls synchronously while it
@@ -18,6 +19,7 @@ import path from 'node:path';
 import { validateSeed, type Seed } from '../server/core/seed.js';
 import { isSignupPolicy, type SignupPolicy } from '../shared/names.js';
 import { MailConfigError, parseMailFrom, parseSmtpUrl } from '../server/mail/config.js';
+import { PublicUrlError, relyingParty } from '../server/core/webauthn-challenges.js';
 
 /** The plugin's id in Verdaccio's `auth:` and `middlewares:` sections (folder verdaccio-orgctl). */
 export const PLUGIN_ID = 'orgctl';
@@ -47,6 +49,8 @@ export interface CheckedConfig {
   signup: SignupPolicy;
   /** `auth.orgctl.smtp` and `auth.orgctl.mailFrom` (as `registry serve --smtp/--mail-from`), checked */
   mail: { smtp?: string; mailFrom?: string };
+  /** `auth.orgctl.publicUrl`: security keys' relying party (without it, security keys are off in Verdaccio) */
+  publicUrl?: string;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -156,7 +160,14 @@ export function checkConfig(config: VerdaccioConfig): CheckedConfig {
     if (e instanceof MailConfigError) throw new PluginConfigError(e.message);
     throw e;
   }
+  const publicUrl = auth.publicUrl === undefined ? undefined : String(auth.publicUrl);
+  try {
+    if (publicUrl !== undefined) relyingParty(publicUrl);
+  } catch (e) {
+    if (e instanceof PublicUrlError) throw new PluginConfigError(`\`publicUrl:\` (auth.${PLUGIN_ID}.publicUrl): ${e.message}`);
+    throw e;
+  }
   const seed = seedPath ? readSeed(path.resolve(base, seedPath)) : undefined;
   checkDataFolder(dataDir);
-  return { dataDir, seed, signup, mail };
+  return { dataDir, seed, signup, mail, publicUrl };
 }

@@ -49,7 +49,7 @@ export async function closeRegistry(dataDir: string): Promise<void> {
 }
 
 /** The assembly for an absolute data folder, opened once per process (`seed`: validated already). */
-export function sharedRegistry(dataDir: string, seed?: unknown, logger?: PluginLogger, signup?: SignupPolicy, mail: { smtp?: string; mailFrom?: string } = {}): Promise<OpenRegistry> {
+export function sharedRegistry(dataDir: string, seed?: unknown, logger?: PluginLogger, signup?: SignupPolicy, more: { smtp?: string; mailFrom?: string; publicUrl?: string } = {}): Promise<OpenRegistry> {
   const key = path.resolve(dataDir);
   let p = shared.get(key);
   if (!p) {
@@ -58,13 +58,17 @@ export function sharedRegistry(dataDir: string, seed?: unknown, logger?: PluginL
         dataDir: key,
         seed,
         signup,
-        smtp: mail.smtp,
-        mailFrom: mail.mailFrom,
+        smtp: more.smtp,
+        mailFrom: more.mailFrom,
+        publicUrl: more.publicUrl,
         warn: (l) => logger?.warn({ line: l }, 'orgctl: @{line}'),
         onError: (e) => logger?.error({ err: (e as Error)?.stack ?? String(e) }, 'orgctl: unexpected error @{err}'),
       });
     })();
-    p.then((r) => logger?.info({ line: r.core.mail.description }, 'orgctl: mail: @{line}')).catch(() => shared.delete(key));
+    p.then((r) => {
+      logger?.info({ line: r.core.mail.description }, 'orgctl: mail: @{line}');
+      logger?.info({ line: r.core.webauthn.relyingPartyDescription() }, 'orgctl: security keys: @{line}');
+    }).catch(() => shared.delete(key));
     shared.set(key, p);
   }
   return p;
@@ -167,7 +171,7 @@ export function createPlugin(_pluginConfig: OrgctlPluginConfig, options: PluginO
     logger.error({ err: problem.message }, '@{err}');
   }
   const dataDir = checked?.dataDir ?? '';
-  const registry = () => (problem ? Promise.reject(problem) : sharedRegistry(dataDir, checked?.seed, logger, checked?.signup, checked?.mail));
+  const registry = () => (problem ? Promise.reject(problem) : sharedRegistry(dataDir, checked?.seed, logger, checked?.signup, { ...checked?.mail, publicUrl: checked?.publicUrl }));
   // Open (or find) the store at start-up, so a damaged or locked store shows in the log at once.
   let opened: OpenRegistry | null = null;
   if (!problem) {

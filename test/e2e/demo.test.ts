@@ -47,6 +47,8 @@ describe('npm run demo', () => {
       expect(r.stdout).toMatch(new RegExp(`org\\.member\\.remove {2}${user} .*reason=tfa_noncompliance`));
     }
     expect(r.stdout).toMatch(/org\.tfa\.require {2}- {2}removed=bob,carol,frank/);
+    // heidi, an owner whose only second factor is a security key, stays.
+    expect(r.stdout.split('Who was removed')[1]).toMatch(/^heidi +owner +yes \(key\) +-$/m);
     expect(out).toContain('orgctl org invite acme --reinstate');
     expect(r.stdout).toContain('Stopped the registry and removed its temporary data folder. Demo complete.');
     expect(out).not.toMatch(/\n\s+at /); // no stack trace

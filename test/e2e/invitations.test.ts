@@ -78,7 +78,7 @@ describe('reinstatement after 2FA enforcement', () => {
     expect(json(ok)).toEqual({ org: 'acme', role: 'developer', teams: ['core'] });
 
     const back = await orgctl(ALICE.token, ['org', 'ls', 'acme', 'bob', '--json']);
-    expect(json(back)).toEqual([{ user: 'bob', role: 'developer', twoFactor: true, teams: ['core'] }]);
+    expect(json(back)).toEqual([{ user: 'bob', role: 'developer', twoFactor: true, tfaMethods: ['totp'], teams: ['core'] }]);
     expect((await call(srv.url, 'GET', '/-/team/acme/developers/user?format=cli', { token: BOB.token })).body).toContain('bob');
     expect((await orgctl(BOB.token, ['invites', 'ls', '--json'])).stdout).toBe('[]\n');
     const audit = (await call(srv.url, 'GET', `${X}/orgs/acme/audit`, { token: ALICE.token })).body.map((e: { action: string }) => e.action);
@@ -226,6 +226,6 @@ describe('npm interoperability', () => {
     expect(json(await orgctl(NEWUSER.token, ['invites', 'ls', '--json']))).toEqual([{ org: 'acme', role: 'developer', teams: [], expires: inSevenDays(), tfaRequiredFrom: null }]);
     const ok = await orgctl(NEWUSER.token, ['invites', 'accept', 'acme']);
     expect(ok).toEqual({ code: 0, stdout: '', stderr: '✓ Joined acme as a developer\n' });
-    expect(json(await orgctl(ALICE.token, ['org', 'ls', 'acme', 'newuser', '--json']))).toEqual([{ user: 'newuser', role: 'developer', twoFactor: false, teams: [] }]);
+    expect(json(await orgctl(ALICE.token, ['org', 'ls', 'acme', 'newuser', '--json']))).toEqual([{ user: 'newuser', role: 'developer', twoFactor: false, tfaMethods: [], teams: [] }]);
   });
 });

@@ -18,16 +18,16 @@ describe('org ls', () => {
     );
     const json = await ctx.cli('alice', ['org', 'ls', '@acme', '--json']);
     expect(JSON.parse(json.stdout)).toEqual([
-      { user: 'alice', role: 'owner', twoFactor: true, teams: ['core'] },
-      { user: 'bob', role: 'developer', twoFactor: false, teams: ['core'] },
-      { user: 'dave', role: 'admin', twoFactor: true, teams: [] },
-      { user: 'erin', role: 'developer', twoFactor: false, teams: [] },
+      { user: 'alice', role: 'owner', twoFactor: true, tfaMethods: ['totp'], teams: ['core'] },
+      { user: 'bob', role: 'developer', twoFactor: false, tfaMethods: [], teams: ['core'] },
+      { user: 'dave', role: 'admin', twoFactor: true, tfaMethods: ['totp'], teams: [] },
+      { user: 'erin', role: 'developer', twoFactor: false, tfaMethods: [], teams: [] },
     ]);
   }));
 
   it.concurrent('developers get twoFactor null; a user filter shows one member or nothing', withOrgCli(async (ctx) => {
     const one = await ctx.cli('bob', ['org', 'ls', 'acme', 'dave', '--json']);
-    expect(JSON.parse(one.stdout)).toEqual([{ user: 'dave', role: 'admin', twoFactor: null, teams: [] }]);
+    expect(JSON.parse(one.stdout)).toEqual([{ user: 'dave', role: 'admin', twoFactor: null, tfaMethods: null, teams: [] }]);
     const human = await ctx.cli('bob', ['org', 'ls', 'acme', 'dave']);
     expect(human.stdout).toBe('USER  ROLE   2FA  TEAMS\ndave  admin  -    -\n');
     expect(human.stderr).toContain('2FA state is shown to owners and admins only.');

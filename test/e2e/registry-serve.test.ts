@@ -80,6 +80,30 @@ describe('orgctl registry serve (built CLI)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--port must be a number/);
   });
+  it.each([
+    ['an IP address (not a valid relying party ID)', 'http://10.0.0.5:4873', 'the public URL http://10.0.0.5:4873 has an IP address as its host; security keys need a name (e.g. localhost or registry.example.com)'],
+    ['plain http to a name other than localhost', 'http://registry.example.com', 'the public URL http://registry.example.com must be https: (browsers allow security keys over http only on localhost)'],
+    ['not a URL', 'registry', 'the public URL "registry" is not a URL'],
+  ])('--public-url with %s exits 2 before anything starts', async (_what, url, message) => {
+    const data = path.join(tempDir(), 'data');
+    const r = await runServe(['--public-url', url, '--data', data]);
+    expect([r.code, r.stdout]).toEqual([2, '']);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(() => statSync(data)).toThrow();
+  });
+
+  it('security keys: bound to --public-url, or by default to the listen URL with host localhost (said at start)', async () => {
+    const dflt = await spawnServe(['--seed', BASIC]);
+    const port = new URL(dflt.url).port;
+    await dflt.waitForStderr(/^security keys: .*$/m);
+    expect(dflt.stderr()).toContain(`security keys: relying party localhost, pages at http://localhost:${port}/\n`);
+    expect(await dflt.stop()).toBe(0);
+    const pub = await spawnServe(['--seed', BASIC, '--public-url', 'https://registry.example.com/npm']);
+    await pub.waitForStderr(/^security keys: .*$/m);
+    expect(pub.stderr()).toContain('security keys: relying party registry.example.com, pages at https://registry.example.com/npm/\n');
+    expect(await pub.stop()).toBe(0);
+  });
 });
 
 describe('the test clock (ORGCTL_TEST_CLOCK_FILE, for tests only)', () => {

@@ -88,6 +88,8 @@ export async function serveVerdaccio(open: OpenRegistryOptions | null, opts: Pic
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
+    // Security keys: as the config's `publicUrl: http://localhost:<port>/` would (the port is known only now).
+    registry.core.webauthn.listening(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
   } catch (e) {
     await plugin.closeRegistry(dataKey);
     rmSync(dir, { recursive: true, force: true });

@@ -83,7 +83,7 @@ interface Case {
   badName: boolean;
   /** the path's percent-encoding is bad: 400 EBADURL before anything else */
   badUrl: boolean;
-  /** the route answers HTML (web login page) */
+  /** the route answers HTML (the web login page, the security-key pages) */
   html: boolean;
 }
 
@@ -175,7 +175,7 @@ function makeCase(r: Rng, n: number): Case {
     hostile,
     badName: badName && !badAuth && !badMethod && !hugeBody && !badOtp && headers.authorization !== undefined && !(b.bad && readsBody),
     badUrl,
-    html: !!target?.route.path.includes('web'),
+    html: !!target && (target.route.path.includes('web') || (target.route.path[2] === 'webauthn' && target.route.path[3] !== 'static')),
   };
 }
 

@@ -35,7 +35,7 @@ describe('reinstatement story', () => {
     expect((await call(srv.reg.url, 'POST', `${X}/invitations/acme/accept`, { token: BOB.token })).status).toBe(401); // OTP now needed
     const ok = await call(srv.reg.url, 'POST', `${X}/invitations/acme/accept`, { token: BOB.token, otp: totp(secret, clock.now()) });
     expect(ok.body).toEqual({ org: 'acme', role: 'developer', teams: ['core'] });
-    expect((await roster()).find((m: { user: string }) => m.user === 'bob')).toEqual({ user: 'bob', role: 'developer', twoFactor: true, teams: ['core'] });
+    expect((await roster()).find((m: { user: string }) => m.user === 'bob')).toEqual({ user: 'bob', role: 'developer', twoFactor: true, tfaMethods: ['totp'], teams: ['core'] });
     expect((await call(srv.reg.url, 'GET', '/-/team/acme/developers/user?format=cli', { token: BOB.token })).body).toContain('bob');
     expect((await call(srv.reg.url, 'GET', `${X}/orgs/acme/removals`, { token: ALICE.token })).body.map((r: { user: string }) => r.user)).toEqual(['erin']);
     const actions = (await call(srv.reg.url, 'GET', `${X}/orgs/acme/audit`, { token: ALICE.token })).body.map((e: { action: string }) => e.action);

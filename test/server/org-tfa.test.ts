@@ -22,13 +22,13 @@ describe('detailed roster and 2FA status', () => {
   it('owners and admins see 2FA state; developers see null; teams are listed', async () => {
     const owner = await call(srv.reg.url, 'GET', `${X}/acme/members`, { token: ALICE.token });
     expect(owner.body).toEqual([
-      { user: 'alice', role: 'owner', twoFactor: true, teams: ['core'] },
-      { user: 'bob', role: 'developer', twoFactor: false, teams: ['core'] },
-      { user: 'dave', role: 'admin', twoFactor: true, teams: [] },
-      { user: 'erin', role: 'developer', twoFactor: false, teams: [] },
+      { user: 'alice', role: 'owner', twoFactor: true, tfaMethods: ['totp'], teams: ['core'] },
+      { user: 'bob', role: 'developer', twoFactor: false, tfaMethods: [], teams: ['core'] },
+      { user: 'dave', role: 'admin', twoFactor: true, tfaMethods: ['totp'], teams: [] },
+      { user: 'erin', role: 'developer', twoFactor: false, tfaMethods: [], teams: [] },
     ]);
     const dev = await call(srv.reg.url, 'GET', `${X}/acme/members?user=alice`, { token: BOB.token });
-    expect(dev.body).toEqual([{ user: 'alice', role: 'owner', twoFactor: null, teams: ['core'] }]);
+    expect(dev.body).toEqual([{ user: 'alice', role: 'owner', twoFactor: null, tfaMethods: null, teams: ['core'] }]);
   });
 
   it('status and preview: owners and admins only', async () => {

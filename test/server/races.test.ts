@@ -4,6 +4,7 @@
  * waits on its password check while the account changes under it.
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { RegistryCore } from '../../src/server/core/registry-core.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
 import { testClock, totp } from '../helpers/clock.js';
@@ -73,6 +74,20 @@ describe('finding 2: a member of a 2FA-required org cannot end up with 2FA off',
     await expect(core.applySeedOps([{ c: 'orgs', k: 'acme', v: { ...acme, requireTfa: true } }])).rejects.toMatchObject({ code: 'EINVARIANT' });
     expect(core.org('acme')!.requireTfa).toBe(false);
     void bob;
+  });
+
+  it('a security key counts as 2FA at commit; keys without a 2FA record that is on, or a key-only record without keys, are refused (EINVARIANT)', async () => {
+    const core = reg.registry.core;
+    const dave = core.user('dave')!; // a member of `secure`
+    const key = { id: 'AAAAAAAAAAAAAAAAAAAAAA', publicKey: 'pQECAyYgASFYIDL9P_0FYsCIzQLSZvZN-kcoFAix8a1aDBlj4f2pzCjRIlgg7I6L5nyTfXupJeumP89ZWu4-SAXtWvzqUvrELvVLgMQ', counter: 0, transports: [], name: 'k', created: dave.created, lastUsed: null };
+    // key only: allowed for a member of `secure`
+    await core.applySeedOps([{ c: 'users', k: 'dave', v: { ...dave, tfa: { ...dave.tfa!, secret: null }, keys: [key] } }]);
+    expect(RegistryCore.tfaOn(core.user('dave')!)).toBe(true);
+    const keyOnly = core.user('dave')!;
+    await expect(core.applySeedOps([{ c: 'users', k: 'dave', v: { ...keyOnly, keys: [] } }])).rejects.toMatchObject({ code: 'EINVARIANT' });
+    await expect(core.applySeedOps([{ c: 'users', k: 'dave', v: { ...keyOnly, tfa: null } }])).rejects.toMatchObject({ code: 'EINVARIANT' });
+    await expect(core.applySeedOps([{ c: 'users', k: 'dave', v: { ...keyOnly, tfa: null, keys: [] } }])).rejects.toMatchObject({ code: 'EINVARIANT' }); // secure requires 2FA
+    expect(core.user('dave')!.keys).toHaveLength(1);
   });
 });
 

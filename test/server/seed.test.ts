@@ -7,6 +7,8 @@ import { testClock } from '../helpers/clock.js';
 import type { Actor } from '../../src/server/core/types.js';
 
 const SECRET = ALICE.secret;
+/** A security key as the demo seed has one (credential id, COSE public key). */
+const KEY = { name: 'yubikey', id: '-imhpywOlVSOI2jY2InMFg', publicKey: 'pQECAyYgASFYIDL9P_0FYsCIzQLSZvZN-kcoFAix8a1aDBlj4f2pzCjRIlgg7I6L5nyTfXupJeumP89ZWu4-SAXtWvzqUvrELvVLgMQ' };
 const base = () => ({
   users: [{ name: 'alice', tfa: { mode: 'auth-only', secret: SECRET } }, { name: 'bob' }],
   orgs: [{ name: 'acme', members: { alice: 'owner', bob: 'developer' } as Record<string, string>, teams: { core: ['alice'] } as Record<string, string[]>, requireTfa: false }],
@@ -25,6 +27,9 @@ describe('seed validation names the bad entry', () => {
     ['no owner', (s) => (s.orgs[0]!.members.alice = 'admin'), /needs at least one owner/],
     ['bad email', (s) => ((s.users[1] as { email?: string }).email = 'bob at example'), /users\[1\] "bob": email must be an email address/],
     ['team lists a non-member', (s) => (s.orgs[0]!.teams.core = ['carol']), /team "core" lists "carol"/],
+    ['keys without tfa', (s) => Object.assign(s.users[1]!, { keys: [KEY] }), /users\[1\] "bob": a user with keys needs "tfa": \{"mode"/],
+    ['a key with a bad public key', (s) => Object.assign(s.users[1]!, { tfa: { mode: 'auth-only' }, keys: [{ ...KEY, publicKey: 'not base64url!' }] }), /users\[1\] "bob": keys\[0\]: publicKey must be base64url/],
+    ['tfa without a secret and no keys', (s) => (s.users[1] = { name: 'bob', tfa: { mode: 'auth-only' } } as never), /users\[1\] "bob": tfa.secret must be/],
   ])('%s', (_label, mutate, re) => {
     const s = base();
     mutate(s);
@@ -48,5 +53,17 @@ describe('seed validation names the bad entry', () => {
     expect(core.teamMembers(alice, 'acme', 'developers').sort()).toEqual(['alice', 'bob']);
     expect(core.teamMembers(alice, 'acme', 'core')).toEqual(['alice']);
     expect(core.teamsOf('acme', 'alice')).toEqual(['core']); // developers is implied, not listed
+  });
+
+  it('a key-only user (tfa without a secret, keys) seeds with 2FA on and keeps an org that requires 2FA valid', async () => {
+    const s = base();
+    s.users[1] = { name: 'bob', tfa: { mode: 'auth-and-writes' }, keys: [{ ...KEY, transports: ['usb'] }] } as never;
+    s.orgs[0]!.requireTfa = true;
+    const core = new RegistryCore({ store: new MemoryStore(), now: testClock().now });
+    await core.applySeedOps(await buildSeedOps(validateSeed(s), new Date(testClock().now()).toISOString()));
+    const bob = core.user('bob')!;
+    expect(RegistryCore.tfaOn(bob)).toBe(true);
+    expect(bob.tfa).toEqual({ mode: 'auth-and-writes', pending: false, secret: null, recovery: [] });
+    expect(bob.keys).toEqual([{ ...KEY, counter: 0, transports: ['usb'], created: expect.any(String), lastUsed: null }]);
   });
 });

@@ -8,22 +8,16 @@
  * chromium the browser tests are skipped with a message, except in CI (CI=true), where they fail.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALICE, BASIC, BOB, ROOT } from '../helpers/fixtures.js';
 import { call } from '../helpers/http.js';
 import { publishBody } from '../helpers/packages.js';
 import { startVerdaccioWith } from '../helpers/verdaccio.js';
+import { ARTIFACTS, browserIt, CHROMIUM, launchBrowser } from '../helpers/browser.js';
 
 let v: { url: string; close(): Promise<void> };
 
-const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', ...(process.env.PATH ?? '').split(':').map((d) => join(d, 'chromium'))].find((p) => p && existsSync(p));
-const IN_CI = process.env.CI === 'true';
-if (!CHROMIUM && !IN_CI) console.warn('web UI browser tests SKIPPED: no chromium found (install Debian\'s `chromium`, or set CHROMIUM_PATH); in CI (CI=true) they run and fail without it.');
-const browserIt = CHROMIUM || IN_CI ? it : it.skip;
-const ARTIFACTS = join(ROOT, 'test-artifacts');
+if (!CHROMIUM && process.env.CI !== 'true') console.warn('web UI browser tests SKIPPED: no chromium found (install Debian\'s `chromium`, or set CHROMIUM_PATH); in CI (CI=true) they run and fail without it.');
 
 const names = (list: unknown) => (list as { name: string }[]).map((p) => p.name).sort();
 
@@ -84,16 +78,8 @@ describe('Verdaccio web UI with the plugin (finding: web UI unusable)', () => {
 
 describe('Verdaccio web UI in a real browser (finding: web UI unusable)', () => {
   browserIt('anonymous visitors see the public packages; bob logs in through the form and sees his org\'s package too; alice (2FA) is refused, the answer saying why', async () => {
-    if (!CHROMIUM) throw new Error('chromium not found: .ci/run installs Debian\'s chromium package');
-    const { default: puppeteer } = await import('puppeteer-core');
-    const profile = await mkdtemp(join(tmpdir(), 'orgctl-chromium-'));
-    await mkdir(ARTIFACTS, { recursive: true });
-    const browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      userDataDir: profile,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const b = await launchBrowser();
+    const browser = b.browser;
     try {
       const text = (page: import('puppeteer-core').Page) => page.evaluate(() => document.body.innerText);
       const waitForText = (page: import('puppeteer-core').Page, s: string) => page.waitForFunction((t) => document.body.innerText.includes(t), { timeout: 20_000 }, s);
@@ -132,8 +118,7 @@ describe('Verdaccio web UI in a real browser (finding: web UI unusable)', () => 
       for (const [i, p] of (await browser.pages()).entries()) await p.screenshot({ path: join(ARTIFACTS, `verdaccio-web-ui-failure-${i}.png`) }).catch(() => {});
       throw e;
     } finally {
-      await browser.close();
-      await rm(profile, { recursive: true, force: true });
+      await b.close();
     }
   }, 90_000);
 });

@@ -109,12 +109,13 @@ export const paths = {
  * as npm's one otplease around `org rm`'s two requests does.
  */
 export class OrgApi {
-  private readonly otp: { otp?: string; io: Pick<IO, 'canPrompt' | 'err'>; prompter: Pick<Prompter, 'otp'> };
+  private readonly otp: Parameters<typeof withOtp>[1];
   constructor(
     readonly client: RegistryClient,
-    deps: { otp?: string; io: Pick<IO, 'canPrompt' | 'err'>; prompter: Pick<Prompter, 'otp'> },
+    deps: { otp?: string; io: IO; prompter: Pick<Prompter, 'otp'> },
   ) {
-    this.otp = { ...deps };
+    // A security-key challenge is answered in the browser (client/web-auth.ts).
+    this.otp = { ...deps, webAuth: { client, io: deps.io } };
   }
 
   get<T>(path: string, query?: Record<string, string | number | undefined>): Promise<T> {

@@ -64,11 +64,17 @@ export async function orgLsRun(opts: OrgLsOptions, deps: OrgDeps): Promise<void>
     io.err(opts.user ? `${opts.user} is not a member of ${opts.org}.\n` : `${opts.org} has no members.\n`);
     return;
   }
-  const tfa = (v: boolean | null) => (v === null ? (npmOnly ? '?' : '-') : v ? 'yes' : 'no');
+  // A security key is said: `yes (key)`, or `yes (totp+key)` with both.
+  const tfa = (m: MemberDetail) => {
+    if (m.twoFactor === null) return npmOnly ? '?' : '-';
+    if (!m.twoFactor) return 'no';
+    const key = m.tfaMethods?.includes('webauthn');
+    return key ? (m.tfaMethods!.includes('totp') ? 'yes (totp+key)' : 'yes (key)') : 'yes';
+  };
   io.out(
     formatTable([
       ['USER', 'ROLE', '2FA', 'TEAMS'],
-      ...members.map((m) => [m.user, m.role, tfa(m.twoFactor), m.teams.length ? m.teams.join(',') : '-']),
+      ...members.map((m) => [m.user, m.role, tfa(m), m.teams.length ? m.teams.join(',') : '-']),
     ]),
   );
   if (!npmOnly && members.some((m) => m.twoFactor === null)) io.err('2FA state is shown to owners and admins only.\n');

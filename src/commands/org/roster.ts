@@ -13,6 +13,8 @@ export interface MemberDetail {
   role: Role;
   /** null when the caller may not see it (developers). */
   twoFactor: boolean | null;
+  /** which second factors the member has on (`totp`, `webauthn`); null when the caller may not see it, absent from older registries */
+  tfaMethods?: ('totp' | 'webauthn')[] | null;
   teams: string[];
 }
 
@@ -32,17 +34,20 @@ function describe(v: unknown): string {
   return `it is ${typeof v === 'object' ? 'a JSON object' : `a JSON ${typeof v}`}, not a list`;
 }
 
-/** Checks a parsed answer: a list of `{user, role, twoFactor, teams}` with those types (extra fields are kept). */
+/** Checks a parsed answer: a list of `{user, role, twoFactor, tfaMethods?, teams}` with those types (extra fields are kept). */
 export function expectMembers(body: unknown, where: string): MemberDetail[] {
   if (!Array.isArray(body)) throw invalidRoster(where, describe(body));
   body.forEach((m: unknown, i) => {
     const at = `item ${i + 1}`;
     if (!m || typeof m !== 'object' || Array.isArray(m)) throw invalidRoster(where, `${at} is not an object`);
-    const { user, role, twoFactor, teams } = m as Record<string, unknown>;
+    const { user, role, twoFactor, teams, tfaMethods } = m as Record<string, unknown>;
     if (typeof user !== 'string') throw invalidRoster(where, `${at} has no "user" string`);
     if (typeof role !== 'string') throw invalidRoster(where, `${at} has no "role" string`);
     if (twoFactor !== null && typeof twoFactor !== 'boolean') throw invalidRoster(where, `${at}: "twoFactor" must be true, false or null`);
     if (!Array.isArray(teams) || !teams.every((t) => typeof t === 'string')) throw invalidRoster(where, `${at}: "teams" must be a list of strings`);
+    if (tfaMethods !== undefined && tfaMethods !== null && !(Array.isArray(tfaMethods) && tfaMethods.every((x) => x === 'totp' || x === 'webauthn'))) {
+      throw invalidRoster(where, `${at}: "tfaMethods" must be null or a list of "totp" and "webauthn"`);
+    }
   });
   return body as MemberDetail[];
 }
@@ -67,7 +72,7 @@ export function parseRoster(chunks: readonly Uint8Array[], where: string): Membe
 /** A JSON string holding a name (src/shared/names.ts): lowercase letters, digits, `.`, `_`, `-`. */
 const NAME = '"[a-z0-9._-]+"';
 /** One member exactly as the reference registry writes it. Its only `}` is its last character. */
-const MEMBER = `\\{"user":${NAME},"role":"(?:developer|admin|owner)","twoFactor":(?:true|false|null),"teams":\\[(?:${NAME}(?:,${NAME})*)?\\]\\}`;
+const MEMBER = `\\{"user":${NAME},"role":"(?:developer|admin|owner)","twoFactor":(?:true|false|null),"tfaMethods":(?:null|\\[(?:"(?:totp|webauthn)"(?:,"(?:totp|webauthn)")?)?\\]),"teams":\\[(?:${NAME}(?:,${NAME})*)?\\]\\}`;
 /** As many members as there are, each followed by a comma. */
 const MEMBERS_THEN_COMMA = new RegExp(`(?:${MEMBER},)*`, 'y');
 

@@ -87,12 +87,12 @@ export async function postTfa(client: Pick<RegistryClient, 'request'>, tfa: TfaC
  * exit 4 too, said plainly.
  */
 export async function postTfaWithOtp(
-  client: Pick<RegistryClient, 'request'>,
+  client: Pick<RegistryClient, 'request' | 'raw' | 'clock'>,
   tfa: Exclude<TfaChange, [string]>,
   deps: Pick<ProfileDeps, 'io' | 'prompter'> & { otp?: string },
 ): Promise<unknown> {
   try {
-    return await withOtp((otp) => postTfa(client, tfa, otp), { otp: deps.otp, io: deps.io, prompter: deps.prompter });
+    return await withOtp((otp) => postTfa(client, tfa, otp), { otp: deps.otp, io: deps.io, prompter: deps.prompter, webAuth: { client, io: deps.io } });
   } catch (err) {
     if (err instanceof HttpError && !(err instanceof OtpRequiredError) && (err.code === 'EPASSWORD' || err.status === 401)) {
       throw new AuthError('the password was refused.', 'Check the password of the account you are logged in as (orgctl whoami).');

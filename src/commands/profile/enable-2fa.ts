@@ -12,6 +12,7 @@ import { safe, visible } from '../../ui/visible.js';
 import type { IO } from '../../ui/io.js';
 import { readPassword } from '../password.js';
 import { addExamples, addJsonOption, addOtpOption, addRegistryOption, checkOtp, withConnection, type RegistryFlags } from '../common.js';
+import { addSecurityKey, checkKeyName } from './security-keys.js';
 import { fetchProfile, postTfa, postTfaWithOtp, tfaState, TFA_MODES, withTfaSupport, type Profile, type ProfileDeps, type TfaMode } from './api.js';
 
 export interface Enable2faOptions {
@@ -35,6 +36,8 @@ interface Enable2faFlags extends RegistryFlags {
   passwordStdin?: boolean;
   verify?: string;
   saveRecoveryCodes?: string;
+  securityKey?: boolean;
+  name?: string;
 }
 
 /** How many codes the interactive flow accepts before it gives up (and resets the enrolment). */
@@ -50,7 +53,9 @@ export function registerEnable2fa(profile: Command, deps: AppDeps, runF = enable
     .addArgument(new Argument('[mode]', 'auth-only or auth-and-writes (default)').choices(TFA_MODES))
     .option('--password-stdin', 'scripted start: read the password from stdin, print the secret and leave 2FA pending')
     .option('--verify <code>', 'scripted finish: a code computed from the secret; prints the recovery codes')
-    .option('--save-recovery-codes <file>', 'write the recovery codes to this new file (mode 0600) instead of stdout');
+    .option('--save-recovery-codes <file>', 'write the recovery codes to this new file (mode 0600) instead of stdout')
+    .option('--security-key', 'add a security key (WebAuthn) in the browser instead of an authenticator app')
+    .option('--name <label>', 'with --security-key: a name for the key (default key-<n>)');
   addRegistryOption(cmd);
   addOtpOption(cmd);
   addJsonOption(cmd);
@@ -60,9 +65,16 @@ export function registerEnable2fa(profile: Command, deps: AppDeps, runF = enable
     'printf %s "$PASSWORD" | orgctl profile enable-2fa --password-stdin --json',
     'orgctl profile enable-2fa --verify 123456 --json',
     'printf %s "$PASSWORD" | orgctl profile enable-2fa auth-only --password-stdin --otp 123456',
+    'orgctl profile enable-2fa --security-key --name yubikey',
   ]);
   return cmd.action(async (mode: TfaMode | undefined, flags: Enable2faFlags) => {
-    await runF(parseEnable2faFlags(mode, flags, deps.io.cwd), deps);
+    const opts = parseEnable2faFlags(mode, flags, deps.io.cwd);
+    if (flags.securityKey) {
+      if (opts.verify !== undefined) throw new UsageError('--verify finishes an authenticator-app enrolment; a security key is added in the browser: leave one of them out.');
+      return enableSecurityKeyRun({ ...opts, name: flags.name === undefined ? undefined : checkKeyName(flags.name) }, deps);
+    }
+    if (flags.name !== undefined) throw new UsageError('--name goes with --security-key.');
+    await runF(opts, deps);
   });
 }
 
@@ -138,6 +150,21 @@ export async function enable2faRun(opts: Enable2faOptions, deps: Enable2faDeps):
     }
     await deliverRecoveryCodes(io, opts, opts.mode, codes);
   }));
+}
+
+/**
+ * `enable-2fa --security-key`: the key is added in the browser (security-keys.ts); when it turns
+ * 2FA on, the recovery codes are delivered as for an authenticator app.
+ */
+export async function enableSecurityKeyRun(opts: Enable2faOptions & { name?: string }, deps: Enable2faDeps): Promise<void> {
+  const { io } = deps;
+  if (opts.saveRecoveryCodes !== undefined && existsSync(opts.saveRecoveryCodes)) {
+    throw new UsageError(`${opts.saveRecoveryCodes} already exists; orgctl will not overwrite it.`, 'Pass the name of a new file to --save-recovery-codes.');
+  }
+  const added = await addSecurityKey(opts, deps);
+  io.err(safe`${colorScheme(io, 'stderr').success} Added the security key "${added.key.name}".\n`);
+  if (added.recoveryCodes) return deliverRecoveryCodes(io, opts, opts.mode, added.recoveryCodes);
+  if (opts.json) writeJson(io, { key: added.key, tfaMethods: added.tfaMethods });
 }
 
 /** A mode change of 2FA that is already on: the server asks for an OTP (otplease). */

@@ -45,8 +45,9 @@ export function demoGuide(url: string, seeded: boolean): string {
       'describes the demo data and may not match it (start with a new --data folder, or none).';
   return `
 ${head}
-  org acme: owners alice and grace, admins carol and dave, developers bob, erin and frank;
-  without 2FA: bob, carol and frank. Teams: core = alice, bob, dave; docs = carol, erin, frank.
+  org acme: owners alice, grace and heidi, admins carol and dave, developers bob, erin and frank;
+  without 2FA: bob, carol and frank; heidi's only second factor is a security key.
+  Teams: core = alice, bob, dave; docs = carol, erin, frank.
   alice's TOTP secret: ${ALICE_SECRET}: add it to an authenticator app${otp ? ', or print\n  her current code with: ' + otp : ''}
 
 Try it from another terminal:

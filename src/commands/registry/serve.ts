@@ -23,6 +23,8 @@ export interface ServeOptions {
   mailFrom?: string;
   /** write the URL to this file once listening (removed at the stop), for scripts that background the server */
   urlFile?: string;
+  /** the URL browsers reach the registry at (security keys); default the listen URL with host localhost */
+  publicUrl?: string;
 }
 
 /** Whether `host` is a loopback address (or `localhost`): only this machine can reach it. */
@@ -77,16 +79,17 @@ export function registerServe(parent: Command, deps: AppDeps, runF = serveRun): 
     .option('--smtp <url>', 'send notifications by email: smtp://user:password@host:587 (STARTTLS) or smtps://…:465 (TLS); prefer ORGCTL_SMTP_URL, which other users cannot see')
     .option('--mail-from <address>', 'the sender of notifications (default "orgctl registry <registry@localhost>")')
     .option('--url-file <file>', 'write the URL to this file once listening (removed when the server stops): for scripts that run it in the background')
+    .option('--public-url <url>', 'the URL browsers reach the registry at: security keys are bound to its host (default: the listen URL with host localhost; https: unless the host is localhost)')
     .option('--json', 'accepted for consistency: stdout is already only the URL')
     .addHelpText('after', EXAMPLES)
-    .action(async (flags: { host: string; port: string; data?: string; seed?: string; demo?: boolean; maxConnectionsPerAddress?: string; signup?: string; smtp?: string; mailFrom?: string; urlFile?: string }) => {
+    .action(async (flags: { host: string; port: string; data?: string; seed?: string; demo?: boolean; maxConnectionsPerAddress?: string; signup?: string; smtp?: string; mailFrom?: string; urlFile?: string; publicUrl?: string }) => {
       if (!/^\d+$/.test(flags.port) || Number(flags.port) > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got "${flags.port}"`);
       const cap = flags.maxConnectionsPerAddress;
       if (cap !== undefined && !/^\d{1,6}$/.test(cap)) throw new UsageError(`--max-connections-per-address must be a whole number (0 for no cap), got "${cap}"`);
       if (flags.demo && flags.seed !== undefined) throw new UsageError('--demo serves the demo data shipped with orgctl: it cannot be combined with --seed', 'Drop --seed to use the demo data, or --demo to use your seed.');
       const signup = signupPolicy(flags.signup, flags.host);
       await runF(
-        { host: flags.host, port: Number(flags.port), data: flags.data, seed: flags.seed, demo: !!flags.demo, maxConnectionsPerAddress: cap === undefined ? undefined : Number(cap), signup, smtp: flags.smtp, mailFrom: flags.mailFrom, urlFile: flags.urlFile },
+        { host: flags.host, port: Number(flags.port), data: flags.data, seed: flags.seed, demo: !!flags.demo, maxConnectionsPerAddress: cap === undefined ? undefined : Number(cap), signup, smtp: flags.smtp, mailFrom: flags.mailFrom, urlFile: flags.urlFile, publicUrl: flags.publicUrl },
         deps,
       );
     });
@@ -115,7 +118,7 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
   const onSignal = (sig: string) => (stopRequested ? stopRequested(sig) : (pendingSignal ??= sig));
   deps.proc.on('SIGINT', () => onSignal('SIGINT'));
   deps.proc.on('SIGTERM', () => onSignal('SIGTERM'));
-  const { openRegistry, readSeedFile, SeedError, MailConfigError, fileClock } = await import('../../server/index.js');
+  const { openRegistry, readSeedFile, SeedError, MailConfigError, PublicUrlError, fileClock } = await import('../../server/index.js');
   const { StoreError } = await import('../../server/store/file-store.js');
   const now = io.env.ORGCTL_TEST_CLOCK_FILE ? testClock(io, fileClock) : deps.now;
   const demo = opts.demo ? await import('./demo-guide.js') : undefined;
@@ -134,9 +137,10 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
       signup: opts.signup,
       smtp: opts.smtp ?? (io.env.ORGCTL_SMTP_URL || undefined),
       mailFrom: opts.mailFrom,
+      publicUrl: opts.publicUrl,
     });
   } catch (e) {
-    if (e instanceof SeedError || e instanceof StoreError || e instanceof MailConfigError) throw new CliError(e.message, ExitCode.Usage);
+    if (e instanceof SeedError || e instanceof StoreError || e instanceof MailConfigError || e instanceof PublicUrlError) throw new CliError(e.message, ExitCode.Usage);
     throw e;
   }
   let url: string;
@@ -160,6 +164,7 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
   io.out(`${url}\n`);
   io.err(`orgctl registry listening on ${url}; state ${registry.store.description}${registry.seeded ? `; seeded from ${demo ? `the demo data (${seedFile})` : seedFile}` : ''}; sign-up ${opts.signup}\n`);
   io.err(`mail: ${registry.core.mail.description}\n`);
+  io.err(`security keys: ${registry.core.webauthn.relyingPartyDescription()}\n`);
   if (demo) io.err(demo.demoGuide(url, registry.seeded));
   await new Promise<void>((resolve) => {
     let stopping = false;

@@ -1,6 +1,6 @@
 import { nameProblem } from '../../shared/names.js';
 import type { Auth } from './auth.js';
-import { conflict, forbidden, invalid, notFound } from './errors.js';
+import { conflict, forbidden, invalid, notFound, unauthenticated } from './errors.js';
 import { hashPassword } from './secrets.js';
 import type { CoreState } from './state.js';
 import { issueToken } from './tokens.js';
@@ -51,6 +51,28 @@ export class Accounts {
   async passwordLogin(name: string, password: string, cred: Pick<Credentials, 'otp' | 'ip'>): Promise<string> {
     const user = await this.auth.checkPassword(name, password, cred.ip);
     const actor = await this.auth.otpGate({ user, token: null, via: 'password', password: user.password }, { ip: cred.ip, otp: cred.otp }, 'auth');
+    const t = issueToken(this.state, actor.user.name);
+    await this.state.commit([t.op]);
+    return t.token;
+  }
+
+  /**
+   * The security-key step of a web login (web-login.ts): once the user confirmed the challenge
+   * that `passwordLogin` answered with (its `doneId`), its one-time code is spent, from the
+   * address that sent the password, on the password hash checked then: a new session token.
+   * Null while the browser step is pending.
+   */
+  async finishKeyStep(step: { user: string; passwordHash: string | null; ip: string; doneId: string }): Promise<string | null> {
+    let got: { token: string } | null;
+    try {
+      got = this.auth.challenges.poll(step.doneId);
+    } catch {
+      throw notFound('The security key step of this login has expired. Run the login command again.');
+    }
+    if (!got) return null;
+    const user = this.state.user(step.user);
+    if (!user) throw unauthenticated('Incorrect username or password.');
+    const actor = await this.auth.otpGate({ user, token: null, via: 'password', password: step.passwordHash }, { ip: step.ip, otp: got.token }, 'auth');
     const t = issueToken(this.state, actor.user.name);
     await this.state.commit([t.op]);
     return t.token;

@@ -128,7 +128,7 @@ export class Admin extends OrgDomain {
       );
     }
     const tokens = [...this.state.tokenKeysOf(name)];
-    const ops: TypedOp[] = [{ c: 'users', k: name, v: { ...u, tfa: null, updated: this.state.iso() } }, { c: 'otpUses', k: name, v: null }];
+    const ops: TypedOp[] = [{ c: 'users', k: name, v: { ...u, tfa: null, ...(u.keys ? { keys: [] } : {}), updated: this.state.iso() } }, { c: 'otpUses', k: name, v: null }];
     for (const k of tokens) ops.push({ c: 'tokens', k, v: null });
     for (const r of removedFrom) ops.push(...this.removalOps(r.org, name, r.role, OPERATOR, 'tfa_reset'));
     ops.push(this.state.auditOp(null, OPERATOR, 'user.tfa.operator-reset', name, { tokensRevoked: tokens.length, removedFrom: removedFrom.map((r) => r.org) }));

@@ -2,10 +2,11 @@ import { CoreError, conflict, forbidden, unauthenticated } from './errors.js';
 import { PasswordPool, type PasswordPoolOptions } from './password-pool.js';
 import { isImportedHash, verifyImported } from './htpasswd.js';
 import { hashPassword, recoveryCodeHash, safeEqual, tokenKey, verifyPassword } from './secrets.js';
-import { setOf, tfaOn, type CoreState } from './state.js';
+import { hasKeys, setOf, tfaOn, type CoreState } from './state.js';
 import { Backoff, waitText, type BackoffOptions } from './throttle.js';
 import { matchTotp } from './totp.js';
 import { ipInCidrs } from './cidr.js';
+import { WebAuthChallenges } from './webauthn-challenges.js';
 import type { Actor, Credentials, UserRec } from './types.js';
 
 /** Why an OTP is asked for: `auth` (login, profile, tokens, governance) or `write` (other writes). */
@@ -34,6 +35,8 @@ export class Auth {
   /** account → addresses it logged in from with its password (bounded), exempt from `pwAccount` */
   private readonly knownAddresses = new Map<string, Set<string>>();
   readonly passwords: PasswordPool;
+  /** second-factor challenges answered with a security key in the browser (npm's authUrl/doneUrl) */
+  readonly challenges: WebAuthChallenges;
 
   constructor(
     private readonly state: CoreState,
@@ -47,6 +50,7 @@ export class Auth {
     this.otpSource = new Backoff(state.now, t);
     this.otpAccount = new Backoff(state.now, { ...t, free: free * 4 });
     this.passwords = new PasswordPool(passwords);
+    this.challenges = new WebAuthChallenges(state.now);
   }
 
   /** The acting user, or null when the request carries no credential. Bad credentials throw. */
@@ -200,9 +204,10 @@ export class Auth {
     // its owner's OTP budget.
     if (tok?.readonly) throw forbidden('This token is read-only and cannot make changes.', 'EREADONLY');
     const code = (otp ?? '').replace(/\s+/g, '');
-    if (!code) throw otpChallenge('This operation requires a one-time password from your authenticator app. Pass it with --otp.');
     const name = actor.user.name;
-    const src = `${name}\n${tok ? `t:${tok.key}` : `a:${ip}`}`;
+    const spender = tok ? `t:${tok.key}` : `a:${ip}`;
+    const src = `${name}\n${spender}`;
+    if (!code) throw this.challenge(actor.user, spender, 'This operation requires a one-time password from your authenticator app. Pass it with --otp.');
     const wait = Math.max(this.otpSource.waitFor(src), this.otpAccount.waitFor(name));
     if (wait > 0) {
       throw new CoreError('rate_limited', `Too many wrong one-time passwords for ${name}. Try again in ${waitText(wait)}.`, { retryAfter: wait });
@@ -211,8 +216,14 @@ export class Auth {
     const tfa = u.tfa;
     if (!tfa || tfa.pending) throw conflict('Your two-factor settings changed while this request was processed. Try again.');
     const now = this.state.now();
-    const h = recoveryCodeHash(code);
-    if (h !== null) {
+    const h = code.startsWith('wa_') ? null : recoveryCodeHash(code);
+    if (code.startsWith('wa_')) {
+      // The one-time code of a security-key challenge: from the token (or address) it was opened for, once.
+      if (this.challenges.consume(name, spender, code)) {
+        this.otpSource.succeed(src);
+        return;
+      }
+    } else if (h !== null) {
       const idx = tfa.recovery.findIndex((r) => safeEqual(r, h));
       if (idx >= 0) {
         this.otpSource.succeed(src);
@@ -221,14 +232,14 @@ export class Auth {
         return;
       }
     } else {
-      const step = matchTotp(tfa.secret, code, now);
+      const step = tfa.secret === null ? null : matchTotp(tfa.secret, code, now);
       if (step !== null) {
         const uses = (this.state.all('otpUses').get(u.name) ?? []).filter((x) => x.until > now);
         const used = uses.find((x) => x.step === step);
         const tokKey = tok?.key ?? null;
         if (used) {
           if (tokKey !== null && used.tok === tokKey) return; // the same token may reuse its code (one --otp, many requests)
-          throw otpChallenge('This one-time password has already been used. Wait for the next code from your authenticator app.');
+          throw this.challenge(u, spender, 'This one-time password has already been used. Wait for the next code from your authenticator app.');
         }
         this.otpSource.succeed(src);
         uses.push({ step, tok: tokKey, until: (step + 2) * 30_000 });
@@ -238,7 +249,19 @@ export class Auth {
     }
     this.otpSource.fail(src);
     this.otpAccount.fail(name);
-    throw otpChallenge('The one-time password is wrong or has expired. Enter the current code from your authenticator app.');
+    throw this.challenge(u, spender, 'The one-time password is wrong or has expired. Enter the current code from your authenticator app.');
+  }
+
+  /**
+   * The 401 that asks for the second factor. A user with security keys also gets npm's web-auth
+   * shape: `authUrl` (a page that asks for the key) and `doneUrl` (polled for a one-time code that
+   * `spender` then sends as the OTP).
+   */
+  private challenge(u: UserRec, spender: string, totpMessage: string): CoreError {
+    const urls = hasKeys(u) ? this.challenges.open(u.name, spender) : null;
+    if (!urls) return otpChallenge(totpMessage);
+    const totp = u.tfa?.secret ? ' or pass a one-time password from your authenticator app with --otp' : ' (or pass a recovery code with --otp)';
+    return new CoreError('otp', `This operation requires your security key: open ${urls.authUrl} in a browser and confirm with the key${totp}.`, { extra: urls });
   }
 
   /** Refuses writes with a read-only token, and org actions outside a granular token's orgs. */

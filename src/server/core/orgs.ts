@@ -3,7 +3,7 @@ import { conflict, notFound, invalid } from './errors.js';
 import { invitationMessage } from './messages.js';
 import { bodyUser, INVITATION_DAYS, OrgDomain } from './org-common.js';
 import { k2 } from './schema.js';
-import { DAY, DEVELOPERS, tfaOn } from './state.js';
+import { DAY, DEVELOPERS, tfaMethods, tfaOn } from './state.js';
 import type { Actor, Credentials, InvitationRec } from './types.js';
 
 /** Orgs and their members: the roster, changing a role or inviting (`npm org set`), removing (`npm org rm`). */
@@ -130,7 +130,7 @@ export class Orgs extends OrgDomain {
   }
 
   /** Members with role, teams and, for owners and admins, 2FA state (null for others). */
-  detailedMembers(actor: Actor, org: string): { user: string; role: Role; twoFactor: boolean | null; teams: string[] }[] {
+  detailedMembers(actor: Actor, org: string): { user: string; role: Role; twoFactor: boolean | null; tfaMethods: ('totp' | 'webauthn')[] | null; teams: string[] }[] {
     this.requireOrg(org);
     this.auth.tokenMayRead(actor, org);
     const myRole = this.requireMember(actor, org);
@@ -145,6 +145,7 @@ export class Orgs extends OrgDomain {
       user,
       role: members.get(user)!,
       twoFactor: seeTfa ? tfaOn(this.state.user(user)!) : null,
+      tfaMethods: seeTfa ? tfaMethods(this.state.user(user)!) : null,
       teams: (teamsByUser.get(user) ?? []).sort(),
     }));
   }

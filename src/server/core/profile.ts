@@ -1,13 +1,13 @@
 import { isTfaMode, type TfaMode, isEmailAddress } from '../../shared/names.js';
 import type { Auth } from './auth.js';
 import { CoreError, conflict, forbidden, invalid } from './errors.js';
-import { hashPassword, newRecoveryCode, recoveryCodeHash } from './secrets.js';
+import { hashPassword, newRecoveryCodes, recoveryCodeHash } from './secrets.js';
 import { tfaOn, type CoreState } from './state.js';
 import { matchTotp, newTotpSecret, totpUri } from './totp.js';
 import { waitText } from './throttle.js';
 import type { Actor, Credentials, OtpUse, TfaRec, UserRec } from './types.js';
 
-export const RECOVERY_CODES = 5;
+export { RECOVERY_CODES } from './secrets.js';
 const PROFILE_FIELDS = ['email', 'fullname', 'homepage', 'freenode', 'twitter', 'github'] as const;
 
 export interface Profile {
@@ -147,7 +147,8 @@ export class Profiles {
           );
         }
       }
-      const next: UserRec = { ...u, tfa: null, updated: this.state.iso() };
+      // Every second factor goes: TOTP and security keys.
+      const next: UserRec = { ...u, tfa: null, ...(u.keys ? { keys: [] } : {}), updated: this.state.iso() };
       await this.state.commit([{ c: 'users', k: u.name, v: next }, { c: 'otpUses', k: u.name, v: null }, this.state.auditOp(null, u.name, u.tfa.pending ? 'user.tfa.reset' : 'user.tfa.disable')]);
       return this.profile(next, false);
     }
@@ -174,14 +175,14 @@ export class Profiles {
     const src = `${u.name}\n${actor.token ? `t:${actor.token.key}` : 'enrol'}`;
     const wait = Math.max(this.auth.otpSource.waitFor(src), this.auth.otpAccount.waitFor(u.name));
     if (wait > 0) throw new CoreError('rate_limited', `Too many wrong codes. Try again in ${waitText(wait)}.`, { retryAfter: wait });
-    const step = matchTotp(u.tfa.secret, code, this.state.now());
+    const step = u.tfa.secret === null ? null : matchTotp(u.tfa.secret, code, this.state.now());
     if (step === null) {
       this.auth.otpSource.fail(src);
       this.auth.otpAccount.fail(u.name);
       throw forbidden('The code is wrong or has expired. Enter the current code from your authenticator app.', 'EOTP_INVALID');
     }
     this.auth.otpSource.succeed(src);
-    const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
+    const codes = newRecoveryCodes();
     const next: UserRec = { ...u, tfa: { ...u.tfa, pending: false, recovery: codes.map((c) => recoveryCodeHash(c)!) }, updated: this.state.iso() };
     const uses: OtpUse[] = [{ step, tok: actor.token?.key ?? null, until: (step + 2) * 30_000 }];
     await this.state.commit([{ c: 'users', k: u.name, v: next }, { c: 'otpUses', k: u.name, v: uses }, this.state.auditOp(null, u.name, 'user.tfa.enable', undefined, { mode: next.tfa!.mode })]);

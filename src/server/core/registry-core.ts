@@ -24,6 +24,7 @@ import { Tokens } from './tokens.js';
 import { UserImport } from './user-import.js';
 import type { OrgRec, UserRec } from './types.js';
 import { WebLogin } from './web-login.js';
+import { WebAuthn } from './webauthn.js';
 
 export { INVITATION_DAYS, REMOVAL_RECORD_DAYS } from './org-common.js';
 export { RECOVERY_CODES, type Profile } from './profile.js';
@@ -52,6 +53,8 @@ export interface CoreOptions {
   tarballs?: TarballStore;
   /** who may create an account by signing up; default `open` */
   signup?: SignupPolicy;
+  /** the URL browsers reach the registry at: security keys' relying party (default: the listen URL, host `localhost`) */
+  publicUrl?: string;
 }
 
 /**
@@ -77,6 +80,7 @@ export class RegistryCore {
   readonly auth: Auth;
   readonly accounts: Accounts;
   readonly webLogin: WebLogin;
+  readonly webauthn: WebAuthn;
   readonly tokens: Tokens;
   readonly profiles: Profiles;
   readonly orgs: Orgs;
@@ -111,6 +115,7 @@ export class RegistryCore {
     this.passwords = auth.passwords;
     this.accounts = new Accounts(state, auth);
     this.webLogin = new WebLogin(state, this.accounts);
+    this.webauthn = new WebAuthn(state, auth, opts.publicUrl);
     this.tokens = new Tokens(state, auth);
     this.profiles = new Profiles(state, auth);
     this.orgs = new Orgs(state, auth);

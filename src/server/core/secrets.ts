@@ -88,6 +88,13 @@ export function recoveryCodeHash(typed: string): string | null {
   return /^[A-Z2-7]{10}$/.test(short) ? sha256Hex(short) : null;
 }
 
+/** How many recovery codes a user gets when 2FA turns on. */
+export const RECOVERY_CODES = 5;
+
+export function newRecoveryCodes(): string[] {
+  return Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
+}
+
 export function newId(bytes = 16): string {
   return randomBytes(bytes).toString('hex');
 }

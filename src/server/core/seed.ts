@@ -1,4 +1,4 @@
-import { isTfaMode, nameProblem, normalizeRole, type Role, isEmailAddress } from '../../shared/names.js';
+import { isTfaMode, keyNameProblem, nameProblem, normalizeRole, type Role, isEmailAddress } from '../../shared/names.js';
 import type { Op } from '../store/store.js';
 import { hashPassword, redactToken, tokenKey } from './secrets.js';
 import { isUsableSecret } from './totp.js';
@@ -6,7 +6,8 @@ import type { MemberRec, OrgRec, TokenRec, UserRec } from './types.js';
 
 /**
  * The seed file format (docs/registry-api.md "Seed format"):
- *   { "users": [{ "name", "password"?, "email"?, "token"?, "tfa"?: { "mode", "secret" } | null }],
+ *   { "users": [{ "name", "password"?, "email"?, "token"?, "tfa"?: { "mode", "secret"? } | null,
+ *                 "keys"?: [{ "name", "id", "publicKey", "counter"?, "transports"? }] }],
  *     "orgs":  [{ "name", "members": { user: role }, "teams"?: { team: [user] }, "requireTfa"?: bool }] }
  * validateSeed() checks everything first and names the bad entry; buildSeedOps() hashes the
  * passwords (in parallel: 10,000 users seed in seconds when most have no password) and returns one
@@ -24,7 +25,9 @@ export interface SeedUser {
   password?: string;
   email?: string;
   token?: string;
-  tfa?: { mode: string; secret: string } | null;
+  tfa?: { mode: string; secret?: string | null } | null;
+  /** security keys (credential id and COSE public key, base64url); `tfa.secret` may then be left out */
+  keys?: { name: string; id: string; publicKey: string; counter?: number; transports?: string[] }[];
 }
 export interface SeedOrg {
   name: string;
@@ -47,6 +50,7 @@ export function validateSeed(raw: unknown): Seed {
   if (!Array.isArray(orgs)) throw new SeedError('seed: "orgs" must be an array');
   const byName = new Map<string, SeedUser>();
   const tokens = new Set<string>();
+  const credentialIds = new Set<string>();
   users.forEach((u, i) => {
     const where = `users[${i}]`;
     if (!isObj(u)) throw new SeedError(`seed: ${where} must be an object`);
@@ -66,9 +70,13 @@ export function validateSeed(raw: unknown): Seed {
       if (tokens.has(u.token)) throw new SeedError(`seed: ${at}: token is used by another user`);
       tokens.add(u.token);
     }
+    if (u.keys !== undefined) checkSeedKeys(u.keys, at, credentialIds);
     if (u.tfa !== undefined && u.tfa !== null) {
       if (!isObj(u.tfa) || !isTfaMode(u.tfa.mode)) throw new SeedError(`seed: ${at}: tfa.mode must be auth-only or auth-and-writes`);
-      if (!isUsableSecret(u.tfa.secret)) throw new SeedError(`seed: ${at}: tfa.secret must be a base32 TOTP secret of at least 10 bytes`);
+      const keyOnly = u.keys !== undefined && (u.tfa.secret === undefined || u.tfa.secret === null);
+      if (!keyOnly && !isUsableSecret(u.tfa.secret)) throw new SeedError(`seed: ${at}: tfa.secret must be a base32 TOTP secret of at least 10 bytes`);
+    } else if (u.keys !== undefined) {
+      throw new SeedError(`seed: ${at}: a user with keys needs "tfa": {"mode": "auth-only" | "auth-and-writes"} (the mode the keys apply in)`);
     }
     byName.set(name, u as unknown as SeedUser);
   });
@@ -114,6 +122,29 @@ export function validateSeed(raw: unknown): Seed {
   return { users: users as SeedUser[], orgs: orgs as SeedOrg[] };
 }
 
+const B64URL = /^[A-Za-z0-9_-]{16,1400}$/;
+
+/** A seed user's `keys`: a non-empty list, each with a name, a credential id and a public key (base64url). */
+function checkSeedKeys(keys: unknown, at: string, ids: Set<string>): void {
+  if (!Array.isArray(keys) || keys.length === 0) throw new SeedError(`seed: ${at}: keys must be a non-empty list`);
+  const names = new Set<string>();
+  keys.forEach((k: unknown, j) => {
+    const w = `${at}: keys[${j}]`;
+    if (!isObj(k)) throw new SeedError(`seed: ${w} must be an object`);
+    const p = keyNameProblem(k.name);
+    if (p) throw new SeedError(`seed: ${w}: ${p}`);
+    if (names.has(k.name as string)) throw new SeedError(`seed: ${w}: duplicate key name`);
+    names.add(k.name as string);
+    for (const f of ['id', 'publicKey'] as const) {
+      if (typeof k[f] !== 'string' || !B64URL.test(k[f] as string)) throw new SeedError(`seed: ${w}: ${f} must be base64url`);
+    }
+    if (ids.has(k.id as string)) throw new SeedError(`seed: ${w}: the credential id is used by another key`);
+    ids.add(k.id as string);
+    if (k.counter !== undefined && !(Number.isInteger(k.counter) && (k.counter as number) >= 0)) throw new SeedError(`seed: ${w}: counter must be a whole number of 0 or more`);
+    if (k.transports !== undefined && !(Array.isArray(k.transports) && k.transports.every((t) => typeof t === 'string'))) throw new SeedError(`seed: ${w}: transports must be a list of strings`);
+  });
+}
+
 export async function buildSeedOps(seed: Seed, nowIso: string): Promise<Op[]> {
   const ops: Op[] = [];
   const hashes = await Promise.all(seed.users.map((u) => (u.password ? hashPassword(u.password) : Promise.resolve(null))));
@@ -125,7 +156,10 @@ export async function buildSeedOps(seed: Seed, nowIso: string): Promise<Op[]> {
       password: hashes[i] ?? null,
       created: nowIso,
       updated: nowIso,
-      tfa: u.tfa ? { mode: u.tfa.mode as 'auth-only' | 'auth-and-writes', pending: false, secret: u.tfa.secret, recovery: [] } : null,
+      tfa: u.tfa ? { mode: u.tfa.mode as 'auth-only' | 'auth-and-writes', pending: false, secret: u.tfa.secret ?? null, recovery: [] } : null,
+      ...(u.keys
+        ? { keys: u.keys.map((k) => ({ id: k.id, publicKey: k.publicKey, counter: k.counter ?? 0, transports: k.transports ?? [], name: k.name, created: nowIso, lastUsed: null })) }
+        : {}),
     };
     ops.push({ c: 'users', k: u.name, v: rec });
     if (u.token) {

@@ -11,9 +11,21 @@ export const DAY = 86_400_000;
 /** The implicit team of every org: all its members, never stored. */
 export const DEVELOPERS = 'developers';
 
-/** Whether a user's 2FA is on (enrolled and confirmed). */
+/** Whether a user's 2FA is on: TOTP enrolled and confirmed, or at least one security key. */
 export function tfaOn(u: UserRec): boolean {
-  return !!u.tfa && !u.tfa.pending;
+  return (!!u.tfa && !u.tfa.pending) || hasKeys(u);
+}
+
+export function hasKeys(u: UserRec): boolean {
+  return (u.keys?.length ?? 0) > 0;
+}
+
+/** Which second factors a user has on: `totp`, `webauthn` (security keys). */
+export function tfaMethods(u: UserRec): ('totp' | 'webauthn')[] {
+  const out: ('totp' | 'webauthn')[] = [];
+  if (u.tfa && !u.tfa.pending && u.tfa.secret !== null) out.push('totp');
+  if (hasKeys(u)) out.push('webauthn');
+  return out;
 }
 
 /** A notification's text (see messages.ts). */
@@ -184,7 +196,8 @@ export class CoreState {
   /**
    * The core's invariants, checked on the state `ops` would leave, before anything is applied (so
    * whatever path a change takes, it cannot commit a broken state): every member of an org that
-   * requires 2FA has 2FA on; no user and org share a name; nobody without 2FA joins an org with a
+   * requires 2FA has 2FA on (TOTP or a security key); a user's security keys sit beside a 2FA
+   * record that is on; no user and org share a name; nobody without 2FA joins an org with a
    * scheduled 2FA requirement, which exists only for an org that does not require 2FA yet; a
    * package grant belongs to a team that exists, of the org whose scope the package is in.
    */
@@ -220,6 +233,11 @@ export class CoreState {
         if (!get('orgs', g.org) || (g.team !== DEVELOPERS && !get('teams', k2(g.org, g.team))) || !g.pkg.startsWith(`@${g.org}/`)) {
           throw new CoreError('conflict', `Team ${g.org}:${g.team} or its org is gone. Nothing was changed; try again.`, { code: 'EINVARIANT' });
         }
+      }
+      if (o.c === 'users' && o.v && (hasKeys(o.v) ? !o.v.tfa || o.v.tfa.pending : o.v.tfa?.secret === null)) {
+        // Security keys live beside a 2FA record that is on (mode, recovery codes); a record
+        // without a TOTP secret exists only while there is a key.
+        throw new CoreError('conflict', `This change would leave ${o.k}'s two-factor settings inconsistent. Nothing was changed; try again.`, { code: 'EINVARIANT' });
       }
       if (o.c === 'users' && o.v && !tfaOn(o.v)) {
         for (const org of this.userOrgs.get(o.k) ?? []) check(org, o.k);

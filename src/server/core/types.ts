@@ -6,10 +6,25 @@ export interface TfaRec {
   mode: TfaMode;
   /** true between enrolment and the first valid code */
   pending: boolean;
-  /** base32 TOTP secret */
-  secret: string;
+  /** base32 TOTP secret; null when the second factor is security keys only (`UserRec.keys`) */
+  secret: string | null;
   /** recoveryCodeHash of each unused recovery code (sha256 hex of its normalized form) */
   recovery: string[];
+}
+
+/** A registered security key (WebAuthn credential). */
+export interface KeyRec {
+  /** the credential id, base64url */
+  id: string;
+  /** the COSE public key, base64url */
+  publicKey: string;
+  /** the signature counter last seen (0 for authenticators that keep none) */
+  counter: number;
+  transports: string[];
+  /** the user's label, unique per user */
+  name: string;
+  created: string;
+  lastUsed: string | null;
 }
 
 export interface UserRec {
@@ -21,6 +36,11 @@ export interface UserRec {
   created: string;
   updated: string;
   tfa: TfaRec | null;
+  /**
+   * Security keys (WebAuthn credentials), a second factor like TOTP. Whenever there is one, `tfa`
+   * is on (not pending): it holds the mode and the recovery codes (`secret` null for keys only).
+   */
+  keys?: KeyRec[];
   /** set by an operator (`orgctl registry users disable`): no token or password of the account is accepted */
   disabled?: boolean;
   fullname?: string | null;

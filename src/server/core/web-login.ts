@@ -1,5 +1,5 @@
 import type { Accounts } from './accounts.js';
-import { conflict, invalid, notFound } from './errors.js';
+import { CoreError, conflict, invalid, notFound } from './errors.js';
 import { nameProblem, isEmailAddress } from '../../shared/names.js';
 import { newId } from './secrets.js';
 import type { CoreState } from './state.js';
@@ -15,6 +15,8 @@ interface WebSession {
   user: string | null;
   /** a form is being checked: a second one waits its turn (409) instead of minting a second token */
   busy: boolean;
+  /** the password was right and the user has a security key: the challenge to confirm in the browser */
+  keyStep: { user: string; passwordHash: string | null; ip: string; doneId: string } | null;
 }
 
 /** Web login (`npm login --auth-type=web`): sessions kept in memory for ten minutes. */
@@ -33,7 +35,7 @@ export class WebLogin {
     // refusal it prints); with invitations, the name is known only when the form is sent.
     if (create) this.accounts.refuseIfClosed();
     this.pruneWeb();
-    const s: WebSession = { loginId: newId(), doneId: newId(), created: this.state.now(), create, token: null, user: null, busy: false };
+    const s: WebSession = { loginId: newId(), doneId: newId(), created: this.state.now(), create, token: null, user: null, busy: false, keyStep: null };
     this.webSessions.set(s.loginId, s);
     this.webByDone.set(s.doneId, s);
     return { loginId: s.loginId, doneId: s.doneId };
@@ -65,6 +67,14 @@ export class WebLogin {
     s.busy = true;
     try {
       s.token = creating ? await this.accounts.createAccount(name, form.password, email, ip) : await this.accounts.passwordLogin(name, form.password, { otp: form.otp, ip });
+    } catch (e) {
+      // The password was right and the user has a security key: the login finishes when the
+      // browser confirms the challenge (its doneUrl's last segment), on the CLI's next poll.
+      const doneUrl = e instanceof CoreError && e.kind === 'otp' ? e.extra?.doneUrl : undefined;
+      if (typeof doneUrl === 'string') {
+        s.keyStep = { user: name, passwordHash: this.state.user(name)?.password ?? null, ip, doneId: doneUrl.slice(doneUrl.lastIndexOf('/') + 1) };
+      }
+      throw e;
     } finally {
       s.busy = false;
     }
@@ -72,10 +82,25 @@ export class WebLogin {
     return name;
   }
 
-  /** The CLI's poll: null while pending; the token once (the session is then forgotten). */
-  pollWebLogin(doneId: string): { token: string } | null {
+  /**
+   * The CLI's poll: null while pending; the token once (the session is then forgotten). A login
+   * waiting for its security-key step gets its token here, once the browser confirmed.
+   */
+  async pollWebLogin(doneId: string): Promise<{ token: string } | null> {
     const s = this.webByDone.get(doneId);
     if (!s || this.state.now() - s.created > WEB_LOGIN_TTL) throw notFound('Unknown or expired login session.');
+    if (!s.token && s.keyStep && !s.busy) {
+      s.busy = true;
+      try {
+        const token = await this.accounts.finishKeyStep(s.keyStep);
+        if (token) {
+          s.token = token;
+          s.user = s.keyStep.user;
+        }
+      } finally {
+        s.busy = false;
+      }
+    }
     if (!s.token) return null;
     this.webByDone.delete(doneId);
     this.webSessions.delete(s.loginId);

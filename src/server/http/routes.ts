@@ -4,6 +4,7 @@ import { discovery } from '../core/discovery.js';
 import type { Actor, Credentials } from '../core/types.js';
 import { HttpError, MAX_PUBLISH_BYTES, parseJson, parseJsonObject, readBody, type Reply } from './http-util.js';
 import { showLoginPage, submitLoginPage } from './web-login.js';
+import { keyAnswer, keyOptions, showRegisterPage, showVerifyPage, staticFile } from './webauthn.js';
 
 /**
  * The npm-compatible routes (docs/registry-api.md). Each handler turns HTTP into a core call and
@@ -108,7 +109,7 @@ export const routes: Route[] = [
   route('GET', '/-/v1/login/web/:id', showLoginPage),
   route('POST', '/-/v1/login/web/:id', submitLoginPage),
   route('GET', '/-/v1/login/done/:id', async (c) => {
-    const r = c.core.pollWebLogin(c.params.id!);
+    const r = await c.core.pollWebLogin(c.params.id!);
     if (!r) return json(202, {}, { 'retry-after': '1' });
     return json(200, r);
   }),
@@ -119,6 +120,29 @@ export const routes: Route[] = [
     const body = await c.body();
     return json(200, await c.core.updateProfile(await c.actor(), c.cred, body));
   }),
+
+  // ---- security keys (docs/registry-api.md "Security keys"): the CLI's calls, then the browser's pages
+  route('POST', '/-/orgctl/v1/webauthn/registrations', async (c) => {
+    const body = await c.body();
+    return json(200, await c.core.webauthn.startRegistration(await c.actor(), c.cred, body));
+  }),
+  route('GET', '/-/orgctl/v1/webauthn/registrations/:id', async (c) => {
+    const r = c.core.webauthn.pollRegistration(c.params.id!);
+    return r ? json(200, r) : json(202, {}, { 'retry-after': '1' });
+  }),
+  route('GET', '/-/orgctl/v1/webauthn/done/:id', async (c) => {
+    const r = c.core.auth.challenges.poll(c.params.id!);
+    return r ? json(200, r) : json(202, {}, { 'retry-after': '1' });
+  }),
+  route('GET', '/-/orgctl/v1/webauthn/keys', async (c) => json(200, c.core.webauthn.listKeys(await c.actor()))),
+  route('DELETE', '/-/orgctl/v1/webauthn/keys/:name', async (c) => json(200, await c.core.webauthn.removeKey(await c.actor(), c.cred, c.params.name!))),
+  route('GET', '/-/orgctl/webauthn/register/:id', showRegisterPage),
+  route('POST', '/-/orgctl/webauthn/register/:id/options', (c) => keyOptions(c, 'register')),
+  route('POST', '/-/orgctl/webauthn/register/:id', (c) => keyAnswer(c, 'register')),
+  route('GET', '/-/orgctl/webauthn/verify/:id', showVerifyPage),
+  route('POST', '/-/orgctl/webauthn/verify/:id/options', (c) => keyOptions(c, 'verify')),
+  route('POST', '/-/orgctl/webauthn/verify/:id', (c) => keyAnswer(c, 'verify')),
+  route('GET', '/-/orgctl/webauthn/static/:file', staticFile),
 
   // ---- tokens
   route('GET', '/-/npm/v1/tokens', async (c) => {

@@ -180,6 +180,7 @@ export function createRegistryServer(opts: RegistryServerOptions): RegistryServe
           const a = server.address() as AddressInfo;
           const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
           url = `http://${h}:${a.port}/`;
+          core.webauthn.listening(url);
           resolve(url);
         });
       });

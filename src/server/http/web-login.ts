@@ -11,13 +11,16 @@ import { escapeHtml, type Reply } from './http-util.js';
  * Sec-Fetch-Site) carrying the session's CSRF token.
  */
 
-const STYLE =
+export const STYLE =
   'body{font:16px system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem}label{display:block;margin:.8rem 0}input{display:block;width:100%;padding:.4rem;font:inherit}button{padding:.5rem 1rem;font:inherit}.error{color:#a00}.ok{color:#060}';
+
+/** The CSP source of STYLE, for pages that share it. */
+export const STYLE_SRC = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
 
 /** On every login page: nothing but the hashed inline style, the form posts only to itself, no framing. */
 export const LOGIN_PAGE_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'text/html; charset=utf-8',
-  'content-security-policy': `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+  'content-security-policy': `default-src 'none'; style-src ${STYLE_SRC}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
   'x-content-type-options': 'nosniff',
@@ -95,6 +98,11 @@ export async function submitLoginPage(c: LoginContext): Promise<Reply> {
   } catch (e) {
     if (!(e instanceof CoreError)) throw e;
     const status = e.kind === 'otp' || e.kind === 'unauthenticated' ? 401 : e.kind === 'rate_limited' ? 429 : e.kind === 'not_found' ? 404 : e.kind === 'conflict' ? 409 : e.kind === 'forbidden' ? 403 : 400;
+    const authUrl = e.kind === 'otp' && typeof e.extra?.authUrl === 'string' ? e.extra.authUrl : undefined;
+    if (authUrl) {
+      // A user with a security key: the key step happens on its own page; the terminal gets the token once it is done.
+      return page(401, loginPage({ message: 'Your password is right. Now confirm with your security key; then return to your terminal.', keyUrl: authUrl, closed: true }));
+    }
     return page(status, loginPage({ message: e.message, error: true, username: fields.username, email: fields.email, create: c.core.webLoginPending(id)?.create, askOtp: e.kind === 'otp', csrf: csrfToken(id) }));
   }
 }
@@ -110,11 +118,15 @@ interface PageOptions {
   email?: string;
   askOtp?: boolean;
   csrf?: string;
+  /** the security-key step's page (a second-factor challenge's authUrl) */
+  keyUrl?: string;
 }
 
 function loginPage(o: PageOptions): string {
   const msg = o.message ? `<p class="${o.error ? 'error' : 'ok'}" role="${o.error ? 'alert' : 'status'}">${escapeHtml(o.message)}</p>` : '';
-  const form = o.closed
+  const form = o.keyUrl
+    ? `<p><a id="security-key" href="${escapeHtml(o.keyUrl)}">Use your security key</a></p>`
+    : o.closed
     ? ''
     : `<form method="post" autocomplete="off">
   <input type="hidden" name="csrf" value="${escapeHtml(o.csrf ?? '')}">

@@ -8,9 +8,9 @@ import { expectMembers, isCompactRoster, parseRoster } from '../../../../src/com
 import { CliError } from '../../../../src/errors.js';
 
 const ROSTER = [
-  { user: 'alice', role: 'owner', twoFactor: true, teams: ['core', 'web.ops'] },
-  { user: 'bob_2', role: 'developer', twoFactor: null, teams: [] },
-  { user: 'c-3', role: 'admin', twoFactor: false, teams: ['x'] },
+  { user: 'alice', role: 'owner', twoFactor: true, tfaMethods: ['totp', 'webauthn'], teams: ['core', 'web.ops'] },
+  { user: 'bob_2', role: 'developer', twoFactor: null, tfaMethods: null, teams: [] },
+  { user: 'c-3', role: 'admin', twoFactor: false, tfaMethods: [], teams: ['x'] },
 ];
 const WHERE = 'GET /-/orgctl/v1/orgs/acme/members';
 const bytes = (s: string) => [Buffer.from(s, 'utf8')];
@@ -41,6 +41,7 @@ describe('isCompactRoster', () => {
     ['whitespace', JSON.stringify(ROSTER, null, 1)],
     ['another key order', '[{"role":"owner","user":"alice","twoFactor":true,"teams":[]}]'],
     ['an extra field', '[{"user":"alice","role":"owner","twoFactor":true,"teams":[],"x":1}]'],
+    ['an unknown second factor', '[{"user":"alice","role":"owner","twoFactor":true,"tfaMethods":["sms"],"teams":[]}]'],
     ['an unknown role', '[{"user":"alice","role":"boss","twoFactor":true,"teams":[]}]'],
     ['a name with an escape', '[{"user":"a\\u001bb","role":"owner","twoFactor":true,"teams":[]}]'],
     ['a name with a right-to-left override', '[{"user":"a\u202eb","role":"owner","twoFactor":true,"teams":[]}]'],
@@ -69,6 +70,7 @@ describe('parseRoster and expectMembers', () => {
     ['[{"user":"a","twoFactor":true,"teams":[]}]', 'item 1 has no "role" string'],
     ['[{"user":"a","role":"owner","twoFactor":"yes","teams":[]}]', 'item 1: "twoFactor" must be true, false or null'],
     ['[{"user":"a","role":"owner","twoFactor":true,"teams":"core"}]', 'item 1: "teams" must be a list of strings'],
+    ['[{"user":"a","role":"owner","twoFactor":true,"tfaMethods":["sms"],"teams":[]}]', 'item 1: "tfaMethods" must be null or a list of "totp" and "webauthn"'],
     [`${JSON.stringify(ROSTER)}]`, 'it is not valid JSON'],
   ])('refuse %j: %s (exit 1)', (text, why) => {
     let err: unknown;

@@ -1,0 +1,61 @@
+import { CliError } from '../errors.js';
+import type { IO } from '../ui/io.js';
+import { withSpinner } from '../ui/spinner.js';
+import { safe } from '../ui/visible.js';
+import { parseRetryAfter, type RegistryClient } from './client.js';
+import { errorForResponse } from './errors.js';
+
+/** How long a command waits for the browser step of a security-key challenge (the registry keeps it ten minutes). */
+export const WEB_AUTH_TIMEOUT_MS = 10 * 60_000;
+
+export interface WebAuthUrls {
+  authUrl: string;
+  doneUrl: string;
+}
+
+/** The `{authUrl, doneUrl}` of a second-factor challenge's body (npm's web OTP), or null. */
+export function webAuthUrls(body: unknown): WebAuthUrls | null {
+  const b = body as { authUrl?: unknown; doneUrl?: unknown } | null;
+  return b && isHttpUrl(b.authUrl) && isHttpUrl(b.doneUrl) ? { authUrl: b.authUrl, doneUrl: b.doneUrl } : null;
+}
+
+/**
+ * npm's web OTP: prints the `authUrl` to open (confirm with the security key there), then polls
+ * the `doneUrl` until it answers 200 `{token}`: the one-time code, returned.
+ */
+export async function waitForWebAuth(client: Pick<RegistryClient, 'raw' | 'clock'>, io: IO, urls: WebAuthUrls): Promise<string> {
+  io.err(safe`This operation needs your security key. Authenticate your account at:\n${urls.authUrl}\n`);
+  const body = await pollDoneUrl(client, io, urls.doneUrl, 'Waiting for your security key in the browser…');
+  const t = (body as { token?: unknown } | undefined)?.token;
+  if (typeof t !== 'string' || !t) throw new CliError('the security key check finished without a one-time code.');
+  return t;
+}
+
+/**
+ * Polls a `doneUrl` under a spinner: 202 (+ Retry-After, at least 250 ms, at most 30 s) until 200,
+ * whose body is returned; any other status is its error. Gives up after WEB_AUTH_TIMEOUT_MS.
+ */
+export async function pollDoneUrl(client: Pick<RegistryClient, 'raw' | 'clock'>, io: IO, doneUrl: string, waiting: string): Promise<unknown> {
+  const { clock } = client;
+  const deadline = clock.now() + WEB_AUTH_TIMEOUT_MS;
+  return withSpinner(io, waiting, async () => {
+    for (;;) {
+      const res = await client.raw('GET', doneUrl, { sensitive: true });
+      if (res.status === 200) return res.body;
+      if (res.status !== 202) throw errorForResponse({ status: res.status, method: 'GET', url: res.url, body: res.body, headers: res.headers });
+      if (clock.now() >= deadline) throw new CliError('timed out waiting for the browser.', undefined, 'Run the command again (or, for a second factor, pass a recovery code with --otp).');
+      const wait = parseRetryAfter(res.headers['retry-after'], clock.now());
+      await clock.sleep(Math.min(30_000, Math.max(wait ?? 1000, 250)));
+    }
+  });
+}
+
+export function isHttpUrl(v: unknown): v is string {
+  if (typeof v !== 'string') return false;
+  try {
+    const u = new URL(v);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

@@ -1,7 +1,6 @@
 import { CliError } from '../errors.js';
 import type { IO } from '../ui/io.js';
-import { withSpinner } from '../ui/spinner.js';
-import { safe } from '../ui/visible.js';
+import { waitForBrowser } from '../ui/browser-wait.js';
 import { parseRetryAfter, type RegistryClient } from './client.js';
 import { errorForResponse } from './errors.js';
 
@@ -24,29 +23,36 @@ export function webAuthUrls(body: unknown): WebAuthUrls | null {
  * the `doneUrl` until it answers 200 `{token}`: the one-time code, returned.
  */
 export async function waitForWebAuth(client: Pick<RegistryClient, 'raw' | 'clock'>, io: IO, urls: WebAuthUrls): Promise<string> {
-  io.err(safe`This operation needs your security key. Authenticate your account at:\n${urls.authUrl}\n`);
-  const body = await pollDoneUrl(client, io, urls.doneUrl, 'Waiting for your security key in the browser…');
+  const body = await pollDoneUrl(client, io, { title: 'This operation needs your security key. Authenticate your account at', url: urls.authUrl }, urls.doneUrl);
   const t = (body as { token?: unknown } | undefined)?.token;
   if (typeof t !== 'string' || !t) throw new CliError('the security key check finished without a one-time code.');
   return t;
 }
 
 /**
- * Polls a `doneUrl` under a spinner: 202 (+ Retry-After, at least 250 ms, at most 30 s) until 200,
- * whose body is returned; any other status is its error. Gives up after WEB_AUTH_TIMEOUT_MS.
+ * Prints `page.title` and the page's URL (on a terminal: "Press Enter to open the browser", Ctrl-C
+ * cancels, as web login), then polls `doneUrl` under a spinner: 202 (+ Retry-After, at least
+ * 250 ms, at most 30 s) until 200, whose body is returned; any other status is its error. Gives up
+ * after WEB_AUTH_TIMEOUT_MS.
  */
-export async function pollDoneUrl(client: Pick<RegistryClient, 'raw' | 'clock'>, io: IO, doneUrl: string, waiting: string): Promise<unknown> {
+export async function pollDoneUrl(client: Pick<RegistryClient, 'raw' | 'clock'>, io: IO, page: { title: string; url: string }, doneUrl: string): Promise<unknown> {
   const { clock } = client;
   const deadline = clock.now() + WEB_AUTH_TIMEOUT_MS;
-  return withSpinner(io, waiting, async () => {
-    for (;;) {
-      const res = await client.raw('GET', doneUrl, { sensitive: true });
-      if (res.status === 200) return res.body;
-      if (res.status !== 202) throw errorForResponse({ status: res.status, method: 'GET', url: res.url, body: res.body, headers: res.headers });
-      if (clock.now() >= deadline) throw new CliError('timed out waiting for the browser.', undefined, 'Run the command again (or, for a second factor, pass a recovery code with --otp).');
-      const wait = parseRetryAfter(res.headers['retry-after'], clock.now());
-      await clock.sleep(Math.min(30_000, Math.max(wait ?? 1000, 250)));
-    }
+  return waitForBrowser(io, {
+    ...page,
+    waiting: 'Waiting for your security key in the browser…',
+    cancelled: 'cancelled; nothing was changed.',
+    wait: async (signal) => {
+      for (;;) {
+        if (signal.aborted) throw new CliError('cancelled; nothing was changed.');
+        const res = await client.raw('GET', doneUrl, { sensitive: true });
+        if (res.status === 200) return res.body;
+        if (res.status !== 202) throw errorForResponse({ status: res.status, method: 'GET', url: res.url, body: res.body, headers: res.headers });
+        if (clock.now() >= deadline) throw new CliError('timed out waiting for the browser.', undefined, 'Run the command again (or, for a second factor, pass a recovery code with --otp).');
+        const wait = parseRetryAfter(res.headers['retry-after'], clock.now());
+        await clock.sleep(Math.min(30_000, Math.max(wait ?? 1000, 250)));
+      }
+    },
   });
 }
 

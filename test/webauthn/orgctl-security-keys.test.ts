@@ -6,6 +6,8 @@
  * and the command finishes; web login's key step; the invitation gate. The tests run in order and share the registry's state.
  */
 import { afterAll, describe, expect, jest } from '@jest/globals';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { browserIt, launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { totp } from '../helpers/clock.js';
 import { ALICE, basicSeed, CAROL, DAVE } from '../helpers/fixtures.js';
@@ -51,6 +53,24 @@ describe('orgctl with security keys', () => {
     expect(JSON.parse(json.stdout)).toEqual([{ name: 'touchid', created: expect.any(String), lastUsed: null, transports: expect.any(Array) }]);
     const table = await runCli(['profile', 'security-keys', 'ls'], { env: env(CAROL.token) });
     expect(table.stdout).toMatch(/^NAME +ADDED +LAST USED +TRANSPORTS\ntouchid +\d{4}-\d\d-\d\d +never +\S+\n$/);
+  });
+
+  browserIt('a challenge on a terminal offers "Press Enter to open the browser" ($BROWSER gets the URL); Ctrl-C cancels with exit 3 and nothing changes', async () => {
+    const dirs = isolatedDirs();
+    const opener = join(dirs.root, 'browser.sh');
+    writeFileSync(opener, '#!/bin/sh\nprintf %s "$1" > "$(dirname "$0")/opened.txt"\n', { mode: 0o755 });
+    const s = ptyCli(['org', '2fa', 'enforce', 'beta', '--yes'], { dirs, env: { ...env(CAROL.token), BROWSER: opener, CI: undefined }, expectTimeoutMs: 20_000 });
+    const [, url] = await s.expect(/Authenticate your account at:\n(http:\/\/localhost:\d+\/-\/orgctl\/webauthn\/verify\/\S+)\n/);
+    await s.expect(/Press Enter to open the browser, or Ctrl-C to cancel\./);
+    await s.expect(/Waiting for your security key in the browser…/);
+    s.send('\r');
+    await s.expect(/Opened the browser\. Waiting for your security key/);
+    expect(readFileSync(join(dirs.root, 'opened.txt'), 'utf8')).toBe(url);
+    s.send('\x03');
+    const r = await s.wait();
+    expect(r.code).toBe(3);
+    expect(r.output).toContain('orgctl: cancelled; nothing was changed.');
+    expect((await call(ctx.url, 'GET', '/-/org/beta/user', { token: DAVE.token })).body).toEqual({ carol: 'owner', dave: 'developer', erin: 'developer' });
   });
 
   browserIt('org 2fa enforce by carol (key only): the challenge URL, confirmed in the browser; erin is removed, carol and dave stay', async () => {

@@ -83,8 +83,7 @@ export async function addSecurityKey(opts: AddKeyOptions, deps: KeyDeps): Promis
     }
     const urls = webAuthUrls(start);
     if (!urls) throw new CliError(`unexpected answer when starting to add a security key: ${JSON.stringify(start)}.`);
-    io.err(safe`Add your security key "${name}" at:\n${urls.authUrl}\n`);
-    const res = (await pollDoneUrl(client, io, urls.doneUrl, 'Waiting for your security key in the browser…')) as { key?: KeyView; recoveryCodes?: string[]; tfaMethods?: string[] };
+    const res = (await pollDoneUrl(client, io, { title: `Add your security key "${name}" at`, url: urls.authUrl }, urls.doneUrl)) as { key?: KeyView; recoveryCodes?: string[]; tfaMethods?: string[] };
     if (!res?.key || typeof res.key.name !== 'string') throw new CliError('the registry finished adding the key without saying which.');
     return { key: res.key, ...(res.recoveryCodes ? { recoveryCodes: res.recoveryCodes } : {}), tfaMethods: res.tfaMethods ?? [] };
   });

@@ -1,6 +1,5 @@
 import { CliError } from '../errors.js';
 import type { IO } from '../ui/io.js';
-import { waitForBrowser } from '../ui/browser-wait.js';
 import { parseRetryAfter, type RegistryClient } from './client.js';
 import { errorForResponse } from './errors.js';
 
@@ -38,6 +37,7 @@ export async function waitForWebAuth(client: Pick<RegistryClient, 'raw' | 'clock
 export async function pollDoneUrl(client: Pick<RegistryClient, 'raw' | 'clock'>, io: IO, page: { title: string; url: string }, doneUrl: string): Promise<unknown> {
   const { clock } = client;
   const deadline = clock.now() + WEB_AUTH_TIMEOUT_MS;
+  const { waitForBrowser } = await import('../ui/browser-wait.js'); // with the browser opener: only when a challenge comes
   return waitForBrowser(io, {
     ...page,
     waiting: 'Waiting for your security key in the browser…',

@@ -1,10 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { recoveryCodeHash } from '../../src/server/core/secrets.js';
-import type { KeyRec } from '../../src/server/core/types.js';
 import { registryPerTest } from '../helpers/registry.js';
 import { call } from '../helpers/http.js';
 import { totp } from '../helpers/clock.js';
-import { BOB } from '../helpers/fixtures.js';
+import { BOB, KEY_ONLY, makeKeyOnly } from '../helpers/fixtures.js';
 
 const srv = registryPerTest();
 const clock = srv.clock;
@@ -12,15 +11,8 @@ const clock = srv.clock;
 const profile = (token: string) => call(srv.reg.url, 'GET', '/-/npm/v1/user', { token });
 const post = (token: string, body: unknown, otp?: string) => call(srv.reg.url, 'POST', '/-/npm/v1/user', { token, body, otp });
 
-const KEY: KeyRec = { id: '-imhpywOlVSOI2jY2InMFg', publicKey: 'pQECAyYgASFYIDL9P_0FYsCIzQLSZvZN-kcoFAix8a1aDBlj4f2pzCjRIlgg7I6L5nyTfXupJeumP89ZWu4-SAXtWvzqUvrELvVLgMQ', counter: 0, transports: ['usb'], name: 'yubikey', created: '2026-01-01T00:00:00.000Z', lastUsed: null };
-const RECOVERY = ['ABCDE-FGH23', 'IJKLM-NOP45', 'QRSTU-VWX67'];
-
-/** Makes bob a key-only user (auth-and-writes, one key, three recovery codes). */
-async function keyOnlyBob(): Promise<void> {
-  const core = srv.reg.registry.core;
-  const bob = core.user('bob')!;
-  await core.applySeedOps([{ c: 'users', k: 'bob', v: { ...bob, tfa: { mode: 'auth-and-writes', pending: false, secret: null, recovery: RECOVERY.map((c) => recoveryCodeHash(c)!) }, keys: [KEY] } }]);
-}
+const RECOVERY = KEY_ONLY.recovery;
+const keyOnlyBob = () => makeKeyOnly(srv.reg.registry.core, 'bob');
 
 describe('an authenticator app beside security keys', () => {
   it('a key-only user enrols TOTP: the start needs the second factor, 2FA stays on while pending, one code finishes it; keys and recovery codes stay', async () => {

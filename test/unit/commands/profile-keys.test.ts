@@ -11,6 +11,7 @@ import { testIO, type TestIO } from '../../helpers/test-io.js';
 import { fakePrompter } from '../../helpers/fake-prompter.js';
 import { createDeps } from '../../../src/factory.js';
 import { memoryTokenStore } from '../../../src/auth/token-store.js';
+import { profileGetRun } from '../../../src/commands/profile/get.js';
 import { enable2faRun, MAX_CODE_TRIES, type Enable2faOptions } from '../../../src/commands/profile/enable-2fa.js';
 import { CliError, ExitCode } from '../../../src/errors.js';
 import type { Prompter } from '../../../src/ui/prompter.js';
@@ -65,6 +66,9 @@ describe('profile enable-2fa for a key-only user', () => {
     expect(new URL(otpauth).searchParams.get('secret')).toBe(secret);
     expect(start.stderrText()).toContain('An authenticator app is pending for bob; your security keys keep working.');
     expect(await tfaOf()).toEqual({ mode: 'auth-and-writes', pending: false, methods: ['webauthn'], totpPending: true });
+    const get = ioFor();
+    await profileGetRun({ json: false }, depsFor(get));
+    expect(get.stdoutText()).toContain('two-factor auth: auth-and-writes (authenticator app pending beside your security keys)\n');
 
     const done = ioFor();
     await enable2faRun(enable({ verify: totp(secret, clock.now()), json: true }), depsFor(done));

@@ -9,10 +9,14 @@
  *   basicSeed()                a fresh copy of the basic seed, to extend (`{ ...s, orgs: [...s.orgs, x] }`)
  *   USERS.bob, ALICE ... ERIN  a seed user: { name, password, token, email, secret? } (secret: 2FA users)
  *   ACME_ROSTER                acme's members as seeded: { alice: 'owner', ... }
+ *   await makeKeyOnly(core, 'bob')   turns a seed user key-only (KEY_ONLY.key, KEY_ONLY.recovery codes)
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RegistryCore } from '../../src/server/core/registry-core.js';
+import { recoveryCodeHash } from '../../src/server/core/secrets.js';
+import type { KeyRec } from '../../src/server/core/types.js';
 
 /** The repository root (test/helpers/../..). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -70,3 +74,16 @@ export type SeedUserName = keyof typeof USERS;
 
 /** acme's roster as seeded ({ user: role }). */
 export const ACME_ROSTER: Readonly<Record<string, string>> = Object.freeze({ ...seed.orgs.find((o) => o.name === 'acme')!.members });
+
+/** A security key (no private key: it cannot sign) and recovery codes for a key-only user. */
+export const KEY_ONLY: { key: KeyRec; recovery: readonly string[] } = {
+  key: { id: '-imhpywOlVSOI2jY2InMFg', publicKey: 'pQECAyYgASFYIDL9P_0FYsCIzQLSZvZN-kcoFAix8a1aDBlj4f2pzCjRIlgg7I6L5nyTfXupJeumP89ZWu4-SAXtWvzqUvrELvVLgMQ', counter: 0, transports: ['usb'], name: 'yubikey', created: '2026-01-01T00:00:00.000Z', lastUsed: null },
+  recovery: ['ABCDE-FGH23', 'IJKLM-NOP45', 'QRSTU-VWX67'],
+};
+
+/** Makes a seed user key-only: auth-and-writes, KEY_ONLY's key and its recovery codes, no TOTP secret. */
+export async function makeKeyOnly(core: RegistryCore, name: string): Promise<void> {
+  const u = core.user(name)!;
+  const tfa = { mode: 'auth-and-writes' as const, pending: false, secret: null, recovery: KEY_ONLY.recovery.map((c) => recoveryCodeHash(c)!) };
+  await core.applySeedOps([{ c: 'users', k: name, v: { ...u, tfa, keys: [KEY_ONLY.key] } }]);
+}

@@ -44,7 +44,7 @@ describe('orgctl with security keys', () => {
     recovery = r.output.match(/^[A-Z2-7]{5}-[A-Z2-7]{5}$/gm) ?? [];
     expect(recovery).toHaveLength(5);
     const profile = await call(ctx.url, 'GET', '/-/npm/v1/user', { token: CAROL.token });
-    expect(profile.body.tfa).toEqual({ mode: 'auth-and-writes', pending: false });
+    expect(profile.body.tfa).toEqual({ mode: 'auth-and-writes', pending: false, methods: ['webauthn'] });
   });
 
   browserIt('profile security-keys ls: a table, or the list with --json', async () => {

@@ -23,12 +23,16 @@ export interface Profile {
   email_verified?: boolean;
   created?: string;
   updated?: string;
-  tfa?: { mode?: string; pending?: boolean } | null | false;
+  /** orgctl's registry adds `methods` and `totpPending` for a user with security keys. */
+  tfa?: { mode?: string; pending?: boolean; methods?: unknown; totpPending?: unknown } | null | false;
   [key: string]: unknown;
 }
 
-/** The 2FA state of a profile, as npm reads it: on iff `tfa` is set and not pending. */
-export type TfaState = { state: 'off' } | { state: 'pending'; mode: string } | { state: 'on'; mode: string };
+/**
+ * The 2FA state of a profile, as npm reads it: on iff `tfa` is set and not pending. When on,
+ * `keyOnly`: security keys and no authenticator app; `appPending`: an app is being added beside them.
+ */
+export type TfaState = { state: 'off' } | { state: 'pending'; mode: string } | { state: 'on'; mode: string; keyOnly: boolean; appPending: boolean };
 
 /** What the profile commands need: IO, registry, prompter (password, OTP) and a stdin reader for tests. */
 export type ProfileDeps = Pick<AppDeps, 'io' | 'connect' | 'prompter'> & Pick<PasswordDeps, 'readStdin'>;
@@ -37,7 +41,9 @@ export function tfaState(p: Profile): TfaState {
   const t = p.tfa;
   if (!t || typeof t !== 'object') return { state: 'off' };
   const mode = typeof t.mode === 'string' ? t.mode : 'auth-and-writes';
-  return t.pending ? { state: 'pending', mode } : { state: 'on', mode };
+  if (t.pending) return { state: 'pending', mode };
+  const methods = Array.isArray(t.methods) ? t.methods : [];
+  return { state: 'on', mode, keyOnly: methods.includes('webauthn') && !methods.includes('totp'), appPending: t.totpPending === true };
 }
 
 /** `GET /-/npm/v1/user` (never needs an OTP), checked to be a profile. */

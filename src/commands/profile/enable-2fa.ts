@@ -119,6 +119,8 @@ export async function enable2faRun(opts: Enable2faOptions, deps: Enable2faDeps):
     const profile = await fetchProfile(client);
     const tfa = tfaState(profile);
     if (opts.verify !== undefined) return finishScripted(client, profile, opts, deps);
+    // With security keys only, asking for the current mode (or none) adds an authenticator app beside them.
+    if (tfa.state === 'on' && tfa.keyOnly && (!opts.modeExplicit || opts.mode === tfa.mode)) return addApp(client, profile.name, { ...opts, mode: tfa.mode as TfaMode }, deps);
     if (tfa.state === 'on' && tfa.mode === opts.mode) {
       if (opts.json) writeJson(io, { mode: tfa.mode, changed: false });
       else io.err(safe`Two-factor authentication is already enabled in ${tfa.mode} mode.\n`);
@@ -135,10 +137,7 @@ export async function enable2faRun(opts: Enable2faOptions, deps: Enable2faDeps):
     if (tfa.state === 'on') return changeMode(client, password, opts, deps);
     // An unfinished enrolment is reset first, as npm does; the new one gets a fresh secret.
     if (tfa.state === 'pending') await postTfaWithOtp(client, { password, mode: 'disable' }, deps);
-    const res = await postTfaWithOtp(client, { password, mode: opts.mode }, { ...deps, otp: opts.otp });
-    const otpauth = typeof res === 'string' && res.startsWith('otpauth://') ? res : undefined;
-    const secret = otpauth && new URL(otpauth).searchParams.get('secret');
-    if (!otpauth || !secret) throw new CliError(`unexpected answer when starting 2FA enrolment: expected an otpauth:// URI, got ${JSON.stringify(res)}.`);
+    const { otpauth, secret } = checkOtpauth(await postTfaWithOtp(client, { password, mode: opts.mode }, { ...deps, otp: opts.otp }));
     if (!interactive) return printPending(io, profile.name, opts, otpauth, secret);
     let codes: string[];
     try {
@@ -167,6 +166,48 @@ export async function enableSecurityKeyRun(opts: Enable2faOptions & { name?: str
   if (opts.json) writeJson(io, { key: added.key, tfaMethods: added.tfaMethods });
 }
 
+/**
+ * An authenticator app beside security keys: the same two steps (the server answers the secret,
+ * the first code finishes), but 2FA stays on meanwhile and the start needs the second factor (the
+ * key, or a recovery code with --otp). Nothing is reset if it does not finish: the keys and the
+ * recovery codes are untouched, and no new recovery codes are issued.
+ */
+async function addApp(client: RegistryClient, user: string, opts: Enable2faOptions, deps: Enable2faDeps): Promise<void> {
+  const { io } = deps;
+  const interactive = !opts.passwordStdin;
+  const noTtyHint = `${NO_TTY_HINT} Confirm the start with your security key, or pass a recovery code with --otp.`;
+  if (interactive && !io.canPrompt()) throw new UsageError('enable-2fa needs a terminal to ask for your password and a code.', noTtyHint);
+  if (interactive) io.err(safe`Adding an authenticator app beside your security keys for ${user} (${opts.mode}).\n`);
+  const password = await readPassword(deps, { stdin: opts.passwordStdin, noTtyHint, missing: 'enable-2fa needs your password.' });
+  const { otpauth, secret } = checkOtpauth(await postTfaWithOtp(client, { password, mode: opts.mode }, { ...deps, otp: opts.otp }));
+  if (!interactive) return printPending(io, user, opts, otpauth, secret, true);
+  try {
+    await showSecret(io, otpauth, secret);
+    await askForCode(client, deps, otpauth);
+  } catch (err) {
+    io.err('The authenticator app was not added; your security keys and recovery codes are unchanged.\n');
+    throw err;
+  }
+  appAdded(io, opts);
+}
+
+/** The app is added: no recovery codes are issued (those from the first key stay valid). */
+function appAdded(io: IO, opts: Enable2faOptions): void {
+  io.err(
+    `${colorScheme(io, 'stderr').success} Added an authenticator app: your security keys and the app both work now (${opts.mode}). ` +
+      'Your existing recovery codes still work; no new ones were issued.\n',
+  );
+  if (opts.saveRecoveryCodes !== undefined) io.err(`Nothing was written to ${opts.saveRecoveryCodes}.\n`);
+  if (opts.json) writeJson(io, { mode: opts.mode, tfaMethods: ['totp', 'webauthn'], recoveryCodes: [] });
+}
+
+function checkOtpauth(res: unknown): { otpauth: string; secret: string } {
+  const otpauth = typeof res === 'string' && res.startsWith('otpauth://') ? res : undefined;
+  const secret = otpauth && new URL(otpauth).searchParams.get('secret');
+  if (!otpauth || !secret) throw new CliError(`unexpected answer when starting 2FA enrolment: expected an otpauth:// URI, got ${JSON.stringify(res)}.`);
+  return { otpauth, secret };
+}
+
 /** A mode change of 2FA that is already on: the server asks for an OTP (otplease). */
 async function changeMode(client: RegistryClient, password: string, opts: Enable2faOptions, deps: Enable2faDeps): Promise<void> {
   const { io } = deps;
@@ -178,11 +219,13 @@ async function changeMode(client: RegistryClient, password: string, opts: Enable
 }
 
 /** Scripted start: the secret is the command's output (stdout); 2FA stays pending until `--verify`. */
-function printPending(io: IO, user: string, opts: Enable2faOptions, otpauth: string, secret: string): void {
+function printPending(io: IO, user: string, opts: Enable2faOptions, otpauth: string, secret: string, beside = false): void {
   if (opts.json) writeJson(io, { otpauth, secret });
   else io.out(safe`otpauth: ${otpauth}\nsecret: ${secret}\n`);
   io.err(
-    safe`Two-factor authentication (${opts.mode}) is pending for ${user}. Add the secret to an authenticator, then finish with:\n` +
+    (beside
+      ? safe`An authenticator app is pending for ${user}; your security keys keep working. Add the secret to an authenticator, then finish with:\n`
+      : safe`Two-factor authentication (${opts.mode}) is pending for ${user}. Add the secret to an authenticator, then finish with:\n`) +
       '  orgctl profile enable-2fa --verify <code>\n',
   );
 }
@@ -190,7 +233,8 @@ function printPending(io: IO, user: string, opts: Enable2faOptions, otpauth: str
 /** Scripted finish: `POST {tfa:[code]}` for the pending enrolment; prints (or saves) the recovery codes. */
 async function finishScripted(client: RegistryClient, profile: Profile, opts: Enable2faOptions, deps: Enable2faDeps): Promise<void> {
   const tfa = tfaState(profile);
-  if (tfa.state !== 'pending') {
+  const beside = tfa.state === 'on' && tfa.appPending;
+  if (tfa.state !== 'pending' && !beside) {
     throw new CliError(
       'no two-factor enrolment is pending, so there is nothing to verify.',
       undefined,
@@ -201,6 +245,7 @@ async function finishScripted(client: RegistryClient, profile: Profile, opts: En
     throw new UsageError(`the pending enrolment is for ${tfa.mode}, not ${opts.mode}.`, 'Leave the mode out with --verify, or start again with the mode you want.');
   }
   const codes = await verifyCode(client, opts.verify!);
+  if (beside) return appAdded(deps.io, { ...opts, mode: tfa.mode as TfaMode });
   await deliverRecoveryCodes(deps.io, opts, tfa.mode, codes);
 }
 

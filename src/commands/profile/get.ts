@@ -35,7 +35,7 @@ export async function profileGetRun(opts: ProfileGetOptions, deps: ProfileGetDep
   const t = tfaState(p);
   const when = timeShower(deps.io, deps.clock);
   const email = p.email ? `${p.email} (${p.email_verified ? 'verified' : 'unverified'})` : '';
-  const tfa = t.state === 'on' ? t.mode : t.state === 'pending' ? `disabled (enrolment in ${t.mode} mode pending)` : 'disabled';
+  const tfa = t.state === 'on' ? `${t.mode}${t.appPending ? ' (authenticator app pending beside your security keys)' : ''}` : t.state === 'pending' ? `disabled (enrolment in ${t.mode} mode pending)` : 'disabled';
   const rows: [string, string][] = [
     ['name', p.name],
     ['email', email],

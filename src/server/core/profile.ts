@@ -2,7 +2,7 @@ import { isTfaMode, type TfaMode, isEmailAddress } from '../../shared/names.js';
 import type { Auth } from './auth.js';
 import { CoreError, conflict, forbidden, invalid } from './errors.js';
 import { hashPassword, newRecoveryCodes, recoveryCodeHash } from './secrets.js';
-import { tfaOn, type CoreState } from './state.js';
+import { hasKeys, tfaMethods, tfaOn, type CoreState } from './state.js';
 import { matchTotp, newTotpSecret, totpUri } from './totp.js';
 import { waitText } from './throttle.js';
 import type { Actor, Credentials, OtpUse, TfaRec, UserRec } from './types.js';
@@ -16,13 +16,29 @@ export interface Profile {
   email_verified: boolean;
   created: string;
   updated: string;
-  tfa: { mode: TfaMode; pending: boolean } | null | false | string | string[];
+  /**
+   * With security keys, `methods` too (`totp`, `webauthn`), and `totpPending` while an
+   * authenticator app is being added beside the keys.
+   */
+  tfa: { mode: TfaMode; pending: boolean; methods?: ('totp' | 'webauthn')[]; totpPending?: true } | null | false | string | string[];
   fullname: string | null;
   homepage: string | null;
   freenode: string | null;
   twitter: string | null;
   github: string | null;
   cidr_whitelist: null;
+}
+
+/** A user with security keys and no authenticator app (yet). */
+function keyOnly(u: UserRec): boolean {
+  return hasKeys(u) && !!u.tfa && !u.tfa.pending && u.tfa.secret === null;
+}
+
+function tfaView(u: UserRec): Profile['tfa'] {
+  if (!u.tfa) return null;
+  const base = { mode: u.tfa.mode, pending: u.tfa.pending };
+  if (!hasKeys(u)) return base;
+  return { ...base, methods: tfaMethods(u), ...(u.tfa.pendingSecret !== undefined ? { totpPending: true as const } : {}) };
 }
 
 /** The profile (`/-/npm/v1/user`): its fields, password changes and the 2FA state machine. */
@@ -39,7 +55,7 @@ export class Profiles {
       email_verified: u.emailVerified,
       created: u.created,
       updated: u.updated,
-      tfa: tfaOverride !== undefined ? tfaOverride : u.tfa ? { mode: u.tfa.mode, pending: u.tfa.pending } : null,
+      tfa: tfaOverride !== undefined ? tfaOverride : tfaView(u),
       fullname: u.fullname ?? null,
       homepage: u.homepage ?? null,
       freenode: u.freenode ?? null,
@@ -131,11 +147,21 @@ export class Profiles {
       throw e;
     }
     // Changing an active 2FA setting needs the second factor; what is active is decided now and
-    // again after the OTP check, on the account as it is then.
+    // again after the OTP check, on the account as it is then. A key-only user asking for their
+    // current mode adds an authenticator app beside the keys: that needs the second factor too.
     const wasOn = tfaOn(a.user);
-    if (wasOn && !(mode !== 'disable' && a.user.tfa!.mode === mode)) a = await this.auth.otpGate(a, cred, 'auth');
+    const addTotp = (x: UserRec): boolean => mode !== 'disable' && keyOnly(x) && x.tfa!.mode === mode;
+    const adding = addTotp(a.user);
+    if (wasOn && (adding || !(mode !== 'disable' && a.user.tfa!.mode === mode))) a = await this.auth.otpGate(a, cred, 'auth');
     const u = a.user;
-    if (tfaOn(u) !== wasOn) throw conflict('Your two-factor settings changed while this request was processed. Try again.');
+    if (tfaOn(u) !== wasOn || addTotp(u) !== adding) throw conflict('Your two-factor settings changed while this request was processed. Try again.');
+    if (adding) {
+      // The keys and recovery codes keep working while the app is pending; a new start replaces the secret.
+      const secret = newTotpSecret();
+      const next: UserRec = { ...u, tfa: { ...u.tfa!, pendingSecret: secret }, updated: this.state.iso() };
+      await this.state.commit([{ c: 'users', k: u.name, v: next }]);
+      return this.profile(next, totpUri(secret, u.name));
+    }
     if (mode === 'disable') {
       if (!u.tfa) return this.profile(u, false);
       if (!u.tfa.pending) {
@@ -169,22 +195,32 @@ export class Profiles {
   /** Finishing enrolment: one valid code from the new secret; answers the recovery codes once. */
   private async finishTfaEnrolment(actor: Actor, tfa: unknown[]): Promise<Profile> {
     const u = this.auth.reread(actor).user;
-    if (!u.tfa || !u.tfa.pending) throw conflict('Two-factor authentication is not being set up. Start enrolment first.');
+    // Either a first enrolment (pending) or an authenticator app being added beside security keys.
+    const adding = !!u.tfa && !u.tfa.pending && u.tfa.pendingSecret !== undefined;
+    if (!u.tfa || (!u.tfa.pending && !adding)) throw conflict('Two-factor authentication is not being set up. Start enrolment first.');
     const code = String(tfa[0] ?? '').replace(/\s+/g, '');
     // Throttled like any OTP: per account and source, so a leaked token cannot lock its owner out.
     const src = `${u.name}\n${actor.token ? `t:${actor.token.key}` : 'enrol'}`;
     const wait = Math.max(this.auth.otpSource.waitFor(src), this.auth.otpAccount.waitFor(u.name));
     if (wait > 0) throw new CoreError('rate_limited', `Too many wrong codes. Try again in ${waitText(wait)}.`, { retryAfter: wait });
-    const step = u.tfa.secret === null ? null : matchTotp(u.tfa.secret, code, this.state.now());
+    const secret = adding ? u.tfa.pendingSecret! : u.tfa.secret;
+    const step = secret === null ? null : matchTotp(secret, code, this.state.now());
     if (step === null) {
       this.auth.otpSource.fail(src);
       this.auth.otpAccount.fail(u.name);
       throw forbidden('The code is wrong or has expired. Enter the current code from your authenticator app.', 'EOTP_INVALID');
     }
     this.auth.otpSource.succeed(src);
+    const uses: OtpUse[] = [{ step, tok: actor.token?.key ?? null, until: (step + 2) * 30_000 }];
+    if (adding) {
+      // The app joins the keys; the recovery codes issued with the first key stay valid, and none are issued.
+      const { pendingSecret: _, ...rest } = u.tfa;
+      const next: UserRec = { ...u, tfa: { ...rest, secret }, updated: this.state.iso() };
+      await this.state.commit([{ c: 'users', k: u.name, v: next }, { c: 'otpUses', k: u.name, v: uses }, this.state.auditOp(null, u.name, 'user.tfa.totp-add', undefined, { mode: next.tfa!.mode })]);
+      return this.profile(next, []);
+    }
     const codes = newRecoveryCodes();
     const next: UserRec = { ...u, tfa: { ...u.tfa, pending: false, recovery: codes.map((c) => recoveryCodeHash(c)!) }, updated: this.state.iso() };
-    const uses: OtpUse[] = [{ step, tok: actor.token?.key ?? null, until: (step + 2) * 30_000 }];
     await this.state.commit([{ c: 'users', k: u.name, v: next }, { c: 'otpUses', k: u.name, v: uses }, this.state.auditOp(null, u.name, 'user.tfa.enable', undefined, { mode: next.tfa!.mode })]);
     return this.profile(next, codes);
   }

@@ -20,6 +20,17 @@ export function hasKeys(u: UserRec): boolean {
   return (u.keys?.length ?? 0) > 0;
 }
 
+/**
+ * Security keys live beside a 2FA record that is on (mode, recovery codes); a record without a
+ * TOTP secret exists only while there is a key, and so does an authenticator app being added
+ * beside the keys (`pendingSecret`, only on an on record without a secret).
+ */
+function tfaConsistent(u: UserRec): boolean {
+  const t = u.tfa;
+  if (!hasKeys(u)) return t?.secret !== null && t?.pendingSecret === undefined;
+  return !!t && !t.pending && (t.pendingSecret === undefined || t.secret === null);
+}
+
 /** Which second factors a user has on: `totp`, `webauthn` (security keys). */
 export function tfaMethods(u: UserRec): ('totp' | 'webauthn')[] {
   const out: ('totp' | 'webauthn')[] = [];
@@ -234,9 +245,7 @@ export class CoreState {
           throw new CoreError('conflict', `Team ${g.org}:${g.team} or its org is gone. Nothing was changed; try again.`, { code: 'EINVARIANT' });
         }
       }
-      if (o.c === 'users' && o.v && (hasKeys(o.v) ? !o.v.tfa || o.v.tfa.pending : o.v.tfa?.secret === null)) {
-        // Security keys live beside a 2FA record that is on (mode, recovery codes); a record
-        // without a TOTP secret exists only while there is a key.
+      if (o.c === 'users' && o.v && !tfaConsistent(o.v)) {
         throw new CoreError('conflict', `This change would leave ${o.k}'s two-factor settings inconsistent. Nothing was changed; try again.`, { code: 'EINVARIANT' });
       }
       if (o.c === 'users' && o.v && !tfaOn(o.v)) {

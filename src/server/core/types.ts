@@ -10,6 +10,11 @@ export interface TfaRec {
   secret: string | null;
   /** recoveryCodeHash of each unused recovery code (sha256 hex of its normalized form) */
   recovery: string[];
+  /**
+   * A TOTP secret being added beside security keys (`secret` null, keys present): the record stays
+   * on meanwhile; the first valid code from it makes it `secret`.
+   */
+  pendingSecret?: string;
 }
 
 /** A registered security key (WebAuthn credential). */

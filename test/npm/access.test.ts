@@ -117,11 +117,8 @@ describe('npm access get/set status and mfa', () => {
   }));
 });
 
-/** npm owner against Verdaccio: its packuments carry no maintainers and it refuses npm's change (see the report). */
-const referenceOnly = process.env.ORGCTL_TEST_REGISTRY === 'verdaccio' ? it.skip : it.concurrent;
-
 describe('npm owner', () => {
-  referenceOnly('ls, add, rm on an org package; the maintainers list follows', withRegistry(async (ctx) => {
+  it.concurrent('ls, add, rm on an org package; the maintainers list follows', withRegistry(async (ctx) => {
     const bob = await ctx.npmAs('bob');
     await publish(bob, PKG, '1.0.0');
     const ls = await bob.run(['owner', 'ls', PKG]);
@@ -137,5 +134,22 @@ describe('npm owner', () => {
     expect((await bob.run(['owner', 'ls', PKG])).stdout.trim()).toBe('erin <erin@example.com>');
     const nobody = await bob.run(['owner', 'add', 'nobody-here', PKG]);
     expectNpmError(nobody, 'E404');
+  }));
+});
+
+describe('npm owner outside an org', () => {
+  it.concurrent('the maintainers list decides who publishes, and only a maintainer changes it', withRegistry(async (ctx) => {
+    const [bob, erin] = await Promise.all([ctx.npmAs('bob'), ctx.npmAs('erin')]);
+    const NAME = 'owned-widget';
+    await publish(bob, NAME, '1.0.0');
+    expectNpmError(await erin.run(['publish', await packageDir(erin.home, NAME, '1.0.1')]), 'E403');
+    const intruder = await erin.run(['owner', 'add', 'erin', NAME]);
+    expectNpmError(intruder, 'EOWNERMUTATE');
+    expect(intruder.stderr).toContain('You are not a maintainer of owned-widget.');
+    expectOk(await bob.run(['owner', 'add', 'erin', NAME]));
+    await publish(erin, NAME, '1.0.1');
+    expectOk(await erin.run(['owner', 'rm', 'bob', NAME]));
+    expect((await erin.run(['owner', 'ls', NAME])).stdout.trim()).toBe('erin <erin@example.com>');
+    expectNpmError(await bob.run(['publish', await packageDir(bob.home, NAME, '1.0.2')]), 'E403');
   }));
 });

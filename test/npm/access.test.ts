@@ -134,11 +134,15 @@ describe('npm owner', () => {
     expect((await bob.run(['owner', 'ls', PKG])).stdout.trim()).toBe('erin <erin@example.com>');
     const nobody = await bob.run(['owner', 'add', 'nobody-here', PKG]);
     expectNpmError(nobody, 'E404');
+    const audit = await ctx.api('/-/orgctl/v1/orgs/acme/audit', { as: 'alice' });
+    expect(audit.status).toBe(200);
+    const owners = (audit.body as { action: string; actor: string; target?: string; detail?: { maintainers?: string[] } }[]).filter((e) => e.action === 'package.owners');
+    expect(owners.map((e) => `${e.actor} ${e.target} ${e.detail?.maintainers?.join(',')}`).sort()).toEqual([`bob ${PKG} bob,erin`, `bob ${PKG} erin`]);
   }));
 });
 
 describe('npm owner outside an org', () => {
-  it.concurrent('the maintainers list decides who publishes, and only a maintainer changes it', withRegistry(async (ctx) => {
+  it.concurrent('the maintainers list decides who publishes, only a maintainer changes it, and unpublishing the package forgets it', withRegistry(async (ctx) => {
     const [bob, erin] = await Promise.all([ctx.npmAs('bob'), ctx.npmAs('erin')]);
     const NAME = 'owned-widget';
     await publish(bob, NAME, '1.0.0');
@@ -151,5 +155,9 @@ describe('npm owner outside an org', () => {
     expectOk(await erin.run(['owner', 'rm', 'bob', NAME]));
     expect((await erin.run(['owner', 'ls', NAME])).stdout.trim()).toBe('erin <erin@example.com>');
     expectNpmError(await bob.run(['publish', await packageDir(bob.home, NAME, '1.0.2')]), 'E403');
+    // unpublishing the whole package forgets the list: the name is free again
+    expectOk(await erin.run(['unpublish', NAME, '--force']));
+    await publish(bob, NAME, '2.0.0');
+    expect((await bob.run(['owner', 'ls', NAME])).stdout.trim()).toBe('bob <bob@example.com>');
   }));
 });

@@ -161,3 +161,25 @@ describe('npm owner outside an org', () => {
     expect((await bob.run(['owner', 'ls', NAME])).stdout.trim()).toBe('bob <bob@example.com>');
   }));
 });
+
+describe('npm owner: the change request', () => {
+  it.concurrent('bad lists, anonymous, an unknown package and a missing OTP get exact answers', withRegistry(async (ctx) => {
+    const bob = await ctx.npmAs('bob');
+    await publish(bob, PKG, '1.0.0');
+    const rev = ((await ctx.api(`/${PKG.replace('/', '%2f')}`, { as: 'bob' })).body as { _rev: string })._rev;
+    const path = `/${PKG.replace('/', '%2f')}/-rev/${rev}`;
+    const change = (maintainers: unknown, as?: 'alice' | 'bob' | 'erin', otp?: string, at = path) => ctx.api(at, { as, method: 'PUT', body: { _id: PKG, maintainers }, otp });
+    expect((await change([{ name: 'erin' }])).status).toBe(401);
+    expect((await change([], 'bob')).status).toBe(400);
+    expect((await change([{ name: 'nobody-here' }], 'bob')).body).toMatchObject({ error: 'There is no user nobody-here.' });
+    expect((await change([{ email: 'x@example.com' }], 'bob')).status).toBe(400);
+    expect((await change([{ name: 'erin' }], 'bob', undefined, `/no-such-package/-rev/${rev}`)).status).toBe(404);
+    // alice (auth-and-writes) needs her OTP for a package write
+    const challenged = await change([{ name: 'alice' }], 'alice');
+    expect(challenged.status).toBe(401);
+    expect(challenged.body).toMatchObject({ code: 'EOTP' });
+    ctx.clock.nextStep();
+    expect((await change([{ name: 'alice' }, { name: 'bob' }], 'alice', ctx.otp('alice'))).status).toBe(200);
+    expect((await bob.run(['owner', 'ls', PKG])).stdout.trim().split('\n')).toEqual(['alice <alice@example.com>', 'bob <bob@example.com>']);
+  }));
+});

@@ -4,7 +4,8 @@
  * package.json may carry any `maintainers`). So the plugin records them itself: every publish it
  * lets through has `_npmUser` (the publisher) and `maintainers` (the package's maintainers: the
  * first publisher) written into its version, replacing what the client sent, and the maintainers
- * are read back from the newest version. The rule itself is the core's (`packageWrite`).
+ * are read back from the newest version. A list changed with `npm owner` is kept by the core and
+ * replaces this one (`hostMaintainers`, ./owners.ts). The rule itself is the core's (`packageWrite`).
  */
 
 /** The part of a stored packument read here. */
@@ -55,7 +56,11 @@ function namesIn(version: unknown): string[] {
  * before the plugin recorded maintainers) gives [], which lets nobody write.
  */
 export async function storedMaintainers(storage: VerdaccioStorage, pkg: string): Promise<string[] | null> {
-  const stored = await readStored(storage, pkg);
+  return maintainersIn(await readStored(storage, pkg));
+}
+
+/** `storedMaintainers` of a packument as Verdaccio stores or serves it (null: none). */
+export function maintainersIn(stored: StoredPackage | null): string[] | null {
   const versions = isObject(stored?.versions) ? stored.versions : {};
   const time = isObject(stored?.time) ? stored.time : {};
   const when = (v: string) => (typeof time[v] === 'string' ? Date.parse(time[v]) || 0 : 0);

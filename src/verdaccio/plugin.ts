@@ -6,7 +6,8 @@
  *
  * No rule lives here: orgctl's endpoints are handed to the reference registry's own request
  * handler, and package access asks the core (`authenticate`, `packageAccess`, `packageWrite`,
- * `otpGate`); ./maintainers.ts records and reads a package's maintainers in Verdaccio's storage.
+ * `otpGate`); ./maintainers.ts records and reads a package's maintainers in Verdaccio's storage,
+ * and ./owners.ts serves `npm owner` (the list it changes is kept by the core).
  * No runtime dependency on Verdaccio: the few shapes used are declared in ./shapes.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -20,6 +21,7 @@ import type { SignupPolicy } from '../shared/names.js';
 import { recordPublisher, storedMaintainers, type VerdaccioStorage } from './maintainers.js';
 import { beforeSuccessEnds, writeEvent } from './audit.js';
 import { answerWebLogin, isWebLogin } from './web-ui.js';
+import { addMaintainersOnSend, answerOwnerChange, revPutPackage } from './owners.js';
 import { checkConfig, type CheckedConfig } from './config-check.js';
 import type { RemoteUser, PackageAccessInfo, JwtHelpers, PluginLogger, OrgctlPluginConfig, PluginOptions, Req, Res, Middleware, AccessCallback, OrgctlPlugin } from './shapes.js';
 
@@ -181,6 +183,12 @@ export function createPlugin(_pluginConfig: OrgctlPluginConfig, options: PluginO
     );
   }
 
+  function storageOf(): VerdaccioStorage {
+    const storage = storages.get(dataDir);
+    if (!storage) throw new Error('verdaccio-orgctl: list the plugin under `middlewares:` too (with the same `data:`)');
+    return storage;
+  }
+
   /** The live actor behind a remote_user; null for anonymous. */
   async function actorOf(user: RemoteUser): Promise<Actor | null> {
     if (!user?.name) return null;
@@ -198,14 +206,15 @@ export function createPlugin(_pluginConfig: OrgctlPluginConfig, options: PluginO
   async function mayWrite(user: RemoteUser, pkg: string): Promise<void> {
     const { core } = await registry();
     const actor = await actorOf(user);
-    const storage = storages.get(dataDir);
-    if (!storage) throw new Error('verdaccio-orgctl: list the plugin under `middlewares:` too (with the same `data:`)');
-    let maintainers = await storedMaintainers(storage, pkg);
+    const storage = storageOf();
+    // The list set with npm owner (kept by the core) or else the one Verdaccio's storage records
+    const current = async () => core.packages.hostMaintainers(pkg, await storedMaintainers(storage, pkg));
+    let maintainers = await current();
     const ctx = requestOf.get(user);
     if (maintainers === null && ctx) {
       // A new name: claim it, then read again (another request may have stored it meanwhile).
       claimCreation(`${dataDir}\0${pkg}`, pkg, ctx);
-      maintainers = await storedMaintainers(storage, pkg);
+      maintainers = await current();
     }
     core.packageWrite(actor, pkg, maintainers);
     if (maintainers === null && createGate) await createGate(pkg);
@@ -330,13 +339,30 @@ export function createPlugin(_pluginConfig: OrgctlPluginConfig, options: PluginO
           return;
         }
         const auth = byRequest.get(req);
-        if (!auth || !isPackageWrite(req)) return proceed();
+        if (opened) addMaintainersOnSend(req, res, opened.core); // GET /<pkg>: npm owner ls
         // Package writes: an OTP for auth-and-writes users (and password credentials), and from
         // everybody for a package whose 2FA setting asks for one (npm access set mfa=publish).
         const pkg = packageOfPath(req.url ?? '/');
+        const gate = async (core: OpenRegistry['core']) => {
+          if (auth && isPackageWrite(req)) await core.otpGate(auth.actor, auth.cred, pkg === null ? 'write' : core.access.writeOtpNeed(auth.actor, pkg));
+        };
+        const fail = (e: unknown) => (e instanceof CoreError || e instanceof HttpError ? replyError(req, res, e, auth?.cred) : next(e));
+        const ownerPkg = revPutPackage(req);
+        if (ownerPkg !== null) {
+          // npm owner add|rm is answered here; npm's unpublish goes on to Verdaccio (./owners.ts)
+          registry()
+            .then(async ({ core }) => {
+              if (await answerOwnerChange(req, res, core, storageOf(), ownerPkg, auth)) return;
+              await gate(core);
+              proceed();
+            })
+            .catch(fail);
+          return;
+        }
+        if (!auth || !isPackageWrite(req)) return proceed();
         registry()
-          .then(({ core }) => core.otpGate(auth.actor, auth.cred, pkg === null ? 'write' : core.access.writeOtpNeed(auth.actor, pkg)))
-          .then(proceed, (e) => (e instanceof CoreError ? replyError(req, res, e, auth.cred) : next(e)));
+          .then(({ core }) => gate(core))
+          .then(proceed, fail);
       };
     },
   };

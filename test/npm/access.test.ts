@@ -117,11 +117,8 @@ describe('npm access get/set status and mfa', () => {
   }));
 });
 
-/** npm owner against Verdaccio: its packuments carry no maintainers and it refuses npm's change (see the report). */
-const referenceOnly = process.env.ORGCTL_TEST_REGISTRY === 'verdaccio' ? it.skip : it.concurrent;
-
 describe('npm owner', () => {
-  referenceOnly('ls, add, rm on an org package; the maintainers list follows', withRegistry(async (ctx) => {
+  it.concurrent('ls, add, rm on an org package; the maintainers list follows', withRegistry(async (ctx) => {
     const bob = await ctx.npmAs('bob');
     await publish(bob, PKG, '1.0.0');
     const ls = await bob.run(['owner', 'ls', PKG]);
@@ -137,5 +134,52 @@ describe('npm owner', () => {
     expect((await bob.run(['owner', 'ls', PKG])).stdout.trim()).toBe('erin <erin@example.com>');
     const nobody = await bob.run(['owner', 'add', 'nobody-here', PKG]);
     expectNpmError(nobody, 'E404');
+    const audit = await ctx.api('/-/orgctl/v1/orgs/acme/audit', { as: 'alice' });
+    expect(audit.status).toBe(200);
+    const owners = (audit.body as { action: string; actor: string; target?: string; detail?: { maintainers?: string[] } }[]).filter((e) => e.action === 'package.owners');
+    expect(owners.map((e) => `${e.actor} ${e.target} ${e.detail?.maintainers?.join(',')}`).sort()).toEqual([`bob ${PKG} bob,erin`, `bob ${PKG} erin`]);
+  }));
+});
+
+describe('npm owner outside an org', () => {
+  it.concurrent('the maintainers list decides who publishes, only a maintainer changes it, and unpublishing the package forgets it', withRegistry(async (ctx) => {
+    const [bob, erin] = await Promise.all([ctx.npmAs('bob'), ctx.npmAs('erin')]);
+    const NAME = 'owned-widget';
+    await publish(bob, NAME, '1.0.0');
+    expectNpmError(await erin.run(['publish', await packageDir(erin.home, NAME, '1.0.1')]), 'E403');
+    const intruder = await erin.run(['owner', 'add', 'erin', NAME]);
+    expectNpmError(intruder, 'EOWNERMUTATE');
+    expect(intruder.stderr).toContain('You are not a maintainer of owned-widget.');
+    expectOk(await bob.run(['owner', 'add', 'erin', NAME]));
+    await publish(erin, NAME, '1.0.1');
+    expectOk(await erin.run(['owner', 'rm', 'bob', NAME]));
+    expect((await erin.run(['owner', 'ls', NAME])).stdout.trim()).toBe('erin <erin@example.com>');
+    expectNpmError(await bob.run(['publish', await packageDir(bob.home, NAME, '1.0.2')]), 'E403');
+    // unpublishing the whole package forgets the list: the name is free again
+    expectOk(await erin.run(['unpublish', NAME, '--force']));
+    await publish(bob, NAME, '2.0.0');
+    expect((await bob.run(['owner', 'ls', NAME])).stdout.trim()).toBe('bob <bob@example.com>');
+  }));
+});
+
+describe('npm owner: the change request', () => {
+  it.concurrent('bad lists, anonymous, an unknown package and a missing OTP get exact answers', withRegistry(async (ctx) => {
+    const bob = await ctx.npmAs('bob');
+    await publish(bob, PKG, '1.0.0');
+    const rev = ((await ctx.api(`/${PKG.replace('/', '%2f')}`, { as: 'bob' })).body as { _rev: string })._rev;
+    const path = `/${PKG.replace('/', '%2f')}/-rev/${rev}`;
+    const change = (maintainers: unknown, as?: 'alice' | 'bob' | 'erin', otp?: string, at = path) => ctx.api(at, { as, method: 'PUT', body: { _id: PKG, maintainers }, otp });
+    expect((await change([{ name: 'erin' }])).status).toBe(401);
+    expect((await change([], 'bob')).status).toBe(400);
+    expect((await change([{ name: 'nobody-here' }], 'bob')).body).toMatchObject({ error: 'There is no user nobody-here.' });
+    expect((await change([{ email: 'x@example.com' }], 'bob')).status).toBe(400);
+    expect((await change([{ name: 'erin' }], 'bob', undefined, `/no-such-package/-rev/${rev}`)).status).toBe(404);
+    // alice (auth-and-writes) needs her OTP for a package write
+    const challenged = await change([{ name: 'alice' }], 'alice');
+    expect(challenged.status).toBe(401);
+    expect(challenged.body).toMatchObject({ code: 'EOTP' });
+    ctx.clock.nextStep();
+    expect((await change([{ name: 'alice' }, { name: 'bob' }], 'alice', ctx.otp('alice'))).status).toBe(200);
+    expect((await bob.run(['owner', 'ls', PKG])).stdout.trim().split('\n')).toEqual(['alice <alice@example.com>', 'bob <bob@example.com>']);
   }));
 });

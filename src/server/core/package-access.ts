@@ -120,10 +120,11 @@ export class PackageAccess {
     return { c: 'packageGrants', k: k3(org, DEVELOPERS, pkg), v: grant };
   }
 
-  /** The ops that forget `pkg`'s settings and grants (the package is gone). */
+  /** The ops that forget `pkg`'s settings, grants and host maintainers (the package is gone). */
   forgetOps(pkg: string): TypedOp[] {
     const ops: TypedOp[] = [];
     if (this.settings(pkg)) ops.push({ c: 'packageSettings', k: pkg, v: null });
+    if (this.state.has('hostMaintainers', pkg)) ops.push({ c: 'hostMaintainers', k: pkg, v: null });
     for (const g of this.state.grantsOn(pkg)) ops.push({ c: 'packageGrants', k: k3(g.org, g.team, g.pkg), v: null });
     return ops;
   }

@@ -210,24 +210,61 @@ export class PackageStore {
    */
   async setMaintainers(actor: Actor, cred: Credentials, pkg: string, rev: string, body: Record<string, unknown>): Promise<{ ok: true; id: string; rev: string }> {
     checkPackageName(pkg);
-    const list = body.maintainers;
-    if (!Array.isArray(list) || list.length === 0 || list.length > 100) throw invalid('maintainers must be a list of 1 to 100 {name} objects.');
-    const names = list.map((m) => (typeof m === 'object' && m !== null && typeof (m as { name?: unknown }).name === 'string' ? (m as { name: string }).name : null));
+    const names = maintainerNames(body);
     const check = () => {
       const rec = this.writableExisting(actor, pkg, rev);
-      for (const n of names) if (n === null || !this.state.user(n)) throw invalid(n === null ? 'Each maintainer needs a name.' : `There is no user ${n.slice(0, 100)}.`);
+      this.checkUsers(names);
       return rec;
     };
     check();
     actor = await this.auth.otpGate(actor, cred, this.access.writeOtpNeed(actor, pkg));
     const rec = check();
-    const maintainers = [...new Set(names as string[])];
-    const next: PackageRec = { ...rec, maintainers, rev: rec.rev + 1, modified: this.state.iso() };
-    const ops: TypedOp[] = [{ c: 'packages', k: pkg, v: next }];
-    const org = this.state.packageOrg(pkg);
-    if (org) ops.push(this.state.auditOp(org, actor.user.name, 'package.owners', pkg, { maintainers }));
-    await this.state.commit(ops);
+    const next: PackageRec = { ...rec, maintainers: names, rev: rec.rev + 1, modified: this.state.iso() };
+    await this.state.commit([{ c: 'packages', k: pkg, v: next }, ...this.ownersAuditOps(actor, pkg, names)]);
     return { ok: true, id: pkg, rev: this.revOf(next) };
+  }
+
+  /**
+   * For hosts that store packages themselves (Verdaccio): the maintainers of `pkg`, given the
+   * names the host's storage records (`stored`, null: no such package). A list set with `npm owner`
+   * (`hostMaintainers`) replaces the stored one while the package exists.
+   */
+  hostMaintainers(pkg: string, stored: readonly string[] | null): readonly string[] | null {
+    if (stored === null) return null;
+    return this.state.get('hostMaintainers', pkg)?.names ?? stored;
+  }
+
+  /**
+   * `npm owner add|rm` for a package a host stores (Verdaccio): as `setMaintainers`, with the list
+   * kept here (`hostMaintainers`). `stored` reads the names the host records (null: no such
+   * package); it is read again after the OTP, and the checks repeated on that state. The host's
+   * revision does not change, so there is no stale-revision check.
+   */
+  async setHostMaintainers(actor: Actor, cred: Credentials, pkg: string, body: Record<string, unknown>, stored: () => Promise<readonly string[] | null>): Promise<{ ok: true; id: string }> {
+    checkPackageName(pkg);
+    const names = maintainerNames(body);
+    const check = (a: Actor, fromHost: readonly string[] | null) => {
+      const current = this.hostMaintainers(pkg, fromHost);
+      if (current === null) throw notFound(`Package ${pkg} not found.`);
+      this.access.packageWrite(a, pkg, current);
+      this.checkUsers(names);
+    };
+    check(actor, await stored());
+    actor = await this.auth.otpGate(actor, cred, this.access.writeOtpNeed(actor, pkg));
+    check(actor, await stored());
+    const ops: TypedOp[] = [{ c: 'hostMaintainers', k: pkg, v: { names, updated: this.state.iso() } }, ...this.ownersAuditOps(actor, pkg, names)];
+    await this.state.commit(ops);
+    return { ok: true, id: pkg };
+  }
+
+  private checkUsers(names: readonly string[]): void {
+    for (const n of names) if (!this.state.user(n)) throw invalid(`There is no user ${n.slice(0, 100)}.`);
+  }
+
+  /** The audit event of an owners change: for an org's package only. */
+  private ownersAuditOps(actor: Actor, pkg: string, maintainers: string[]): TypedOp[] {
+    const org = this.state.packageOrg(pkg);
+    return org ? [this.state.auditOp(org, actor.user.name, 'package.owners', pkg, { maintainers })] : [];
   }
 
   /**
@@ -295,4 +332,18 @@ export class PackageStore {
     for (const b of new Set(blobs)) if (!inUse.has(b)) await this.state.tarballs.delete(b).catch(() => {});
     return next;
   }
+}
+
+/** The names of an `npm owner add|rm` body (`{maintainers: [{name, email}]}`): 1 to 100, each once. */
+function maintainerNames(body: Record<string, unknown>): string[] {
+  const list = body.maintainers;
+  if (!Array.isArray(list) || list.length === 0 || list.length > 100) throw invalid('maintainers must be a list of 1 to 100 {name} objects.');
+  const names = list.map((m) => (typeof m === 'object' && m !== null && typeof (m as { name?: unknown }).name === 'string' ? (m as { name: string }).name : null));
+  if (names.includes(null)) throw invalid('Each maintainer needs a name.');
+  return [...new Set(names as string[])];
+}
+
+/** Whether a `PUT /<pkg>/-rev/<rev>` body is npm's owner change (the maintainers alone), not an unpublish (the versions to keep). */
+export function isMaintainersChange(body: Record<string, unknown>): boolean {
+  return body.versions === undefined && body.maintainers !== undefined;
 }

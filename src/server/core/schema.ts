@@ -3,6 +3,7 @@ import type { OutboxMessage } from './outbox.js';
 import type {
   AuditEvent,
   GrantRec,
+  HostMaintainersRec,
   InvitationRec,
   MemberRec,
   OrgRec,
@@ -55,6 +56,8 @@ export interface Collections {
   packageGrants: GrantRec;
   /** by package name: visibility and 2FA setting; for an org's package, that its grants are explicit */
   packageSettings: PackageSettingsRec;
+  /** by package name: the maintainers set with `npm owner` for a package a host (Verdaccio) stores */
+  hostMaintainers: HostMaintainersRec;
 }
 
 export interface TeamMemberRec {

@@ -229,6 +229,15 @@ export interface GrantRec {
   by: string;
 }
 
+/**
+ * The maintainers of a package a host stores itself (Verdaccio), once changed with `npm owner
+ * add|rm` (`hostMaintainers`, by package name); until then the host's own record stands.
+ */
+export interface HostMaintainersRec {
+  names: string[];
+  updated: string;
+}
+
 /** Package 2FA setting (`npm access set mfa=…`). */
 export type PackageMfa = 'none' | 'publish' | 'automation';
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { RegistryCore } from '../core/registry-core.js';
 import { discovery } from '../core/discovery.js';
+import { isMaintainersChange } from '../core/package-store.js';
 import type { Actor, Credentials } from '../core/types.js';
 import { HttpError, MAX_PUBLISH_BYTES, parseJson, parseJsonObject, readBody, type Reply } from './http-util.js';
 import { showLoginPage, submitLoginPage } from './web-login.js';
@@ -310,7 +311,7 @@ export const routes: Route[] = [
     async (c) => {
       const body = await c.body();
       // npm owner add|rm sends the maintainers alone; unpublish sends the versions to keep
-      if (body.versions === undefined && body.maintainers !== undefined) return json(200, await c.core.packages.setMaintainers(await c.actor(), c.cred, c.params.pkg!, c.params.rev!, body));
+      if (isMaintainersChange(body)) return json(200, await c.core.packages.setMaintainers(await c.actor(), c.cred, c.params.pkg!, c.params.rev!, body));
       return json(200, await c.core.unpublishVersions(await c.actor(), c.cred, c.params.pkg!, c.params.rev!, body));
     },
     { ...notDash, maxBody: MAX_PUBLISH_BYTES },

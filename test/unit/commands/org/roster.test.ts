@@ -47,8 +47,10 @@ describe('isCompactRoster', () => {
     ['a name with a right-to-left override', '[{"user":"a\u202eb","role":"owner","twoFactor":true,"teams":[]}]'],
     ['an empty name', '[{"user":"","role":"owner","twoFactor":true,"teams":[]}]'],
     ['a cut-off answer', JSON.stringify(ROSTER).slice(0, -2)],
-  ])('refuses %s (then it is parsed in full)', (_what, text) => {
-    expect(isCompactRoster(bytes(text))).toBe(false);
+    ['a member without its comma', JSON.stringify(ROSTER).replace('},{', '}{')],
+    ['a bad second member', JSON.stringify(ROSTER).replace('"developer"', '"dev"')],
+  ])('refuses %s however it is cut into chunks (then it is parsed in full)', (_what, text) => {
+    for (const chunks of [bytes(text), ...splits(text)]) expect(isCompactRoster(chunks)).toBe(false);
   });
 });
 

@@ -4,7 +4,6 @@ import { createDeps, type AppDeps, type DepsOverrides } from './factory.js';
 import { VERSION } from './version.js';
 import { addGlobalFlags, firstOperand, spreadGlobalFlags, subcommandTerm } from './commands/global-flags.js';
 import { OrgctlCommand } from './commands/program.js';
-import { HELP_TOPICS } from './commands/help.js';
 import { addHelpProse } from './commands/common.js';
 
 /** What every command registration receives. Commands pick what they need from it. */
@@ -51,8 +50,11 @@ const COMMANDS: [name: string, load: () => Promise<Registrar>][] = [
   ['help', async () => { const m = await import('./commands/help.js'); return (p, d) => m.registerHelp(p, d); }],
 ];
 
-/** The top-level commands a command line needs registered, and the rest of the line for them. */
-function needed(argv: readonly string[]): { chosen: typeof COMMANDS; rest: readonly string[] } {
+/**
+ * The top-level commands a command line needs registered, and the rest of the line for them. The
+ * help topics (commands/help.ts) are loaded only for `help`: other commands do not pay for them.
+ */
+async function needed(argv: readonly string[]): Promise<{ chosen: typeof COMMANDS; rest: readonly string[] }> {
   const i = firstOperand(argv);
   const name = i < 0 ? undefined : argv[i];
   const rest = i < 0 ? [] : argv.slice(i + 1);
@@ -63,8 +65,11 @@ function needed(argv: readonly string[]): { chosen: typeof COMMANDS; rest: reado
   if (name === 'help') {
     const j = firstOperand(rest);
     const target = j < 0 ? undefined : rest[j];
-    if (target !== undefined && target !== 'help' && only(target).length === 0 && Object.hasOwn(HELP_TOPICS, target)) return { chosen: only('help'), rest: [] };
-    const inner = needed(rest);
+    if (target !== undefined && target !== 'help' && only(target).length === 0) {
+      const { HELP_TOPICS } = await import('./commands/help.js');
+      if (Object.hasOwn(HELP_TOPICS, target)) return { chosen: only('help'), rest: [] };
+    }
+    const inner = await needed(rest);
     return { chosen: [...inner.chosen.filter(([c]) => c !== 'help'), ...only('help')], rest: inner.rest };
   }
   const named = name === undefined ? [] : only(name);
@@ -100,7 +105,7 @@ export async function buildProgram(f: Factory, argv: readonly string[] = []): Pr
   addGlobalFlags(program);
   addHelpProse(program, MORE_HELP);
   const deps: AppDeps = createDeps(f.io, f.deps, f.proc);
-  const { chosen, rest } = needed(argv);
+  const { chosen, rest } = await needed(argv);
   // One import at a time: Jest's ESM loader fails on concurrent imports sharing a dependency.
   for (const [, load] of chosen) await (await load())(program, deps, rest);
   spreadGlobalFlags(program);

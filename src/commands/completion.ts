@@ -1,4 +1,4 @@
-import { Argument, type Command } from 'commander';
+import { Argument, type Command } from './commander.js';
 import type { AppDeps } from '../factory.js';
 import { addExamples } from './common.js';
 

@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { Option, type Command } from './commander.js';
 import { AuthError, CancelError, CliError, UsageError } from '../errors.js';
 import type { AppDeps } from '../factory.js';
 import type { RegistryClient } from '../client/client.js';

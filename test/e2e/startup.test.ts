@@ -46,6 +46,15 @@ describe('lazy imports', () => {
     expect(heavyIn(urls)).toEqual([]);
   });
 
+  it('org ls (piped --json, the memory budget) loads neither the help topics nor node:util, and commander by require(); help loads the topics', async () => {
+    const urls = await importsOf(['org', 'ls', 'acme', '--json'], { ORGCTL_REGISTRY: 'http://127.0.0.1:9/', ORGCTL_TOKEN: 'x' });
+    expect(urls.some((u) => u.endsWith('/commands/org/ls.js'))).toBe(true);
+    expect(urls.filter((u) => u.endsWith('/commands/help.js') || u === 'node:util')).toEqual([]);
+    // import() of commander's CommonJS entry would have Node scan it for exports (~1 MiB)
+    expect(urls.filter((u) => u.includes('/node_modules/commander/'))).toEqual([]);
+    expect((await importsOf(['help', 'environment'])).filter((u) => u.endsWith('/commands/help.js')).length).toBeGreaterThan(0);
+  });
+
   it('global flags before and between the subcommands do not make it load the siblings', async () => {
     const urls = await importsOf(['--registry', 'http://127.0.0.1:9/', 'org', '--otp', '123456', '2fa', '--json', 'status', 'acme'], { ORGCTL_TOKEN: 'x' });
     expect(urls.some((u) => u.endsWith('/commands/org/2fa/status.js'))).toBe(true);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Argument, type Command } from 'commander';
+import { Argument, type Command } from '../commander.js';
 import type { AppDeps } from '../../factory.js';
 import type { RegistryClient } from '../../client/client.js';
 import { HttpError, OtpRequiredError } from '../../client/errors.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { stripVTControlCharacters } from 'node:util';
 import { inquirerPrompter, validateOtp } from '../../../src/ui/prompter.js';
 import { writeJson } from '../../../src/ui/json.js';
 import { colorScheme } from '../../../src/ui/color.js';
@@ -65,6 +66,18 @@ describe('output helpers', () => {
     expect(wrapText('see https://registry.example.com/a/very/long/path now', 20)).toBe('see\nhttps://registry.example.com/a/very/long/path\nnow');
     expect(wrapText('short\n\nlines stay', 20)).toBe('short\n\nlines stay');
     expect(wrapText('no width, no wrapping at all here', undefined)).toBe('no width, no wrapping at all here');
+  });
+
+  it('wrapText counts columns without the escape codes node:util strips (colour, cursor moves, OSC 8 links)', () => {
+    const plain = 'a link to the registry page and some coloured words that go on';
+    const codes = ['\u001b[1;31m', '\u001b[39m', '\u009b2K', '\u001b]8;;https://example.com/a?b=c\u0007', '\u001b]8;;\u001b\\', '\u001b]0;title\u009c', '\u001b[?25l'];
+    const words = plain.split(' ');
+    const escaped = words.map((w, i) => `${codes[i % codes.length]}${w}`).join(' ');
+    for (const width of [20, 24, 31, 40]) {
+      const wrapped = wrapText(escaped, width);
+      expect(stripVTControlCharacters(wrapped)).toBe(wrapText(plain, width));
+      expect(stripVTControlCharacters(escaped)).toBe(plain); // the same codes as node:util's
+    }
   });
 
   it('colorScheme emits ANSI codes only when colour is on for the stream written to', () => {

@@ -30,6 +30,20 @@ describe('isCompactRoster', () => {
     expect(isCompactRoster(bytes('[]'))).toBe(true);
   });
 
+  it('reads a long roster in pieces: accepted whole and cut in 64 KiB chunks; a bad member far in is refused', () => {
+    const many = Array.from({ length: 2000 }, (_, i) => ({ ...ROSTER[i % 3]!, user: `u${i}` }));
+    const text = JSON.stringify(many); // ~170 KB: many 16 KiB pieces, members cut between them
+    const cut = (s: string) => {
+      const b = Buffer.from(s);
+      return Array.from({ length: Math.ceil(b.length / 65536) }, (_, k) => b.subarray(k * 65536, (k + 1) * 65536));
+    };
+    expect(isCompactRoster(bytes(text))).toBe(true);
+    expect(isCompactRoster(cut(text))).toBe(true);
+    const bad = text.replace('"u1500"', '"U1500"');
+    expect(isCompactRoster(bytes(bad))).toBe(false);
+    expect(isCompactRoster(cut(bad))).toBe(false);
+  });
+
   it.each([
     ['nothing', ''],
     ['an object', '{"alice":"owner"}'],
@@ -47,8 +61,10 @@ describe('isCompactRoster', () => {
     ['a name with a right-to-left override', '[{"user":"a\u202eb","role":"owner","twoFactor":true,"teams":[]}]'],
     ['an empty name', '[{"user":"","role":"owner","twoFactor":true,"teams":[]}]'],
     ['a cut-off answer', JSON.stringify(ROSTER).slice(0, -2)],
-  ])('refuses %s (then it is parsed in full)', (_what, text) => {
-    expect(isCompactRoster(bytes(text))).toBe(false);
+    ['a member without its comma', JSON.stringify(ROSTER).replace('},{', '}{')],
+    ['a bad second member', JSON.stringify(ROSTER).replace('"developer"', '"dev"')],
+  ])('refuses %s however it is cut into chunks (then it is parsed in full)', (_what, text) => {
+    for (const chunks of [bytes(text), ...splits(text)]) expect(isCompactRoster(chunks)).toBe(false);
   });
 });
 

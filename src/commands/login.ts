@@ -5,6 +5,7 @@ import type { RegistryClient } from '../client/client.js';
 import { errorForResponse, HttpError, OtpRequiredError } from '../client/errors.js';
 import { parseRetryAfter } from '../client/client.js';
 import { withOtp } from '../client/otp.js';
+import { isHttpUrl } from '../client/web-auth.js';
 import { writeJson } from '../ui/json.js';
 import { colorScheme } from '../ui/color.js';
 import { safe } from '../ui/visible.js';
@@ -206,14 +207,4 @@ async function webLogin(client: RegistryClient, deps: LoginDeps): Promise<{ user
   });
   const { fetchUsername } = await import('./whoami.js');
   return { username: await fetchUsername(client, token), token };
-}
-
-function isHttpUrl(v: unknown): v is string {
-  if (typeof v !== 'string') return false;
-  try {
-    const u = new URL(v);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
 }

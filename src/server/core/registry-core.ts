@@ -1,6 +1,7 @@
-import type { Role, SignupPolicy } from '../../shared/names.js';
+import type { Role } from '../../shared/names.js';
 import type { Op, Store } from '../store/store.js';
 import { MemoryTarballs, type TarballStore } from '../store/tarballs.js';
+import type { CoreOptions } from './core-options.js';
 import { Accounts } from './accounts.js';
 import { Admin } from './admin.js';
 import { Auth } from './auth.js';
@@ -9,17 +10,16 @@ import { OrgLifecycle } from './org-lifecycle.js';
 import { OrgTfa } from './org-tfa.js';
 import { TfaSchedules } from './org-tfa-schedule.js';
 import { Orgs } from './orgs.js';
-import { MailQueue, realTimers, type RetryOptions, type Timers } from './mail-queue.js';
+import { MailQueue, realTimers, type Timers } from './mail-queue.js';
 import { MemoryMailer, type Mailer } from './outbox.js';
 import { PackageAccess } from './package-access.js';
 import { PackageGrants } from './package-grants.js';
 import { PackageStore } from './package-store.js';
-import type { PasswordPool, PasswordPoolOptions } from './password-pool.js';
+import type { PasswordPool } from './password-pool.js';
 import { Profiles } from './profile.js';
 import type { TypedOp } from './schema.js';
 import { CoreState, tfaOn } from './state.js';
 import { Teams } from './teams.js';
-import type { BackoffOptions } from './throttle.js';
 import { Tokens } from './tokens.js';
 import { UserImport } from './user-import.js';
 import type { OrgRec, UserRec } from './types.js';
@@ -32,30 +32,7 @@ export type { InvitationView } from './invitations.js';
 export type { TokenView } from './tokens.js';
 export type { CreateOrgOptions, OrgCreated, OrgDeleted } from './org-lifecycle.js';
 
-/** What the core is built from; only `store` is required. */
-export interface CoreOptions {
-  store: Store;
-  /** ms since the epoch; injected so tests control TOTP steps and expiry */
-  now?: () => number;
-  /** growing delays after wrong passwords and OTPs, per account and source (docs §4.5) */
-  throttle?: BackoffOptions;
-  /** bounded password hashing (concurrency, per-address budget; a gate for tests) */
-  passwords?: PasswordPoolOptions;
-  /** where notifications go; default: kept in memory */
-  mailer?: Mailer;
-  /** delivery retries (mail-queue.ts) */
-  mailRetry?: RetryOptions;
-  /** timers on the core's clock for delivery retries; default: real timers reading `now` */
-  timers?: Timers;
-  /** delivery failures, one line each */
-  mailLog?: (line: string) => void;
-  /** where package tarballs go; default: kept in memory */
-  tarballs?: TarballStore;
-  /** who may create an account by signing up; default `open` */
-  signup?: SignupPolicy;
-  /** the URL browsers reach the registry at: security keys' relying party (default: the listen URL, host `localhost`) */
-  publicUrl?: string;
-}
+export type { CoreOptions } from './core-options.js';
 
 /**
  * The registry's rules: users, tokens, 2FA, OTP checks, orgs, memberships, teams, invitations, packages.
@@ -146,11 +123,6 @@ export class RegistryCore {
 
   teamsOf(org: string, user: string): string[] { return this.state.teamsOf(org, user); }
 
-  /** The org whose scope `pkg` is in (`@org/name` with a known org), or null. */
-  packageOrg(pkg: string): string | null {
-    return this.state.packageOrg(pkg);
-  }
-
   static tfaOn(u: UserRec): boolean {
     return tfaOn(u);
   }
@@ -239,19 +211,11 @@ export class RegistryCore {
     return this.profiles.profile(...a);
   }
 
-  tfaOrgsOf(...a: Parameters<Profiles['tfaOrgsOf']>): ReturnType<Profiles['tfaOrgsOf']> {
-    return this.profiles.tfaOrgsOf(...a);
-  }
-
   updateProfile(...a: Parameters<Profiles['updateProfile']>): ReturnType<Profiles['updateProfile']> {
     return this.profiles.updateProfile(...a);
   }
 
   // ---------------------------------------------------------------- orgs and members
-
-  roster(...a: Parameters<Orgs['roster']>): ReturnType<Orgs['roster']> {
-    return this.orgs.roster(...a);
-  }
 
   rosterJson(...a: Parameters<Orgs['rosterJson']>): ReturnType<Orgs['rosterJson']> {
     return this.orgs.rosterJson(...a);
@@ -263,10 +227,6 @@ export class RegistryCore {
 
   removeMember(...a: Parameters<Orgs['removeMember']>): ReturnType<Orgs['removeMember']> {
     return this.orgs.removeMember(...a);
-  }
-
-  removalOps(...a: Parameters<Orgs['removalOps']>): ReturnType<Orgs['removalOps']> {
-    return this.orgs.removalOps(...a);
   }
 
   detailedMembers(...a: Parameters<Orgs['detailedMembers']>): ReturnType<Orgs['detailedMembers']> {

@@ -1,4 +1,4 @@
-import { CliError } from '../errors.js';
+import { CancelError, CliError } from '../errors.js';
 import type { IO } from '../ui/io.js';
 import { parseRetryAfter, type RegistryClient } from './client.js';
 import { errorForResponse } from './errors.js';
@@ -28,27 +28,41 @@ export async function waitForWebAuth(client: Pick<RegistryClient, 'raw' | 'clock
   return t;
 }
 
+/** How a browser step is waited for; the defaults are a security-key step's. */
+export interface DonePollOptions {
+  waiting?: string;
+  /** the message of the CancelError (exit 3) on Ctrl-C */
+  cancelled?: string;
+  /** headers of each poll (web login sends `npm-auth-type: web`) */
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  /** the error when the time is up */
+  timedOut?: () => CliError;
+}
+
 /**
  * Prints `page.title` and the page's URL (on a terminal: "Press Enter to open the browser", Ctrl-C
- * cancels, as web login), then polls `doneUrl` under a spinner: 202 (+ Retry-After, at least
- * 250 ms, at most 30 s) until 200, whose body is returned; any other status is its error. Gives up
- * after WEB_AUTH_TIMEOUT_MS.
+ * cancels), then polls `doneUrl` under a spinner: 202 (+ Retry-After, at least 250 ms, at most
+ * 30 s; npm re-polls at once without one) until 200, whose body is returned; any other status is
+ * its error. Gives up after `timeoutMs` (WEB_AUTH_TIMEOUT_MS). Used by web login and security keys.
  */
-export async function pollDoneUrl(client: Pick<RegistryClient, 'raw' | 'clock'>, io: IO, page: { title: string; url: string }, doneUrl: string): Promise<unknown> {
+export async function pollDoneUrl(client: Pick<RegistryClient, 'raw' | 'clock'>, io: IO, page: { title: string; url: string }, doneUrl: string, opts: DonePollOptions = {}): Promise<unknown> {
   const { clock } = client;
-  const deadline = clock.now() + WEB_AUTH_TIMEOUT_MS;
-  const { waitForBrowser } = await import('../ui/browser-wait.js'); // with the browser opener: only when a challenge comes
+  const deadline = clock.now() + (opts.timeoutMs ?? WEB_AUTH_TIMEOUT_MS);
+  const cancelled = opts.cancelled ?? 'cancelled; nothing was changed.';
+  const timedOut = opts.timedOut ?? (() => new CliError('timed out waiting for the browser.', undefined, 'Run the command again (or, for a second factor, pass a recovery code with --otp).'));
+  const { waitForBrowser } = await import('../ui/browser-wait.js'); // with the browser opener: only when a browser step comes
   return waitForBrowser(io, {
     ...page,
-    waiting: 'Waiting for your security key in the browser…',
-    cancelled: 'cancelled; nothing was changed.',
+    waiting: opts.waiting ?? 'Waiting for your security key in the browser…',
+    cancelled,
     wait: async (signal) => {
       for (;;) {
-        if (signal.aborted) throw new CliError('cancelled; nothing was changed.');
-        const res = await client.raw('GET', doneUrl, { sensitive: true });
+        if (signal.aborted) throw new CancelError(cancelled);
+        const res = await client.raw('GET', doneUrl, { sensitive: true, ...(opts.headers ? { headers: opts.headers } : {}) });
         if (res.status === 200) return res.body;
         if (res.status !== 202) throw errorForResponse({ status: res.status, method: 'GET', url: res.url, body: res.body, headers: res.headers });
-        if (clock.now() >= deadline) throw new CliError('timed out waiting for the browser.', undefined, 'Run the command again (or, for a second factor, pass a recovery code with --otp).');
+        if (clock.now() >= deadline) throw timedOut();
         const wait = parseRetryAfter(res.headers['retry-after'], clock.now());
         await clock.sleep(Math.min(30_000, Math.max(wait ?? 1000, 250)));
       }

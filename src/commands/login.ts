@@ -1,15 +1,13 @@
 import { Option, type Command } from './commander.js';
-import { AuthError, CancelError, CliError, UsageError } from '../errors.js';
+import { AuthError, CliError, UsageError } from '../errors.js';
 import type { AppDeps } from '../factory.js';
 import type { RegistryClient } from '../client/client.js';
 import { errorForResponse, HttpError, OtpRequiredError } from '../client/errors.js';
-import { parseRetryAfter } from '../client/client.js';
 import { withOtp } from '../client/otp.js';
-import { isHttpUrl } from '../client/web-auth.js';
+import { isHttpUrl, pollDoneUrl } from '../client/web-auth.js';
 import { writeJson } from '../ui/json.js';
 import { colorScheme } from '../ui/color.js';
 import { safe } from '../ui/visible.js';
-import { waitForBrowser } from '../ui/browser-wait.js';
 import { readPassword, type PasswordDeps } from './password.js';
 import {
   addExamples,
@@ -174,7 +172,7 @@ async function putCouch(client: RegistryClient, name: string, password: string, 
  * (a 4xx or 500 on the first request, as npm treats it).
  */
 async function webLogin(client: RegistryClient, deps: LoginDeps): Promise<{ username: string; token: string } | undefined> {
-  const { io, clock } = deps;
+  const { io } = deps;
   const start = await client.raw('POST', '-/v1/login', { body: {}, sensitive: true, headers: { 'npm-auth-type': 'web' } });
   if (start.status >= 400) {
     if (start.status <= 500) return undefined;
@@ -182,29 +180,15 @@ async function webLogin(client: RegistryClient, deps: LoginDeps): Promise<{ user
   }
   const { loginUrl, doneUrl } = (start.body ?? {}) as { loginUrl?: unknown; doneUrl?: unknown };
   if (!isHttpUrl(loginUrl) || !isHttpUrl(doneUrl)) throw new CliError('invalid response from the web login endpoint (no loginUrl/doneUrl).');
-  const deadline = clock.now() + WEB_LOGIN_TIMEOUT_MS;
-  const token = await waitForBrowser(io, {
-    title: 'Login at',
-    url: loginUrl,
+  const done = await pollDoneUrl(client, io, { title: 'Login at', url: loginUrl }, doneUrl, {
     waiting: 'Waiting for the login to complete in your browser…',
     cancelled: 'login cancelled; no token was stored.',
-    wait: async (signal) => {
-      while (!signal.aborted) {
-        const res = await client.raw('GET', doneUrl, { sensitive: true, headers: { 'npm-auth-type': 'web' } });
-        if (res.status === 200) {
-          const t = (res.body as { token?: unknown } | undefined)?.token;
-          if (typeof t !== 'string' || !t) throw new CliError('the web login finished without a token.');
-          return t;
-        }
-        if (res.status !== 202) throw errorForResponse({ status: res.status, method: 'GET', url: res.url, body: res.body, headers: res.headers });
-        if (clock.now() >= deadline) throw new CliError('timed out waiting for the web login to complete.');
-        // npm re-polls at once without Retry-After; wait a second instead, and never more than 30 s.
-        const wait = parseRetryAfter(res.headers['retry-after'], clock.now());
-        await clock.sleep(Math.min(30_000, Math.max(wait ?? 1000, 250)));
-      }
-      throw new CancelError();
-    },
+    headers: { 'npm-auth-type': 'web' },
+    timeoutMs: WEB_LOGIN_TIMEOUT_MS,
+    timedOut: () => new CliError('timed out waiting for the web login to complete.'),
   });
+  const token = (done as { token?: unknown } | undefined)?.token;
+  if (typeof token !== 'string' || !token) throw new CliError('the web login finished without a token.');
   const { fetchUsername } = await import('./whoami.js');
   return { username: await fetchUsername(client, token), token };
 }

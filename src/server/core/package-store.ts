@@ -60,9 +60,18 @@ export class PackageStore {
     if (rev !== this.revOf(rec)) throw conflict(`Package ${rec.name} changed since revision ${rev.slice(0, 40)} was read (it is now ${this.revOf(rec)}). Try again.`);
   }
 
-  /** npm's packument: every version, its tarball at `<base><pkg>/-/<name>-<version>.tgz`. */
-  packument(actor: Actor | null, pkg: string, base: string): Record<string, unknown> {
+  /**
+   * npm's packument as JSON: every version, its tarball at `<base><pkg>/-/<name>-<version>.tgz`.
+   * Access is decided on every call; the document comes from the cache while the package is
+   * unchanged (CoreState.packuments).
+   */
+  packumentJson(actor: Actor | null, pkg: string, base: string): string {
     const rec = this.readablePackage(actor, pkg);
+    return this.state.packuments.get(pkg, base, () => this.buildPackument(rec, base));
+  }
+
+  private buildPackument(rec: PackageRec, base: string): Record<string, unknown> {
+    const pkg = rec.name;
     const versions: Record<string, unknown> = {};
     const time: Record<string, string> = { created: rec.created, modified: rec.modified };
     const list = [...(this.state.versionsOf(pkg))].sort(compareVersions);

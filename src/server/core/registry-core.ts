@@ -332,10 +332,6 @@ export class RegistryCore {
 
   // ---------------------------------------------------------------- packages served by this registry
 
-  packument(...a: Parameters<PackageStore['packument']>): ReturnType<PackageStore['packument']> {
-    return this.packages.packument(...a);
-  }
-
   distTags(...a: Parameters<PackageStore['distTags']>): ReturnType<PackageStore['distTags']> {
     return this.packages.distTags(...a);
   }

@@ -4,6 +4,8 @@ import type { TarballStore } from '../store/tarballs.js';
 import { CoreError } from './errors.js';
 import type { OutboxMessage } from './outbox.js';
 import { k2, storeOps, type CollectionName, type Collections, type TypedOp } from './schema.js';
+import { setList, setOf } from './multimap.js';
+import { PackumentCache } from './packument-cache.js';
 import { newId } from './secrets.js';
 import type { AuditEvent, GrantRec, OrgRec, UserRec } from './types.js';
 
@@ -69,6 +71,8 @@ export class CoreState {
    * membership change: reads then cost O(members) without sorting, and the roster none at all.
    */
   private readonly sortedMembers = new Map<string, { names: string[]; rosterJson?: string }>();
+  /** each package's packument JSON, kept until the package (or a user) changes */
+  readonly packuments = new PackumentCache();
   private auditSeq = 0;
   /** called after a commit that queued a message (set by the MailQueue) */
   onQueued: () => void = () => {};
@@ -269,6 +273,7 @@ export class CoreState {
     this.pkgVersions.clear();
     this.pkgGrants.clear();
     this.sortedMembers.clear();
+    this.packuments.clear();
     for (const name of this.all('orgs').keys()) {
       this.orgMembers.set(name, new Map());
       this.orgTeams.set(name, new Map([[DEVELOPERS, new Set()]]));
@@ -286,6 +291,7 @@ export class CoreState {
   }
 
   private index(ops: TypedOp[]): void {
+    this.packuments.invalidate(ops);
     for (const o of ops) {
       const k = o.k;
       if (o.c === 'orgs') {
@@ -375,23 +381,4 @@ export class CoreState {
     };
     return { c: 'outbox', k: m.id, v: m };
   }
-}
-
-/** The set at `m[k]`, created when missing. */
-export function setOf<K, V>(m: Map<K, Set<V>>, k: K): Set<V> {
-  let s = m.get(k);
-  if (!s) {
-    s = new Set();
-    m.set(k, s);
-  }
-  return s;
-}
-
-function setList<K, V>(m: Map<K, V[]>, k: K): V[] {
-  let l = m.get(k);
-  if (!l) {
-    l = [];
-    m.set(k, l);
-  }
-  return l;
 }

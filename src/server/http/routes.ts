@@ -43,6 +43,7 @@ export interface Route {
 }
 
 const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ status, body, headers });
+const JSON_TYPE = { 'content-type': 'application/json' };
 const COUCH_PREFIX = 'org.couchdb.user:';
 
 function route(method: string, path: string, handler: Route['handler'], extra: Pick<Route, 'guard' | 'maxBody' | 'packages'> = {}): Route {
@@ -293,7 +294,7 @@ export const routes: Route[] = [
     return json(201, await c.core.setDistTag(await c.actor(), c.cred, c.params.pkg!, c.params.tag!, version));
   }),
   pkgRoute('DELETE', '/-/package/:pkg/dist-tags/:tag', async (c) => json(200, await c.core.removeDistTag(await c.actor(), c.cred, c.params.pkg!, c.params.tag!))),
-  pkgRoute('GET', '/:pkg', async (c) => json(200, c.core.packument(await c.optionalActor(), c.params.pkg!, c.base)), notDash),
+  pkgRoute('GET', '/:pkg', async (c) => ({ status: 200, raw: c.core.packages.packumentJson(await c.optionalActor(), c.params.pkg!, c.base), headers: JSON_TYPE }), notDash),
   pkgRoute(
     'PUT',
     '/:pkg',

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 
 /**
  * Password hashing, token hashing and constant-time comparison.
@@ -38,11 +38,11 @@ export async function verifyPassword(password: string, stored: string | null): P
 
 /** npm's token `key`: the hex sha512 of the token. */
 export function tokenKey(token: string): string {
-  return createHash('sha512').update(token).digest('hex');
+  return hash('sha512', token, 'hex');
 }
 
 export function sha256Hex(s: string): string {
-  return createHash('sha256').update(s).digest('hex');
+  return hash('sha256', s, 'hex');
 }
 
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

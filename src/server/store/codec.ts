@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneShotHash } from 'node:crypto';
 import { applyOps, type Collections, type Op } from './store.js';
 
 /**
@@ -88,7 +88,7 @@ export function serialize(data: Collections): string {
 }
 
 export function checksum(json: string): string {
-  return createHash('sha256').update(json).digest('hex').slice(0, 16);
+  return oneShotHash('sha256', json, 'hex').slice(0, 16);
 }
 
 /** A transaction's journal line, `<sha256 prefix> {"ops":[…]}\n`, as chunks of text. */
@@ -121,7 +121,7 @@ export function parseSnapshot(snapshot: string, file: string): Collections {
   if (typeof parsed.collections !== 'object' || parsed.collections === null) throw new StoreError(`${file} has no collections`);
   const at = snapshot.indexOf(COLLECTIONS_KEY);
   const body = snapshot.slice(at + COLLECTIONS_KEY.length, snapshot.length - 1);
-  const sum = createHash('sha256').update(body).digest('hex');
+  const sum = oneShotHash('sha256', body, 'hex');
   if (typeof (parsed as { sha256?: unknown }).sha256 !== 'string' || (parsed as { sha256: string }).sha256 !== sum || !snapshot.endsWith('}')) {
     throw new StoreError(`${file} does not match its checksum (damaged or edited by hand); refusing to start. Restore the folder from a backup.`);
   }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 
@@ -20,7 +20,7 @@ export interface TarballStore {
 }
 
 export function tarballKey(data: Buffer): string {
-  return createHash('sha512').update(data).digest('hex');
+  return hash('sha512', data, 'hex');
 }
 
 const KEY = /^[0-9a-f]{128}$/;

@@ -6,6 +6,7 @@ import type { Actor, GrantRec, PackageSettingsRec, Permission } from './types.js
 
 /** npm's default grant on a new org package: the developers team (every member), read-write. */
 export const DEFAULT_GRANT: Permission = 'read-write';
+const DEFAULT_GRANTS: ReadonlyMap<string, Permission> = new Map([[DEVELOPERS, DEFAULT_GRANT]]);
 
 /**
  * Who may read and write a package: the rules shared by this registry's packages and by hosts that
@@ -30,9 +31,9 @@ export class PackageAccess {
   }
 
   /** The grants on `pkg` of `org`, team → permission, with npm's default while none were set. */
-  grantsOn(org: string, pkg: string): Map<string, Permission> {
+  grantsOn(org: string, pkg: string): ReadonlyMap<string, Permission> {
+    if (!this.settings(pkg)) return DEFAULT_GRANTS;
     const out = new Map<string, Permission>();
-    if (!this.settings(pkg)) return new Map([[DEVELOPERS, DEFAULT_GRANT]]);
     for (const g of this.state.grantsOn(pkg)) if (g.org === org) out.set(g.team, g.permissions);
     return out;
   }

@@ -15,11 +15,8 @@ const PART = /^[a-z0-9][a-z0-9._-]*$/;
 export function packageNameProblem(pkg: unknown): string | null {
   if (typeof pkg !== 'string' || pkg === '') return 'a package name is required';
   const m = /^(?:@([^/]*)\/)?([^/]*)$/.exec(pkg);
-  const bad = `invalid package name "${pkg.length > 80 ? `${pkg.slice(0, 80)}…` : pkg}": use lowercase letters, digits, '-', '_' and '.', starting with a letter or digit, optionally in a @scope/`;
-  if (!m || pkg.length > MAX_NAME) return bad;
-  if (m[1] !== undefined && !PART.test(m[1])) return bad;
-  if (!PART.test(m[2]!)) return bad;
-  return null;
+  if (m && pkg.length <= MAX_NAME && (m[1] === undefined || PART.test(m[1])) && PART.test(m[2]!)) return null;
+  return `invalid package name "${pkg.length > 80 ? `${pkg.slice(0, 80)}…` : pkg}": use lowercase letters, digits, '-', '_' and '.', starting with a letter or digit, optionally in a @scope/`;
 }
 
 export function checkPackageName(pkg: unknown): asserts pkg is string {

@@ -23,6 +23,11 @@ describe('orgctl registry serve (built CLI)', () => {
     expect(err).toMatch(/^PUT \/-\/user\/org\.couchdb\.user:alice 201 /m);
     expect(err).toMatch(/state in memory/);
     for (const secret of [BOB.token, ALICE.password, otp, ALICE.secret]) expect(err).not.toContain(secret);
+    // access lines are written in batches: still whole lines, in the order things happened
+    const at = (re: RegExp) => err.split('\n').findIndex((l) => re.test(l));
+    const order = [/^orgctl registry listening/, /^GET \/-\/whoami 200/, /^PUT \/-\/user/, /^SIGTERM: stopping/, /^stopped$/].map(at);
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 
   it('keeps state in --data across a restart (and SIGINT also exits 0)', async () => {

@@ -123,6 +123,13 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
   const now = io.env.ORGCTL_TEST_CLOCK_FILE ? testClock(io, fileClock) : deps.now;
   const demo = opts.demo ? await import('./demo-guide.js') : undefined;
   const seedFile = demo ? demo.DEMO_SEED_FILE : opts.seed;
+  // Access-log lines go out together once per turn of the event loop (one write, not one per
+  // request); every other message first flushes them, so stderr keeps its order.
+  const access = new LineBatch((s) => io.err(s));
+  const say = (s: string) => {
+    access.flush();
+    io.err(s);
+  };
   let registry;
   try {
     const seed = seedFile ? await readSeedFile(seedFile) : undefined;
@@ -130,9 +137,9 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
       dataDir: opts.data,
       seed,
       now,
-      log: (line) => io.err(`${line}\n`),
-      warn: (line) => io.err(`warning: ${line}\n`),
-      onError: (e) => io.err(`error: ${(e as Error)?.stack ?? String(e)}\n`),
+      log: (line) => access.add(`${line}\n`),
+      warn: (line) => say(`warning: ${line}\n`),
+      onError: (e) => say(`error: ${(e as Error)?.stack ?? String(e)}\n`),
       http: { maxConnectionsPerAddress: opts.maxConnectionsPerAddress },
       signup: opts.signup,
       smtp: opts.smtp ?? (io.env.ORGCTL_SMTP_URL || undefined),
@@ -162,25 +169,44 @@ export async function serveRun(opts: ServeOptions, deps: ServeDeps): Promise<voi
     }
   }
   io.out(`${url}\n`);
-  io.err(`orgctl registry listening on ${url}; state ${registry.store.description}${registry.seeded ? `; seeded from ${demo ? `the demo data (${seedFile})` : seedFile}` : ''}; sign-up ${opts.signup}\n`);
-  io.err(`mail: ${registry.core.mail.description}\n`);
-  io.err(`security keys: ${registry.core.webauthn.relyingPartyDescription()}\n`);
-  if (demo) io.err(demo.demoGuide(url, registry.seeded));
+  say(`orgctl registry listening on ${url}; state ${registry.store.description}${registry.seeded ? `; seeded from ${demo ? `the demo data (${seedFile})` : seedFile}` : ''}; sign-up ${opts.signup}\n`);
+  say(`mail: ${registry.core.mail.description}\n`);
+  say(`security keys: ${registry.core.webauthn.relyingPartyDescription()}\n`);
+  if (demo) say(demo.demoGuide(url, registry.seeded));
   await new Promise<void>((resolve) => {
     let stopping = false;
     stopRequested = (sig: string) => {
       if (stopping) return;
       stopping = true;
-      io.err(`${sig}: stopping; finishing in-flight requests\n`);
+      say(`${sig}: stopping; finishing in-flight requests\n`);
       registry.close().then(resolve, (e) => {
-        io.err(`error while stopping: ${(e as Error).message}\n`);
+        say(`error while stopping: ${(e as Error).message}\n`);
         resolve();
       });
     };
     if (pendingSignal) stopRequested(pendingSignal);
   });
   if (opts.urlFile !== undefined) await rm(opts.urlFile, { force: true });
-  io.err('stopped\n');
+  say('stopped\n');
+}
+
+/** Lines written together at the end of the current turn of the event loop, or at `flush()`. */
+export class LineBatch {
+  private pending: string[] = [];
+
+  constructor(private readonly write: (s: string) => void) {}
+
+  add(line: string): void {
+    if (this.pending.length === 0) setImmediate(() => this.flush());
+    this.pending.push(line);
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    this.write(text);
+  }
 }
 
 /** Writes `url` to `file` whole: to a temporary file beside it, then renamed, so a reader never sees half. */

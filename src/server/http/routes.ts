@@ -3,7 +3,7 @@ import type { RegistryCore } from '../core/registry-core.js';
 import { discovery } from '../core/discovery.js';
 import { isMaintainersChange } from '../core/package-store.js';
 import type { Actor, Credentials } from '../core/types.js';
-import { HttpError, MAX_PUBLISH_BYTES, parseJson, parseJsonObject, readBody, type Reply } from './http-util.js';
+import { HttpError, MAX_PUBLISH_BYTES, parseJson, parseJsonObject, type Reply } from './http-util.js';
 import { showLoginPage, submitLoginPage } from './web-login.js';
 import { keyAnswer, keyOptions, showRegisterPage, showVerifyPage, staticFile } from './webauthn.js';
 
@@ -340,19 +340,31 @@ export function pathSegments(rawUrl: string): string[] | null {
   }
 }
 
+/** The routes of each path length, in table order (built on first use). */
+let byLength: Map<number, Route[]> | null = null;
+
 /** The routes whose path (and guard) match `segments`, in table order, any method, with their parameters. */
-export function* matchingRoutes(segments: string[]): Generator<{ route: Route; params: Record<string, string> }> {
-  for (const route of routes) {
-    if (route.path.length !== segments.length) continue;
+export function matchingRoutes(segments: string[]): { route: Route; params: Record<string, string> }[] {
+  if (!byLength) {
+    byLength = new Map();
+    for (const r of routes) {
+      const list = byLength.get(r.path.length) ?? [];
+      list.push(r);
+      byLength.set(r.path.length, list);
+    }
+  }
+  const out: { route: Route; params: Record<string, string> }[] = [];
+  for (const route of byLength.get(segments.length) ?? []) {
     const params: Record<string, string> = {};
     let ok = true;
     for (let i = 0; i < segments.length && ok; i++) {
       const p = route.path[i]!;
-      if (p.startsWith(':')) params[p.slice(1)] = segments[i]!;
+      if (p.charCodeAt(0) === 58 /* : */) params[p.slice(1)] = segments[i]!;
       else ok = p === segments[i];
     }
-    if (ok && (!route.guard || route.guard(params))) yield { route, params };
+    if (ok && (!route.guard || route.guard(params))) out.push({ route, params });
   }
+  return out;
 }
 
 /** The path of a matched route as logged: its own segments, secret parameters as `***`. */
@@ -367,11 +379,4 @@ export function routeLogPath(route: Route, params: Record<string, string>): stri
       })
       .join('/')
   );
-}
-
-/** Builds the lazily-evaluated parts of a route context. */
-export function bodyReaders(req: IncomingMessage, limit?: number): { text(): Promise<string>; body(): Promise<Record<string, unknown>> } {
-  let cached: Promise<string> | null = null;
-  const text = () => (cached ??= readBody(req, limit));
-  return { text, body: async () => parseJsonObject(await text()) };
 }

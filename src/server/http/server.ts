@@ -2,9 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { RegistryCore } from '../core/registry-core.js';
 import { CoreError } from '../core/errors.js';
-import type { Credentials } from '../core/types.js';
-import { HttpError, credentialsOf, errorReply, hasRequestBody, send, type Reply } from './http-util.js';
-import { bodyReaders, matchingRoutes, pathSegments, routeLogPath, type RouteContext } from './routes.js';
+import type { Actor, Credentials } from '../core/types.js';
+import { HttpError, credentialsOf, errorReply, hasRequestBody, parseJsonObject, readBody, send, type Reply } from './http-util.js';
+import { matchingRoutes, pathSegments, routeLogPath, type RouteContext } from './routes.js';
 
 /**
  * The reference registry's HTTP layer on node:http: routing, body limits, credentials, error
@@ -68,6 +68,9 @@ export function logPath(rawUrl: string): string {
   return p.length > 200 ? `${p.slice(0, 200)}…` : p;
 }
 
+/** A Host header the base URL may be built from: a name or IPv4 address, or an IPv6 one in brackets, and a port. */
+const HOST_HEADER = /^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9a-fA-F:.]+\](:\d{1,5})?$/;
+
 export function createRegistryServer(opts: RegistryServerOptions): RegistryServer {
   const { core } = opts;
   const log = opts.log ?? (() => {});
@@ -75,72 +78,68 @@ export function createRegistryServer(opts: RegistryServerOptions): RegistryServe
   let inFlight = 0;
   let idle: (() => void) | null = null;
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = process.hrtime.bigint();
-    const method = req.method ?? 'GET';
+  /** What is known of a request as it is answered; its log line is written when the response closes. */
+  interface Entry {
+    started: number;
+    /** the matched route's path (secrets masked), or null: the raw path, masked by logPath */
+    path: string | null;
+    status: number;
+    cred?: Credentials;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, entry: Entry): Promise<void> {
     let reply: Reply;
-    let cred: Credentials | undefined;
-    let shownPath: string | null = null;
     try {
-      reply = await dispatch(req, (c) => (cred = c), (p) => (shownPath = p));
+      reply = await dispatch(req, entry);
     } catch (err) {
-      reply = errorReply(err, cred);
+      reply = errorReply(err, entry.cred);
       if (reply.status >= 500) opts.onError?.(err);
     }
-    if (reply.status === 413 || (hasRequestBody(req) && !req.readableEnded && reply.status >= 400)) {
+    if (reply.status >= 400 && (reply.status === 413 || (hasRequestBody(req) && !req.readableEnded))) {
       // Do not read an unread (possibly huge) body; close the connection after answering.
       reply.headers = { ...(reply.headers ?? {}), connection: 'close' };
     }
+    entry.status = reply.status;
     if (!res.headersSent) send(res, reply);
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      log(`${method} ${shownPath ?? logPath(req.url ?? '/')} ${reply.status} ${ms.toFixed(1)}ms`);
-    });
   }
 
-  async function dispatch(req: IncomingMessage, setCred: (c: Credentials) => void, setPath: (p: string) => void): Promise<Reply> {
+  /** The matching route's answer (a bad URL, an unknown path or method throws HttpError). */
+  function dispatch(req: IncomingMessage, entry: Entry): Promise<Reply> {
     const rawUrl = req.url ?? '/';
     if (!rawUrl.startsWith('/') || rawUrl.length > 8192) throw new HttpError(400, 'Bad request URL.', 'EBADURL');
     const qi = rawUrl.indexOf('?');
     const rawPath = qi >= 0 ? rawUrl.slice(0, qi) : rawUrl;
-    const query = new URLSearchParams(qi >= 0 ? rawUrl.slice(qi + 1) : '');
     const segments = pathSegments(rawPath);
     if (!segments) throw new HttpError(400, 'Bad percent-encoding in the URL.', 'EBADURL');
-    const allowed = new Set<string>();
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    let allowed: Set<string> | null = null;
     for (const { route: r, params } of matchingRoutes(segments)) {
-      setPath(routeLogPath(r, params));
-      const method = req.method === 'HEAD' ? 'GET' : req.method;
+      entry.path = routeLogPath(r, params);
       if (r.method !== method) {
-        allowed.add(r.method);
+        (allowed ??= new Set()).add(r.method);
         continue;
       }
       const cred = credentialsOf(req);
-      setCred(cred);
-      let actorP: ReturnType<RouteContext['actor']> | null = null;
-      const ctx: RouteContext = {
-        req,
-        params,
-        query,
-        cred,
-        core,
-        base: baseUrlFor(req),
-        ...bodyReaders(req, r.maxBody),
-        actor: () => (actorP ??= core.requireActor(cred)),
-        optionalActor: () => core.authenticate(cred),
-      };
-      return r.handler(ctx);
+      entry.cred = cred;
+      return r.handler(new Context(req, params, qi >= 0 ? rawUrl.slice(qi + 1) : '', cred, core, baseUrlFor, r.maxBody));
     }
-    if (allowed.size > 0) {
+    if (allowed) {
       if (allowed.has('GET')) allowed.add('HEAD');
       throw new HttpError(405, `Method ${req.method} is not allowed here; use ${[...allowed].join(' or ')}.`, 'EMETHOD', { allow: [...allowed].join(', ') });
     }
     throw new HttpError(404, `Not found: ${req.method} ${logPath(rawPath)}`, 'ENOTFOUND');
   }
 
+  // The last Host header seen and its base URL: clients send the same one request after request.
+  let lastHost: string | undefined;
+  let lastBase = '';
   function baseUrlFor(req: IncomingMessage): string {
     const host = req.headers.host;
-    if (typeof host === 'string' && /^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9a-fA-F:.]+\](:\d{1,5})?$/.test(host)) return `http://${host}/`;
-    return url ?? '/';
+    if (host === lastHost) return lastBase;
+    if (typeof host !== 'string' || !HOST_HEADER.test(host)) return url ?? '/';
+    lastHost = host;
+    lastBase = `http://${host}/`;
+    return lastBase;
   }
 
   const limits = { ...CONNECTION_DEFAULTS };
@@ -149,13 +148,17 @@ export function createRegistryServer(opts: RegistryServerOptions): RegistryServe
   const serverOptions = { headersTimeout: limits.headersTimeout, requestTimeout: limits.requestTimeout, connectionsCheckingInterval: 1_000 };
   const server = createServer(serverOptions, (req, res) => {
     inFlight++;
+    const entry: Entry = { started: performance.now(), path: null, status: 0 };
     res.on('close', () => {
       inFlight--;
+      if (entry.status) log(`${req.method} ${entry.path ?? logPath(req.url ?? '/')} ${entry.status} ${(performance.now() - entry.started).toFixed(1)}ms`);
       if (inFlight === 0 && idle) idle();
     });
-    handle(req, res).catch((err) => {
+    handle(req, res, entry).catch((err) => {
       opts.onError?.(err);
-      if (!res.headersSent) send(res, { status: 500, body: { error: 'Internal server error.', message: 'Internal server error.', code: 'EINTERNAL' } });
+      if (res.headersSent) return;
+      entry.status = 500;
+      send(res, { status: 500, body: { error: 'Internal server error.', message: 'Internal server error.', code: 'EINTERNAL' } });
     });
   });
   server.keepAliveTimeout = limits.keepAliveTimeout;
@@ -195,6 +198,47 @@ export function createRegistryServer(opts: RegistryServerOptions): RegistryServe
       });
     },
   };
+}
+
+/** What a route handler gets: the query, base URL, body and actor are worked out on first use. */
+class Context implements RouteContext {
+  private q: URLSearchParams | null = null;
+  private textP: Promise<string> | null = null;
+  private actorP: Promise<Actor> | null = null;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly params: Record<string, string>,
+    private readonly rawQuery: string,
+    readonly cred: Credentials,
+    readonly core: RegistryCore,
+    private readonly baseOf: (req: IncomingMessage) => string,
+    private readonly maxBody: number | undefined,
+  ) {}
+
+  get base(): string {
+    return this.baseOf(this.req);
+  }
+
+  get query(): URLSearchParams {
+    return (this.q ??= new URLSearchParams(this.rawQuery));
+  }
+
+  text(): Promise<string> {
+    return (this.textP ??= readBody(this.req, this.maxBody));
+  }
+
+  async body(): Promise<Record<string, unknown>> {
+    return parseJsonObject(await this.text());
+  }
+
+  actor(): Promise<Actor> {
+    return (this.actorP ??= this.core.requireActor(this.cred));
+  }
+
+  optionalActor(): Promise<Actor | null> {
+    return this.core.authenticate(this.cred);
+  }
 }
 
 /**

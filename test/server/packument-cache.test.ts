@@ -87,7 +87,7 @@ describe('a cached packument follows every change', () => {
 describe('PackumentCache', () => {
   const doc = (n: number) => ({ name: `p${n}`, pad: 'x'.repeat(80) });
 
-  it('builds once per change and keeps at most its size in JSON, dropping the least recently used first', () => {
+  it('builds once per change and keeps at most its size in JSON, dropping first what was read least recently', () => {
     const c = new PackumentCache(300);
     let builds = 0;
     const get = (n: number) => c.get(`p${n}`, 'http://r/', () => (builds++, doc(n)));
@@ -96,17 +96,17 @@ describe('PackumentCache', () => {
     get(1);
     expect(builds).toBe(2);
     expect(c.get('p1', 'http://r/', () => doc(99))).toBe(JSON.stringify(doc(1)));
-    get(3); // each entry is ~100 characters: a third is over 300, so p2 (least recently used) goes
-    get(1); // p1 is now the most recently used
+    get(3); // each entry is ~100 characters: a third is over 300, so p2 (not read again) goes
+    get(1); // p1 is read again
     get(4); // p3 goes
     expect(c.size.entries).toBe(2);
     expect(c.size.chars).toBeLessThanOrEqual(300);
     const before = builds;
     get(1);
     get(4);
-    expect(builds).toBe(before); // kept: the most recently used
+    expect(builds).toBe(before); // kept: read since they were built
     get(2);
-    expect(builds).toBe(before + 1); // p2 was the least recently used, dropped
+    expect(builds).toBe(before + 1); // p2 was dropped
   });
 
   it('drops a package on a change to it or one of its versions, and everything on a change to a user', () => {
@@ -120,6 +120,22 @@ describe('PackumentCache', () => {
     expect(c.size.entries).toBe(1);
     c.invalidate([{ c: 'users', k: 'bob', v: null }]);
     expect(c.size).toEqual({ entries: 0, chars: 0 });
+  });
+
+  it('a packument just built is kept even when every older one was read again', () => {
+    const c = new PackumentCache(250);
+    let builds = 0;
+    const get = (n: number) => c.get(`p${n}`, 'http://r/', () => (builds++, doc(n)));
+    get(1);
+    get(2);
+    get(1);
+    get(2);
+    get(3); // p1 and p2 were both read: p1, the older, goes after its second chance
+    expect(c.size.entries).toBe(2);
+    const before = builds;
+    get(3);
+    get(2);
+    expect(builds).toBe(before);
   });
 
   it('does not keep a packument larger than the whole cache', () => {

@@ -1,6 +1,6 @@
 import type { TypedOp } from './schema.js';
 
-/** Beyond this many characters of cached JSON, the least recently used packuments are dropped. */
+/** Beyond this many characters of cached JSON, the packuments read least recently are dropped. */
 export const PACKUMENT_CACHE_CHARS = 32 * 1024 * 1024;
 
 /**
@@ -12,10 +12,11 @@ export const PACKUMENT_CACHE_CHARS = 32 * 1024 * 1024;
  * One base URL per package (the tarball URLs depend on it): a read through another host name
  * rebuilds the entry, so Host headers cannot grow the cache. A change to the package or one of
  * its versions drops its entry; a change to any user drops them all (packuments carry publishers'
- * and maintainers' emails).
+ * and maintainers' emails). Its size is bounded; the least recently read go first (approximately).
  */
 export class PackumentCache {
-  private readonly entries = new Map<string, { base: string; json: string }>();
+  /** in insertion order; `used`: read since it was last passed over by eviction */
+  private readonly entries = new Map<string, { base: string; json: string; used: boolean }>();
   private chars = 0;
 
   constructor(private readonly maxChars = PACKUMENT_CACHE_CHARS) {}
@@ -24,20 +25,15 @@ export class PackumentCache {
   get(pkg: string, base: string, build: () => unknown): string {
     const hit = this.entries.get(pkg);
     if (hit && hit.base === base) {
-      // Most recently used last: Map keeps insertion order, so eviction takes from the front.
-      this.entries.delete(pkg);
-      this.entries.set(pkg, hit);
+      hit.used = true; // a flag, not a move to the back of the map: a read stays a lookup
       return hit.json;
     }
     const json = JSON.stringify(build());
     this.drop(pkg);
     if (json.length <= this.maxChars) {
-      this.entries.set(pkg, { base, json });
+      this.evict(this.maxChars - json.length);
+      this.entries.set(pkg, { base, json, used: false });
       this.chars += json.length;
-      for (const [k, e] of this.entries) {
-        if (this.chars <= this.maxChars) break;
-        this.drop(k, e);
-      }
     }
     return json;
   }
@@ -60,6 +56,22 @@ export class PackumentCache {
   /** How many packuments are cached, and their JSON's length (for tests and the bench). */
   get size(): { entries: number; chars: number } {
     return { entries: this.entries.size, chars: this.chars };
+  }
+
+  /**
+   * Makes the entries fit in `limit` characters: the oldest go, except that one read since the
+   * last pass gets a second chance at the back (CLOCK, an approximation of least recently used).
+   * Each step drops an entry or clears a flag, so it ends.
+   */
+  private evict(limit: number): void {
+    while (this.chars > limit) {
+      const [k, e] = this.entries.entries().next().value!;
+      this.entries.delete(k);
+      if (e.used) {
+        e.used = false;
+        this.entries.set(k, e);
+      } else this.chars -= e.json.length;
+    }
   }
 
   private drop(pkg: string, e = this.entries.get(pkg)): void {

@@ -86,27 +86,32 @@ describe('a cached packument follows every change', () => {
 
 describe('PackumentCache', () => {
   const doc = (n: number) => ({ name: `p${n}`, pad: 'x'.repeat(80) });
+  /** A cache of `max` characters, `get(n)` reading package pn (~100 characters of JSON), and how many were built. */
+  const counted = (max: number) => {
+    const c = new PackumentCache(max);
+    const counter = { c, builds: 0, get: (n: number) => c.get(`p${n}`, 'http://r/', () => (counter.builds++, doc(n))) };
+    return counter;
+  };
 
   it('builds once per change and keeps at most its size in JSON, dropping first what was read least recently', () => {
-    const c = new PackumentCache(300);
-    let builds = 0;
-    const get = (n: number) => c.get(`p${n}`, 'http://r/', () => (builds++, doc(n)));
+    const t = counted(300);
+    const { c, get } = t;
     get(1);
     get(2);
     get(1);
-    expect(builds).toBe(2);
+    expect(t.builds).toBe(2);
     expect(c.get('p1', 'http://r/', () => doc(99))).toBe(JSON.stringify(doc(1)));
     get(3); // each entry is ~100 characters: a third is over 300, so p2 (not read again) goes
     get(1); // p1 is read again
     get(4); // p3 goes
     expect(c.size.entries).toBe(2);
     expect(c.size.chars).toBeLessThanOrEqual(300);
-    const before = builds;
+    const before = t.builds;
     get(1);
     get(4);
-    expect(builds).toBe(before); // kept: read since they were built
+    expect(t.builds).toBe(before); // kept: read since they were built
     get(2);
-    expect(builds).toBe(before + 1); // p2 was dropped
+    expect(t.builds).toBe(before + 1); // p2 was dropped
   });
 
   it('drops a package on a change to it or one of its versions, and everything on a change to a user', () => {
@@ -123,19 +128,18 @@ describe('PackumentCache', () => {
   });
 
   it('a packument just built is kept even when every older one was read again', () => {
-    const c = new PackumentCache(250);
-    let builds = 0;
-    const get = (n: number) => c.get(`p${n}`, 'http://r/', () => (builds++, doc(n)));
+    const t = counted(250);
+    const { c, get } = t;
     get(1);
     get(2);
     get(1);
     get(2);
     get(3); // p1 and p2 were both read: p1, the older, goes after its second chance
     expect(c.size.entries).toBe(2);
-    const before = builds;
+    const before = t.builds;
     get(3);
     get(2);
-    expect(builds).toBe(before);
+    expect(t.builds).toBe(before);
   });
 
   it('does not keep a packument larger than the whole cache', () => {

@@ -160,3 +160,4 @@ export function fileClock(file: string): () => number {
 }
 
 export { RegistryCore, SeedError, MailConfigError, PublicUrlError };
+export type { HostPackages } from './core/org-lifecycle.js';

@@ -18,7 +18,11 @@ type StorageCallback = (err: (Error & { status?: number }) | null, pkg?: StoredP
 
 /** The part of Verdaccio's storage (the third argument of `register_middlewares`) used here. */
 export interface VerdaccioStorage {
-  localStorage: { getPackageMetadata(name: string, cb: StorageCallback): void } | null;
+  localStorage: {
+    getPackageMetadata(name: string, cb: StorageCallback): void;
+    /** its database: `get` lists the names of the packages published to this Verdaccio */
+    storagePlugin?: { get(cb: (err: Error | null, names?: string[]) => void): void };
+  } | null;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -33,6 +37,15 @@ function readStored(storage: VerdaccioStorage, pkg: string): Promise<StoredPacka
       else if (err) reject(err);
       else resolve(data ?? null);
     });
+  });
+}
+
+/** The names of the packages in `@scope/` Verdaccio stores (published to it, not cached from an uplink). */
+export function storedInScope(storage: VerdaccioStorage, scope: string): Promise<string[]> {
+  const db = storage.localStorage?.storagePlugin;
+  if (!db) return Promise.reject(new Error('verdaccio-orgctl: Verdaccio storage is not initialised'));
+  return new Promise((resolve, reject) => {
+    db.get((err, names) => (err ? reject(err) : resolve((names ?? []).filter((n) => n.startsWith(`@${scope}/`)))));
   });
 }
 

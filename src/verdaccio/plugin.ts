@@ -12,14 +12,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { openRegistry, type OpenRegistry } from '../server/index.js';
+import { openRegistry, type HostPackages, type OpenRegistry } from '../server/index.js';
 import { matchingRoutes, pathSegments, routeLogPath } from '../server/http/routes.js';
 import { credentialsOf, errorReply, hasRequestBody, send, HttpError } from '../server/http/http-util.js';
-import { CoreError, conflict } from '../server/core/errors.js';
+import { CoreError } from '../server/core/errors.js';
 import type { Actor, Credentials } from '../server/core/types.js';
 import type { SignupPolicy } from '../shared/names.js';
-import { recordPublisher, storedMaintainers, type VerdaccioStorage } from './maintainers.js';
+import { recordPublisher, storedInScope, storedMaintainers, type VerdaccioStorage } from './maintainers.js';
 import { beforeSuccessEnds, writeEvent } from './audit.js';
+import { claimCreation, creationsIn } from './creations.js';
 import { answerWebLogin, isWebLogin } from './web-ui.js';
 import { addMaintainersOnSend, answerOwnerChange, revPutPackage } from './owners.js';
 import { checkConfig, type CheckedConfig } from './config-check.js';
@@ -38,7 +39,24 @@ const storages = new Map<string, VerdaccioStorage>();
  * of opening one. Test harnesses use it to run an in-memory registry on a controlled clock.
  */
 export function provideRegistry(dataDir: string, registry: OpenRegistry | Promise<OpenRegistry>): void {
-  shared.set(path.resolve(dataDir), Promise.resolve(registry));
+  const key = path.resolve(dataDir);
+  shared.set(key, Promise.resolve(registry).then(withHostPackages(key)));
+}
+
+/** Lets the core's org creation and deletion see the packages Verdaccio stores for `dataDir`. */
+function withHostPackages(dataDir: string): (r: OpenRegistry) => OpenRegistry {
+  const host: HostPackages = {
+    stored(scope) {
+      const storage = storages.get(dataDir);
+      if (!storage) return Promise.reject(new Error('verdaccio-orgctl: list the plugin under `middlewares:` too (with the same `data:`)'));
+      return storedInScope(storage, scope);
+    },
+    creating: (scope) => creationsIn(dataDir, scope),
+  };
+  return (r) => {
+    r.core.orgLifecycle.useHostPackages(host);
+    return r;
+  };
 }
 
 /** Forgets (and closes) the assembly for `dataDir`. */
@@ -56,7 +74,7 @@ export function sharedRegistry(dataDir: string, seed?: unknown, logger?: PluginL
   let p = shared.get(key);
   if (!p) {
     p = (async () => {
-      return openRegistry({
+      const opened = await openRegistry({
         dataDir: key,
         seed,
         signup,
@@ -66,6 +84,7 @@ export function sharedRegistry(dataDir: string, seed?: unknown, logger?: PluginL
         warn: (l) => logger?.warn({ line: l }, 'orgctl: @{line}'),
         onError: (e) => logger?.error({ err: (e as Error)?.stack ?? String(e) }, 'orgctl: unexpected error @{err}'),
       });
+      return withHostPackages(key)(opened);
     })();
     p.then((r) => {
       logger?.info({ line: r.core.mail.description }, 'orgctl: mail: @{line}');
@@ -121,26 +140,6 @@ const byRequest = new WeakMap<object, RequestAuth>();
 const requestOf = new WeakMap<object, { req: Req & { body?: unknown }; res: Res }>();
 /** Requests whose audit event is arranged (see ./audit.ts). */
 const audited = new WeakSet<object>();
-
-/** Names being created (data folder + NUL + name) → the request creating them, until it is answered. */
-const creating = new Map<string, object>();
-
-/**
- * Holds the new name `pkg` for this request until its response ends: Verdaccio stores a package
- * some time after allow_publish, so two requests could otherwise both find the name free and both
- * publish into it. Another request's creation in progress → 409.
- */
-function claimCreation(key: string, pkg: string, ctx: { req: Req; res: Res }): void {
-  const holder = creating.get(key);
-  if (holder === ctx.req) return;
-  if (holder) throw conflict(`${pkg} is being published by another request. Try again.`);
-  // 'close' has fired already for a client that went away: holding the name would never end.
-  if (ctx.res.closed || ctx.res.destroyed) throw new HttpError(400, 'The client closed the request.', 'EABORTED');
-  creating.set(key, ctx.req);
-  ctx.res.once('close', () => {
-    if (creating.get(key) === ctx.req) creating.delete(key);
-  });
-}
 
 /** Test seam: awaited when a write that creates a package has passed its checks (race tests). */
 let createGate: ((pkg: string) => Promise<void>) | null = null;
@@ -213,7 +212,7 @@ export function createPlugin(_pluginConfig: OrgctlPluginConfig, options: PluginO
     const ctx = requestOf.get(user);
     if (maintainers === null && ctx) {
       // A new name: claim it, then read again (another request may have stored it meanwhile).
-      claimCreation(`${dataDir}\0${pkg}`, pkg, ctx);
+      claimCreation(dataDir, pkg, ctx);
       maintainers = await current();
     }
     core.packageWrite(actor, pkg, maintainers);

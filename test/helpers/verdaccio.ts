@@ -12,6 +12,8 @@
  *
  *   await startPlainVerdaccio()  -> { url, adduser(name, password), close() }
  *        a Verdaccio with NO orgctl plugin (htpasswd auth): the registry without orgctl's extensions
+ *   await gateVerdaccioCreations(gate | null), await holdVerdaccioCreation(name) -> { held, release() }
+ *        race tests: hold a package-creating write after the plugin's checks, before Verdaccio stores it
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -155,6 +157,24 @@ export async function startVerdaccioWith(edit: (config: Record<string, any>, dir
  */
 export async function gateVerdaccioCreations(gate: ((pkg: string) => Promise<void>) | null): Promise<void> {
   (await load()).plugin.setCreateGate(gate);
+}
+
+/**
+ * Holds the next write that creates `name` (after the plugin's checks, before Verdaccio stores
+ * it): `held` resolves once it is held, `release()` lets it go on. The gate then lets other writes
+ * through.
+ */
+export async function holdVerdaccioCreation(name: string): Promise<{ held: Promise<void>; release: () => void }> {
+  let entered!: () => void;
+  let release!: () => void;
+  const held = new Promise<void>((r) => (entered = r));
+  const gate = new Promise<void>((r) => (release = r));
+  await gateVerdaccioCreations(async (pkg) => {
+    if (pkg !== name) return;
+    entered();
+    await gate;
+  });
+  return { held, release };
 }
 
 /** A Verdaccio with no orgctl plugin: what a user has before installing it. */

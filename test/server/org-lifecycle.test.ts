@@ -145,3 +145,64 @@ describe('org delete', () => {
     expect(audit.body.map((e: { action: string }) => e.action)).toEqual(['org.create']);
   });
 });
+
+describe('a host that stores packages itself (HostPackages, used by the Verdaccio plugin)', () => {
+  /** A host whose storage read waits for `finishRead()`; `startCreation(name)` begins a creation in its scope. */
+  function slowHost(stored: string[]) {
+    let started = 0;
+    const names: string[] = [];
+    let finishRead!: () => void;
+    let reading!: () => void;
+    const inRead = new Promise<void>((r) => (reading = r));
+    srv.reg.registry.core.orgLifecycle.useHostPackages({
+      stored: async () => {
+        reading();
+        await new Promise<void>((r) => (finishRead = r));
+        return stored;
+      },
+      creating: () => ({ names: [...names], started }),
+    });
+    return { inRead, finishRead: () => finishRead(), startCreation: (name: string) => (names.push(name), started++) };
+  }
+
+  it('its stored packages hold the scope: no org over them, no deletion while they are there', async () => {
+    const host = slowHost(['@hosted/tool']);
+    const made = create(BOB.token, 'hosted');
+    await host.inRead;
+    host.finishRead();
+    const r = await made;
+    expect({ status: r.status, code: r.body.code }).toEqual({ status: 409, code: 'ENAMETAKEN' });
+    expect((await call(srv.url, 'GET', '/-/org/hosted/user', { token: BOB.token })).status).toBe(404);
+
+    const again = slowHost(['@acme/kept']);
+    const del = remove(ALICE.token, 'acme', { otp: otp(ALICE) });
+    await again.inRead;
+    again.finishRead();
+    const d = await del;
+    expect({ status: d.status, code: d.body.code, packages: d.body.packages }).toEqual({ status: 409, code: 'EORGPACKAGES', packages: 1 });
+  });
+
+  it('a creation started in the scope while the storage was read (it may have been stored since): 409, try again; nothing created', async () => {
+    const host = slowHost([]);
+    const made = create(BOB.token, 'racy');
+    await host.inRead;
+    host.startCreation('@racy/x');
+    host.finishRead();
+    const r = await made;
+    expect({ status: r.status, code: r.body.code, error: r.body.error }).toEqual({ status: 409, code: 'ECONFLICT', error: 'A package in @racy/ was being published meanwhile. Try again.' });
+    expect((await call(srv.url, 'GET', '/-/org/racy/user', { token: BOB.token })).status).toBe(404);
+  });
+
+  it('the caller is checked again after the storage read: a token revoked meanwhile creates nothing', async () => {
+    const host = slowHost([]);
+    const t = await call(srv.url, 'POST', '/-/npm/v1/tokens', { token: BOB.token, body: { password: BOB.password } });
+    expect(t.status).toBe(201);
+    const made = create(t.body.token, 'late');
+    await host.inRead;
+    expect((await call(srv.url, 'DELETE', `/-/npm/v1/tokens/token/${t.body.key}`, { token: BOB.token })).status).toBe(204);
+    host.finishRead();
+    const r = await made;
+    expect({ status: r.status, code: r.body.code }).toEqual({ status: 401, code: 'EAUTH' });
+    expect((await call(srv.url, 'GET', '/-/org/late/user', { token: BOB.token })).status).toBe(404);
+  });
+});

@@ -16,7 +16,7 @@ import { NpmClient, npmErrorCode, type NpmResult } from '../helpers/npm.js';
 import { publishBody } from '../helpers/packages.js';
 import { testClock, totp } from '../helpers/clock.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
-import { gateVerdaccioCreations } from '../helpers/verdaccio.js';
+import { gateVerdaccioCreations, holdVerdaccioCreation } from '../helpers/verdaccio.js';
 
 const clock = testClock();
 let reg: TestRegistry;
@@ -148,18 +148,10 @@ describe('Verdaccio: only maintainers change an existing package (finding: anyon
   }, 60_000);
 
   it('two users creating one name at once: the second is refused while the first is being stored, then as a non-maintainer (race)', async () => {
-    let entered!: () => void;
-    let release!: () => void;
-    const inGate = new Promise<void>((r) => (entered = r));
-    const gate = new Promise<void>((r) => (release = r));
     // bob's first publish of race-pkg passes its checks, then is held before Verdaccio stores it.
-    await gateVerdaccioCreations(async (pkg) => {
-      if (pkg !== 'race-pkg') return;
-      entered();
-      await gate;
-    });
+    const { held, release } = await holdVerdaccioCreation('race-pkg');
     const bob = req('PUT', '/race-pkg', { token: BOB.token, body: publishBody('race-pkg', '1.0.0') });
-    await inGate;
+    await held;
     await gateVerdaccioCreations(null);
     const during = await req('PUT', '/race-pkg', { token: newbieToken, body: publishBody('race-pkg', '2.0.0') });
     expect({ status: during.status, error: during.body.error }).toEqual({ status: 409, error: 'race-pkg is being published by another request. Try again.' });

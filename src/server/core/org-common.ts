@@ -44,18 +44,20 @@ export abstract class OrgDomain {
 
   /** Owners only, OTP when the owner has 2FA, token allowed to write to the org. */
   protected async governance(actor: Actor, cred: Credentials, org: string, allowed: Role[]): Promise<Role> {
-    const check = (a: Actor): Role => {
-      this.requireOrg(org);
-      const role = this.requireMember(a, org);
-      if (!allowed.includes(role)) {
-        throw forbidden(`Only ${allowed.length === 1 ? `${allowed[0]}s` : allowed.map((r) => `${r}s`).join(' and ')} of ${org} can do this; you are ${article(role)} ${role}.`);
-      }
-      this.auth.tokenMayWrite(a, org);
-      return role;
-    };
-    check(actor);
+    this.governs(actor, org, allowed);
     // Again after the OTP check: an owner removed or demoted meanwhile acts no more.
-    return check(await this.auth.otpGate(actor, cred, 'auth'));
+    return this.governs(await this.auth.otpGate(actor, cred, 'auth'), org, allowed);
+  }
+
+  /** `governance`'s check without the OTP: for a decision made again after a later wait. */
+  protected governs(a: Actor, org: string, allowed: Role[]): Role {
+    this.requireOrg(org);
+    const role = this.requireMember(a, org);
+    if (!allowed.includes(role)) {
+      throw forbidden(`Only ${allowed.length === 1 ? `${allowed[0]}s` : allowed.map((r) => `${r}s`).join(' and ')} of ${org} can do this; you are ${article(role)} ${role}.`);
+    }
+    this.auth.tokenMayWrite(a, org);
+    return role;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { nameProblem } from '../../shared/names.js';
-import { CoreError, forbidden, invalid, notFound } from './errors.js';
+import { conflict, CoreError, forbidden, invalid, notFound } from './errors.js';
 import { OrgDomain } from './org-common.js';
 import type { TypedOp } from './schema.js';
 import { tfaOn } from './state.js';
@@ -27,12 +27,50 @@ export interface CreateOrgOptions {
   requireTfa?: boolean;
   /** the audit event's actor; default the owner (an operator command passes its own name) */
   actor?: string;
+  /** the caller's own checks, made again (synchronously) right before the commit */
+  recheck?: () => void;
+}
+
+/**
+ * Packages a host keeps in its own storage (the Verdaccio plugin's view of Verdaccio's): an org
+ * must not be created over a scope that holds some (its owner would take them over), nor deleted
+ * while its scope holds some.
+ */
+export interface HostPackages {
+  /** the names of the packages in `@scope/` the host stores */
+  stored(scope: string): Promise<string[]>;
+  /** the packages in `@scope/` being created now, and how many creations were ever started there */
+  creating(scope: string): { names: string[]; started: number };
 }
 
 const HOLDER = { user: 'a user', org: 'an org', scope: 'a package scope in use' } as const;
 
 /** Creating and deleting orgs (extensions: npm has no public endpoint for either). */
 export class OrgLifecycle extends OrgDomain {
+  private host: HostPackages | null = null;
+
+  /** Set by a host that stores packages itself, before it serves. */
+  useHostPackages(host: HostPackages): void {
+    this.host = host;
+  }
+
+  /**
+   * The host's packages in `@org/`, as a function to call with no wait before the commit: its
+   * storage is read now; the creations under way are read when it is called, and one started
+   * during the read makes it throw 409 (the read may have missed what it stored).
+   */
+  private async hostScope(org: string): Promise<() => string[]> {
+    const host = this.host;
+    if (!host) return () => [];
+    const before = host.creating(org).started;
+    const stored = await host.stored(org);
+    return () => {
+      const now = host.creating(org);
+      if (now.started !== before) throw conflict(`A package in @${org}/ was being published meanwhile. Try again.`);
+      return [...stored, ...now.names];
+    };
+  }
+
   /**
    * The one rule for creating an org, used by the endpoint and by operator commands: `org` is a
    * valid name no user, org or package scope holds (npm's shared namespace); `ownerName` is an
@@ -43,9 +81,12 @@ export class OrgLifecycle extends OrgDomain {
   async createOrg(ownerName: string, org: string, opts: CreateOrgOptions = {}): Promise<OrgCreated> {
     const problem = nameProblem('org', org);
     if (problem) throw invalid(problem);
+    const inHost = await this.hostScope(org);
+    // From here to the commit, no wait: every check is on the state the commit changes.
+    opts.recheck?.();
     const owner = this.state.user(ownerName);
     if (!owner) throw notFound(`User ${ownerName} not found.`);
-    this.requireFree(org);
+    this.requireFree(org, inHost());
     const requireTfa = opts.requireTfa === true;
     if (requireTfa && !tfaOn(owner)) {
       throw forbidden(`${ownerName} must turn on two-factor authentication before creating an org that requires it. Run \`orgctl profile enable-2fa\`.`, 'ETFAOWNER');
@@ -77,12 +118,12 @@ export class OrgLifecycle extends OrgDomain {
     check(this.auth.reread(actor));
     const a = await this.auth.otpGate(actor, cred, 'auth');
     check(a);
-    return this.createOrg(a.user.name, org, { requireTfa });
+    return this.createOrg(a.user.name, org, { requireTfa, recheck: () => check(this.auth.reread(a)) });
   }
 
-  /** 409 ENAMETAKEN unless no user, org or package scope holds `name`. */
-  private requireFree(name: string): void {
-    const holder = this.state.nameHolder(name);
+  /** 409 ENAMETAKEN unless no user, org or package scope (here, or `hostPackages` in the host's storage) holds `name`. */
+  private requireFree(name: string, hostPackages: readonly string[] = []): void {
+    const holder = this.state.nameHolder(name) ?? (hostPackages.length > 0 ? 'scope' : null);
     if (holder) throw new CoreError('conflict', `The name ${name} is taken by ${HOLDER[holder]}: org names share one namespace with user names and package scopes. Choose another name.`, { code: 'ENAMETAKEN' });
   }
 
@@ -94,8 +135,10 @@ export class OrgLifecycle extends OrgDomain {
    */
   async deleteOrg(actor: Actor, cred: Credentials, org: string): Promise<OrgDeleted> {
     await this.governance(actor, cred, org, ['owner']);
+    const inHost = await this.hostScope(org);
+    this.governs(this.auth.reread(actor), org, ['owner']);
     const prefix = `@${org}/`;
-    const pkgs = [...this.state.all('packages').keys()].filter((p) => p.startsWith(prefix));
+    const pkgs = [...[...this.state.all('packages').keys()].filter((p) => p.startsWith(prefix)), ...inHost()];
     if (pkgs.length > 0) {
       throw new CoreError('conflict', `${org} still has ${pkgs.length === 1 ? 'a package' : `${pkgs.length} packages`} in its scope (${pkgs.slice(0, 5).join(', ')}${pkgs.length > 5 ? ', …' : ''}). Unpublish ${pkgs.length === 1 ? 'it' : 'them'} first.`, {
         code: 'EORGPACKAGES',

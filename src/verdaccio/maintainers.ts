@@ -27,11 +27,16 @@ export interface VerdaccioStorage {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Verdaccio's local storage; it is set up before Verdaccio serves, so its absence is a setup error. */
+function localOf(storage: VerdaccioStorage): NonNullable<VerdaccioStorage['localStorage']> {
+  if (!storage.localStorage) throw new Error('verdaccio-orgctl: Verdaccio storage is not initialised');
+  return storage.localStorage;
+}
+
 /** `pkg` as stored, or null when Verdaccio has no such package. */
 function readStored(storage: VerdaccioStorage, pkg: string): Promise<StoredPackage | null> {
-  const local = storage.localStorage;
-  if (!local) return Promise.reject(new Error('verdaccio-orgctl: Verdaccio storage is not initialised'));
   return new Promise((resolve, reject) => {
+    const local = localOf(storage);
     local.getPackageMetadata(pkg, (err, data) => {
       if (err?.status === 404) resolve(null);
       else if (err) reject(err);
@@ -42,9 +47,9 @@ function readStored(storage: VerdaccioStorage, pkg: string): Promise<StoredPacka
 
 /** The names of the packages in `@scope/` Verdaccio stores (published to it, not cached from an uplink). */
 export function storedInScope(storage: VerdaccioStorage, scope: string): Promise<string[]> {
-  const db = storage.localStorage?.storagePlugin;
-  if (!db) return Promise.reject(new Error('verdaccio-orgctl: Verdaccio storage is not initialised'));
   return new Promise((resolve, reject) => {
+    const db = localOf(storage).storagePlugin;
+    if (!db) throw new Error('verdaccio-orgctl: Verdaccio storage has no package database');
     db.get((err, names) => (err ? reject(err) : resolve((names ?? []).filter((n) => n.startsWith(`@${scope}/`)))));
   });
 }

@@ -43,14 +43,17 @@ export function provideRegistry(dataDir: string, registry: OpenRegistry | Promis
   shared.set(key, Promise.resolve(registry).then(withHostPackages(key)));
 }
 
+/** Verdaccio's package storage for `dataDir`, which the middleware half hands over. */
+function storageFor(dataDir: string): VerdaccioStorage {
+  const storage = storages.get(dataDir);
+  if (!storage) throw new Error('verdaccio-orgctl: list the plugin under `middlewares:` too (with the same `data:`)');
+  return storage;
+}
+
 /** Lets the core's org creation and deletion see the packages Verdaccio stores for `dataDir`. */
 function withHostPackages(dataDir: string): (r: OpenRegistry) => OpenRegistry {
   const host: HostPackages = {
-    stored(scope) {
-      const storage = storages.get(dataDir);
-      if (!storage) return Promise.reject(new Error('verdaccio-orgctl: list the plugin under `middlewares:` too (with the same `data:`)'));
-      return storedInScope(storage, scope);
-    },
+    stored: async (scope) => storedInScope(storageFor(dataDir), scope),
     creating: (scope) => creationsIn(dataDir, scope),
   };
   return (r) => {
@@ -182,12 +185,6 @@ export function createPlugin(_pluginConfig: OrgctlPluginConfig, options: PluginO
     );
   }
 
-  function storageOf(): VerdaccioStorage {
-    const storage = storages.get(dataDir);
-    if (!storage) throw new Error('verdaccio-orgctl: list the plugin under `middlewares:` too (with the same `data:`)');
-    return storage;
-  }
-
   /** The live actor behind a remote_user; null for anonymous. */
   async function actorOf(user: RemoteUser): Promise<Actor | null> {
     if (!user?.name) return null;
@@ -205,7 +202,7 @@ export function createPlugin(_pluginConfig: OrgctlPluginConfig, options: PluginO
   async function mayWrite(user: RemoteUser, pkg: string): Promise<void> {
     const { core } = await registry();
     const actor = await actorOf(user);
-    const storage = storageOf();
+    const storage = storageFor(dataDir);
     // The list set with npm owner (kept by the core) or else the one Verdaccio's storage records
     const current = async () => core.packages.hostMaintainers(pkg, await storedMaintainers(storage, pkg));
     let maintainers = await current();
@@ -351,7 +348,7 @@ export function createPlugin(_pluginConfig: OrgctlPluginConfig, options: PluginO
           // npm owner add|rm is answered here; npm's unpublish goes on to Verdaccio (./owners.ts)
           registry()
             .then(async ({ core }) => {
-              if (await answerOwnerChange(req, res, core, storageOf(), ownerPkg, auth)) return;
+              if (await answerOwnerChange(req, res, core, storageFor(dataDir), ownerPkg, auth)) return;
               await gate(core);
               proceed();
             })

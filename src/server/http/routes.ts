@@ -44,6 +44,8 @@ export interface Route {
 
 const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ status, body, headers });
 const JSON_TYPE = { 'content-type': 'application/json' };
+/** A reply whose JSON the core has serialised already (a cached packument or roster). */
+const rawJson = (status: number, text: string): Reply => ({ status, raw: text, headers: JSON_TYPE });
 const COUCH_PREFIX = 'org.couchdb.user:';
 
 function route(method: string, path: string, handler: Route['handler'], extra: Pick<Route, 'guard' | 'maxBody' | 'packages'> = {}): Route {
@@ -167,7 +169,7 @@ export const routes: Route[] = [
 
   // ---- org membership
   // The roster's JSON is cached by the core until the membership changes (raw: no re-serializing).
-  route('GET', '/-/org/:org/user', async (c) => ({ status: 200, raw: c.core.rosterJson(await c.actor(), c.params.org!), headers: { 'content-type': 'application/json' } })),
+  route('GET', '/-/org/:org/user', async (c) => rawJson(200, c.core.rosterJson(await c.actor(), c.params.org!))),
   route('PUT', '/-/org/:org/user', async (c) => {
     const body = await c.body();
     return json(201, await c.core.setMember(await c.actor(), c.cred, c.params.org!, body));
@@ -294,7 +296,7 @@ export const routes: Route[] = [
     return json(201, await c.core.setDistTag(await c.actor(), c.cred, c.params.pkg!, c.params.tag!, version));
   }),
   pkgRoute('DELETE', '/-/package/:pkg/dist-tags/:tag', async (c) => json(200, await c.core.removeDistTag(await c.actor(), c.cred, c.params.pkg!, c.params.tag!))),
-  pkgRoute('GET', '/:pkg', async (c) => ({ status: 200, raw: c.core.packages.packumentJson(await c.optionalActor(), c.params.pkg!, c.base), headers: JSON_TYPE }), notDash),
+  pkgRoute('GET', '/:pkg', async (c) => rawJson(200, c.core.packages.packumentJson(await c.optionalActor(), c.params.pkg!, c.base)), notDash),
   pkgRoute(
     'PUT',
     '/:pkg',
